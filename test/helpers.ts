@@ -1,0 +1,40 @@
+import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+/** The repository root (tests run from dist/test/…). */
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export const fromRoot = (...p: string[]): string => path.join(repoRoot, ...p);
+
+/** A fresh temp dir; call the returned cleanup in `after`. */
+export function tempDir(prefix = 'pipewright-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Whether a real engine (kubectl, groovy, git, python3 -m moto …) is on this machine.
+ * Under CI=true a missing engine is a failure, never a skip: integration tests must run there.
+ */
+export function engineAvailable(cmd: string, args: string[] = ['--version']): boolean {
+  const ok = spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+  if (!ok && process.env.CI === 'true') {
+    throw new Error(`${cmd} is required under CI=true but is not installed (see .ci/run)`);
+  }
+  if (!ok) console.warn(`  ! skipping: ${cmd} is not installed`);
+  return ok;
+}
+
+/** Run the built CLI as a whole process. */
+export function runCli(args: string[], opts: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const res = spawnSync(process.execPath, [fromRoot('dist', 'src', 'cli.js'), ...args], {
+    cwd: opts.cwd ?? repoRoot,
+    input: opts.input ?? '',
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+  });
+  return { status: res.status, stdout: res.stdout, stderr: res.stderr };
+}
