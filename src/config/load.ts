@@ -1,0 +1,81 @@
+/**
+ * Finding and reading the config: pipewright.yaml (js-yaml) or pipewright.config.ts (read
+ * statically; ts-morph is loaded only then). Returns the resolved model.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import { ConfigError, UsageError } from '../errors.js';
+import { resolveModel, type Model } from '../model/model.js';
+import { validateConfig } from './validate.js';
+
+export const CONFIG_NAMES = ['pipewright.yaml', 'pipewright.yml', 'pipewright.config.ts'] as const;
+
+export interface LoadOptions {
+  /** Directory to look in. */
+  readonly cwd: string;
+  /** Explicit config path (relative to cwd). Default: the one of CONFIG_NAMES present in cwd. */
+  readonly config?: string;
+}
+
+export interface LoadedConfig {
+  /** Absolute path of the config file. */
+  readonly path: string;
+  /** Directory the config lives in: the project root that generated paths are relative to. */
+  readonly root: string;
+  readonly model: Model;
+}
+
+export function findConfig(opts: LoadOptions): string {
+  if (opts.config) {
+    const p = path.resolve(opts.cwd, opts.config);
+    if (!existsSync(p)) throw new UsageError(`${opts.config}: no such config file`);
+    return p;
+  }
+  const found = CONFIG_NAMES.map((n) => path.join(opts.cwd, n)).filter((p) => existsSync(p));
+  if (found.length === 0) {
+    throw new UsageError(
+      `no pipewright config in ${opts.cwd}: create pipewright.yaml with at least\n` +
+        `  app: my-service\n  aws:\n    accountId: "123456789012"\n    region: eu-west-1\n` +
+        `or run \`pipewright init\`, or pass --config <file>`,
+    );
+  }
+  if (found.length > 1) {
+    throw new UsageError(`more than one config in ${opts.cwd}: ${found.map((p) => path.basename(p)).join(', ')}; keep one, or pass --config`);
+  }
+  return found[0]!;
+}
+
+/** Parse a config file's text into plain data. */
+export async function parseConfigText(text: string, file: string): Promise<unknown> {
+  if (file.endsWith('.ts')) {
+    const { readTsConfig } = await import('./ts-config.js');
+    return readTsConfig(text, file);
+  }
+  try {
+    return yaml.load(text, { filename: file, schema: yaml.CORE_SCHEMA });
+  } catch (e) {
+    const err = e as { reason?: string; mark?: { line: number; column: number } };
+    throw new ConfigError(file, [
+      {
+        path: '',
+        message: `not valid YAML: ${err.reason ?? (e as Error).message}`,
+        ...(err.mark && { line: err.mark.line + 1, column: err.mark.column + 1 }),
+      },
+    ]);
+  }
+}
+
+export async function loadConfig(opts: LoadOptions): Promise<LoadedConfig> {
+  const file = findConfig(opts);
+  const shown = path.relative(opts.cwd, file) || path.basename(file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`${shown}: cannot read: ${(e as Error).message}`);
+  }
+  const data = await parseConfigText(text, shown);
+  const parsed = validateConfig(data, shown);
+  return { path: file, root: path.dirname(file), model: resolveModel(parsed, path.basename(file)) };
+}

@@ -1,0 +1,29 @@
+/** The smallcase layout, as data: what a config gets when it only names the app and the AWS account. */
+
+export const DEFAULT_ENVIRONMENTS = [
+  { name: 'develop', branch: 'develop', production: false },
+  { name: 'green', branch: 'staging', production: false },
+  { name: 'blue', branch: 'master', production: true },
+] as const;
+
+/** Semver-shaped release tags: stable on the production branch, beta on the one before it. */
+export const DEFAULT_TAG_PATTERNS: Readonly<Record<string, string>> = {
+  stable: '^v(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)$',
+  beta: '^v(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)-beta\\.(0|[1-9][0-9]*)$',
+};
+
+export const DEFAULTS = {
+  cluster: 'main',
+  port: 8000,
+  python: '3.12',
+  wsgi: 'app:app',
+  healthPath: '/healthz',
+  workers: 2,
+  engine: 'docker',
+  /** Fargate rounds a pod up to the nearest size; 0.25 vCPU / 0.5 GB is the smallest. */
+  requests: { cpu: '250m', memory: '512Mi' },
+  replicas: 1,
+  productionReplicas: 2,
+  ingressScheme: 'internet-facing',
+  ingressPath: '/',
+} as const;

@@ -1,0 +1,214 @@
+/**
+ * The resolved model: every default filled in and every derived value computed once, so that
+ * renderers, rules and commands never re-derive anything from the raw config.
+ */
+import type { ConfigProblem } from '../errors.js';
+import type { EnvironmentConfig, ParsedConfig } from '../config/schema.js';
+import { DEFAULTS, DEFAULT_ENVIRONMENTS, DEFAULT_TAG_PATTERNS } from './defaults.js';
+import { toDockerTag } from './names.js';
+
+export interface ClusterTarget {
+  readonly name: string;
+  readonly region: string;
+}
+
+export interface EnvironmentModel {
+  readonly name: string;
+  readonly branch: string;
+  readonly namespace: string;
+  readonly production: boolean;
+  readonly approval: boolean;
+  readonly replicas: number;
+  readonly resources: {
+    readonly requests: { readonly cpu: string; readonly memory: string };
+    readonly limits: { readonly cpu?: string; readonly memory?: string };
+  };
+  readonly ingress: {
+    readonly enabled: boolean;
+    readonly host?: string;
+    readonly scheme: 'internet-facing' | 'internal';
+    readonly path: string;
+    readonly certificateArn?: string;
+  };
+  readonly env: readonly { readonly name: string; readonly value: string }[];
+  readonly clusters: readonly ClusterTarget[];
+  /** The moving image tag of this environment's branch (the content tag is git-<tree hash>). */
+  readonly imageTag: string;
+}
+
+export interface BranchRuleModel {
+  readonly branch: string;
+  /** null: any source may merge in. */
+  readonly mergeFrom: readonly string[] | null;
+  readonly directCommits: boolean;
+  readonly branchFrom: boolean;
+  readonly releaseTag: { readonly name: string; readonly pattern: string } | null;
+  /** The environment this branch deploys to, if any. */
+  readonly environment: string | null;
+}
+
+export interface Model {
+  /** The config file name, as shown in markers and messages. */
+  readonly configFile: string;
+  readonly app: string;
+  readonly aws: { readonly accountId: string; readonly region: string; readonly cluster: string };
+  readonly image: {
+    readonly repository: string;
+    readonly registry: string;
+    /** registry/repository, no tag. */
+    readonly uri: string;
+    readonly port: number;
+  };
+  readonly runtime: { readonly python: string; readonly wsgi: string; readonly healthPath: string; readonly workers: number };
+  readonly build: { readonly engine: 'docker' | 'kaniko' };
+  readonly environments: readonly EnvironmentModel[];
+  readonly rules: {
+    readonly tagPatterns: Readonly<Record<string, string>>;
+    /** In flow order: environment branches first, in environment order, then any others by name. */
+    readonly branches: readonly BranchRuleModel[];
+  };
+  readonly templatesDir: string | null;
+}
+
+type Settings = Pick<EnvironmentConfig, 'replicas' | 'resources' | 'ingress' | 'env' | 'clusters'>;
+
+function environmentsOf(c: ParsedConfig): EnvironmentConfig[] {
+  return c.environments ?? DEFAULT_ENVIRONMENTS.map((e) => ({ ...e }));
+}
+
+const namespaceOf = (c: ParsedConfig, e: EnvironmentConfig): string => e.namespace ?? `${c.app}-${e.name}`;
+
+function resolveEnvironment(c: ParsedConfig, e: EnvironmentConfig): EnvironmentModel {
+  const d: Settings = c.defaults ?? {};
+  const production = e.production ?? false;
+  const ingress = { ...d.ingress, ...e.ingress };
+  const env = { ...d.env, ...e.env };
+  return {
+    name: e.name,
+    branch: e.branch,
+    namespace: namespaceOf(c, e),
+    production,
+    approval: e.approval ?? production,
+    replicas: e.replicas ?? d.replicas ?? (production ? DEFAULTS.productionReplicas : DEFAULTS.replicas),
+    resources: {
+      requests: { ...DEFAULTS.requests, ...d.resources?.requests, ...e.resources?.requests },
+      limits: { ...d.resources?.limits, ...e.resources?.limits },
+    },
+    ingress: {
+      enabled: ingress.enabled ?? true,
+      ...(ingress.host !== undefined && { host: ingress.host }),
+      scheme: ingress.scheme ?? DEFAULTS.ingressScheme,
+      path: ingress.path ?? DEFAULTS.ingressPath,
+      ...(ingress.certificateArn !== undefined && { certificateArn: ingress.certificateArn }),
+    },
+    env: Object.entries(env).map(([name, value]) => ({ name, value: String(value) })),
+    clusters: (e.clusters ?? d.clusters ?? [{ name: c.aws.cluster ?? DEFAULTS.cluster }]).map((k) => ({
+      name: k.name,
+      region: k.region ?? c.aws.region,
+    })),
+    imageTag: toDockerTag(e.branch),
+  };
+}
+
+/** The smallcase rules, derived from the environment order: each branch only from the one before. */
+function defaultBranchRules(envs: readonly EnvironmentConfig[]) {
+  return Object.fromEntries(
+    envs.map((e, i) => {
+      const prev = envs[i - 1];
+      return [
+        e.branch,
+        prev
+          ? { mergeFrom: [prev.branch], directCommits: false, branchFrom: false, releaseTag: e.production ? 'stable' : 'beta' }
+          : { directCommits: true, branchFrom: true },
+      ];
+    }),
+  );
+}
+
+function resolveRules(c: ParsedConfig, envs: readonly EnvironmentConfig[]): Model['rules'] {
+  const tagPatterns = { ...DEFAULT_TAG_PATTERNS, ...c.rules?.tagPatterns };
+  const given = c.rules?.branches ?? defaultBranchRules(envs);
+  const order = (b: string): number => {
+    const i = envs.findIndex((e) => e.branch === b);
+    return i === -1 ? envs.length : i;
+  };
+  const branches = Object.entries(given)
+    .sort(([a], [b]) => order(a) - order(b) || (a < b ? -1 : a > b ? 1 : 0))
+    .map(([branch, r]): BranchRuleModel => {
+      const directCommits = r.directCommits ?? r.mergeFrom === undefined;
+      return {
+        branch,
+        mergeFrom: r.mergeFrom ?? null,
+        directCommits,
+        branchFrom: r.branchFrom ?? directCommits,
+        releaseTag: r.releaseTag ? { name: r.releaseTag, pattern: tagPatterns[r.releaseTag] ?? '' } : null,
+        environment: envs.find((e) => e.branch === branch)?.name ?? null,
+      };
+    });
+  return { tagPatterns, branches };
+}
+
+/** Build the model from a config that passed validateConfig (so semanticProblems found nothing). */
+export function resolveModel(c: ParsedConfig, configFile: string): Model {
+  const envs = environmentsOf(c);
+  const registry = `${c.aws.accountId}.dkr.ecr.${c.aws.region}.amazonaws.com`;
+  const repository = c.image?.repository ?? c.app;
+  return {
+    configFile,
+    app: c.app,
+    aws: { accountId: c.aws.accountId, region: c.aws.region, cluster: c.aws.cluster ?? DEFAULTS.cluster },
+    image: { repository, registry, uri: `${registry}/${repository}`, port: c.image?.port ?? DEFAULTS.port },
+    runtime: {
+      python: c.runtime?.python ?? DEFAULTS.python,
+      wsgi: c.runtime?.wsgi ?? DEFAULTS.wsgi,
+      healthPath: c.runtime?.healthPath ?? DEFAULTS.healthPath,
+      workers: c.runtime?.workers ?? DEFAULTS.workers,
+    },
+    build: { engine: c.build?.engine ?? DEFAULTS.engine },
+    environments: envs.map((e) => resolveEnvironment(c, e)),
+    rules: resolveRules(c, envs),
+    templatesDir: c.templatesDir ?? null,
+  };
+}
+
+/** Problems that need several values at once. Runs only on structurally valid configs. */
+export function semanticProblems(c: ParsedConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const envs = environmentsOf(c);
+  const where = (i: number, key: string) => `environments.${i}.${key}`;
+  const dupes = (key: 'name' | 'branch' | 'namespace', value: (e: EnvironmentConfig) => string) => {
+    const seen = new Map<string, number>();
+    envs.forEach((e, i) => {
+      const v = value(e);
+      const first = seen.get(v);
+      if (first !== undefined) {
+        problems.push({ path: where(i, key), message: `"${v}" is already used by environments.${first}`, allowed: `a ${key} unique across environments` });
+      } else seen.set(v, i);
+    });
+  };
+  dupes('name', (e) => e.name);
+  dupes('branch', (e) => e.branch);
+  dupes('namespace', (e) => namespaceOf(c, e));
+
+  const patterns = { ...DEFAULT_TAG_PATTERNS, ...c.rules?.tagPatterns };
+  const known = new Set([...envs.map((e) => e.branch), ...Object.keys(c.rules?.branches ?? {})]);
+  for (const [branch, rule] of Object.entries(c.rules?.branches ?? {})) {
+    if (rule.releaseTag !== undefined && !Object.hasOwn(patterns, rule.releaseTag)) {
+      problems.push({
+        path: `rules.branches.${branch}.releaseTag`,
+        message: `no tag pattern is named "${rule.releaseTag}"`,
+        allowed: Object.keys(patterns).join(', '),
+      });
+    }
+    (rule.mergeFrom ?? []).forEach((src, j) => {
+      if (!known.has(src)) {
+        problems.push({
+          path: `rules.branches.${branch}.mergeFrom.${j}`,
+          message: `"${src}" is neither an environment branch nor a branch with rules`,
+          allowed: [...known].join(', '),
+        });
+      }
+    });
+  }
+  return problems;
+}
