@@ -1,0 +1,92 @@
+/**
+ * model → Kustomize base and one overlay per environment. Pure.
+ *
+ * The image is pinned by digest at deploy time, not here: the pipeline applies a two-line
+ * wrapper kustomization (deployKustomization below) whose `images:` entry sets the digest on top
+ * of the overlay, so plain `kubectl apply -k` deploys exactly the promoted image.
+ */
+import type { EnvironmentModel, Model } from '../model/model.js';
+import type { TemplateSet } from '../templates.js';
+import type { GeneratedFile } from './types.js';
+import { renderTemplate } from './mustache.js';
+import { yamlScalar as y } from './yaml-scalar.js';
+
+export const KUSTOMIZE_DIR = 'kustomize';
+
+const file = (path: string, contents: string): GeneratedFile => ({ path, contents, owner: 'pipewright' });
+
+function baseView(m: Model) {
+  return {
+    app: y(m.app),
+    image: y(m.image.uri),
+    port: m.image.port,
+    healthPath: y(m.runtime.healthPath),
+    cpu: y('250m'),
+    memory: y('512Mi'),
+  };
+}
+
+function overlayView(m: Model, e: EnvironmentModel) {
+  const { requests, limits } = e.resources;
+  const ingress = e.ingress;
+  return {
+    app: y(m.app),
+    namespace: y(e.namespace),
+    environment: y(e.name),
+    production: e.production,
+    replicas: e.replicas,
+    cpu: y(requests.cpu),
+    memory: y(requests.memory),
+    hasLimits: limits.cpu !== undefined || limits.memory !== undefined,
+    limitCpu: limits.cpu && y(limits.cpu),
+    limitMemory: limits.memory && y(limits.memory),
+    env: e.env.map((v) => ({ name: y(v.name), value: y(v.value) })),
+    ingress: ingress.enabled,
+    scheme: y(ingress.scheme),
+    host: ingress.host && y(ingress.host),
+    path: y(ingress.path),
+    certificateArn: ingress.certificateArn && y(ingress.certificateArn),
+    healthPath: y(m.runtime.healthPath),
+  };
+}
+
+export function renderKustomize(m: Model, t: TemplateSet): GeneratedFile[] {
+  const base = baseView(m);
+  const files: GeneratedFile[] = [
+    file(`${KUSTOMIZE_DIR}/base/kustomization.yaml`, renderTemplate(t, 'kustomize/base/kustomization.yaml.mustache', base)),
+    file(`${KUSTOMIZE_DIR}/base/deployment.yaml`, renderTemplate(t, 'kustomize/base/deployment.yaml.mustache', base)),
+    file(`${KUSTOMIZE_DIR}/base/service.yaml`, renderTemplate(t, 'kustomize/base/service.yaml.mustache', base)),
+  ];
+  for (const e of m.environments) {
+    const dir = overlayDir(e);
+    const view = overlayView(m, e);
+    files.push(
+      file(`${dir}/kustomization.yaml`, renderTemplate(t, 'kustomize/overlay/kustomization.yaml.mustache', view)),
+      file(`${dir}/namespace.yaml`, renderTemplate(t, 'kustomize/overlay/namespace.yaml.mustache', view)),
+      file(`${dir}/deployment-patch.yaml`, renderTemplate(t, 'kustomize/overlay/deployment-patch.yaml.mustache', view)),
+    );
+    if (e.ingress.enabled) files.push(file(`${dir}/ingress.yaml`, renderTemplate(t, 'kustomize/overlay/ingress.yaml.mustache', view)));
+  }
+  return files;
+}
+
+/** Where an environment's overlay lives, relative to the project root. */
+export const overlayDir = (e: Pick<EnvironmentModel, 'name'>): string => `${KUSTOMIZE_DIR}/overlays/${e.name}`;
+
+/**
+ * The deploy-time wrapper that pins the image by digest: written to `<dir>/kustomization.yaml`
+ * and applied with `kubectl apply -k <dir>`. `overlayFromDir` is the overlay's path relative to `<dir>`.
+ */
+export function deployKustomization(m: Model, overlayFromDir: string, digest: string): string {
+  if (!/^sha256:[a-f0-9]{64}$/.test(digest)) throw new Error(`not an image digest: ${digest}`);
+  return [
+    'apiVersion: kustomize.config.k8s.io/v1beta1',
+    'kind: Kustomization',
+    'resources:',
+    `  - ${y(overlayFromDir)}`,
+    'images:',
+    `  - name: ${y(m.image.uri)}`,
+    `    digest: ${y(digest)}`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,17 @@
+/** model → the files a user owns once created: Dockerfile, .dockerignore, script/cibuild. Pure. */
+import type { Model } from '../model/model.js';
+import type { TemplateSet } from '../templates.js';
+import type { GeneratedFile } from './types.js';
+import { renderTemplate } from './mustache.js';
+
+/** Inside a JSON string of the Dockerfile's exec-form CMD. */
+const jsonInner = (s: string): string => JSON.stringify(s).slice(1, -1);
+
+export function renderScaffold(m: Model, t: TemplateSet): GeneratedFile[] {
+  const view = { python: m.runtime.python, port: m.image.port, workers: m.runtime.workers, wsgi: jsonInner(m.runtime.wsgi) };
+  return [
+    { path: 'Dockerfile', contents: renderTemplate(t, 'scaffold/Dockerfile.mustache', view), owner: 'user' },
+    { path: '.dockerignore', contents: renderTemplate(t, 'scaffold/dockerignore.mustache', view), owner: 'user' },
+    { path: 'script/cibuild', contents: renderTemplate(t, 'scaffold/cibuild.mustache', view), owner: 'user', mode: 0o755 },
+  ];
+}

@@ -1,0 +1,181 @@
+// Builds every generated overlay with the real `kubectl kustomize` and validates each object
+// against the Kubernetes OpenAPI schemas (kubernetes-models).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { Service } from 'kubernetes-models/v1/Service';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { run as generate } from '../src/commands/generate.js';
+import { loadConfig } from '../src/config/load.js';
+import { deployKustomization, overlayDir } from '../src/render/kustomize.js';
+import type { Io } from '../src/io.js';
+import { engineAvailable, fromRoot, tempDir } from './helpers.js';
+
+const quiet: Io = { out: () => {}, err: () => {}, color: false };
+const hasKubectl = engineAvailable('kubectl', ['version', '--client']);
+
+type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: any };
+
+const MODELS: Record<string, new (o: any) => { validate(): void }> = {
+  'apps/v1/Deployment': Deployment,
+  'v1/Service': Service,
+  'v1/Namespace': Namespace,
+  'networking.k8s.io/v1/Ingress': Ingress,
+};
+
+function kustomize(dir: string): K8sObject[] {
+  const res = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
+  assert.is(res.status, 0, res.stderr);
+  return yaml.loadAll(res.stdout) as K8sObject[];
+}
+
+function validate(o: K8sObject): void {
+  const Model = MODELS[`${o.apiVersion}/${o.kind}`];
+  assert.ok(Model, `no schema model for ${o.apiVersion}/${o.kind}`);
+  new Model!(o).validate();
+}
+
+async function generated(configText?: string): Promise<{ dir: string; cleanup: () => void }> {
+  const t = tempDir();
+  cpSync(fromRoot('examples/hello-flask'), t.dir, { recursive: true });
+  if (configText) writeFileSync(path.join(t.dir, 'pipewright.yaml'), configText);
+  await generate({ cwd: t.dir }, quiet);
+  return t;
+}
+
+test('the schema validator can fail (guards the tests below)', () => {
+  assert.throws(() => new Deployment({ metadata: { name: 'x' }, spec: { replicas: 'three' } } as any).validate());
+});
+
+test('every overlay of the example builds with kubectl kustomize and validates', async () => {
+  if (!hasKubectl) return;
+  const t = await generated();
+  try {
+    const { model } = await loadConfig({ cwd: t.dir });
+    for (const env of model.environments) {
+      const objs = kustomize(path.join(t.dir, overlayDir(env)));
+      objs.forEach(validate);
+      const byKind = Object.fromEntries(objs.map((o) => [o.kind, o]));
+      assert.equal(Object.keys(byKind).sort(), ['Deployment', 'Ingress', 'Namespace', 'Service']);
+      assert.is(byKind.Namespace!.metadata.name, env.namespace);
+      for (const o of objs.filter((x) => x.kind !== 'Namespace')) assert.is(o.metadata.namespace, env.namespace, o.kind);
+
+      const d = byKind.Deployment!;
+      assert.is(d.spec.replicas, env.replicas);
+      const c = d.spec.template.spec.containers[0];
+      assert.equal(c.resources.requests, { cpu: env.resources.requests.cpu, memory: env.resources.requests.memory });
+      assert.ok(c.readinessProbe.httpGet.path === '/healthz' && c.livenessProbe.httpGet.path === '/healthz');
+      assert.is(c.image, model.image.uri);
+      assert.ok(d.spec.template.spec.securityContext.runAsNonRoot);
+      for (const l of ['name', 'component', 'part-of', 'managed-by', 'instance']) {
+        assert.ok(d.metadata.labels![`app.kubernetes.io/${l}`], `label ${l}`);
+        assert.ok(d.spec.template.metadata.labels[`app.kubernetes.io/${l}`], `pod label ${l}`);
+      }
+      // selectors stay the immutable pair, untouched by environment labels
+      assert.equal(Object.keys(d.spec.selector.matchLabels).sort(), ['app.kubernetes.io/component', 'app.kubernetes.io/name']);
+      assert.equal(
+        c.env.map((v: { name: string }) => v.name),
+        ['PIPEWRIGHT_ENVIRONMENT', 'GREETING', ...env.env.filter((v) => v.name !== 'GREETING').map((v) => v.name)],
+      );
+
+      const ing = byKind.Ingress!;
+      assert.is(ing.spec.ingressClassName, 'alb');
+      assert.is(ing.metadata.annotations!['alb.ingress.kubernetes.io/target-type'], 'ip');
+      assert.is(ing.metadata.annotations!['alb.ingress.kubernetes.io/scheme'], env.ingress.scheme);
+      assert.is(ing.spec.rules[0].host, env.ingress.host);
+      assert.is(ing.spec.rules[0].http.paths[0].backend.service.name, byKind.Service!.metadata.name);
+    }
+    const blue = kustomize(path.join(t.dir, 'kustomize/overlays/blue'));
+    const blueIng = blue.find((o) => o.kind === 'Ingress')!;
+    assert.match(blueIng.metadata.annotations!['alb.ingress.kubernetes.io/certificate-arn']!, /^arn:aws:acm:/);
+    assert.equal(blue.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0].resources.limits, { memory: '1Gi' });
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('overlays use resources:, never the deprecated bases:', async () => {
+  const t = await generated();
+  try {
+    for (const env of ['develop', 'green', 'blue']) {
+      const k = yaml.load(readFileSync(path.join(t.dir, 'kustomize/overlays', env, 'kustomization.yaml'), 'utf8')) as Record<string, unknown>;
+      assert.ok(Array.isArray(k.resources) && (k.resources as string[]).includes('../../base'));
+      assert.not.ok('bases' in k);
+    }
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('the deploy-time wrapper pins the image by digest with plain kubectl', async () => {
+  if (!hasKubectl) return;
+  const t = await generated();
+  try {
+    const { model } = await loadConfig({ cwd: t.dir });
+    const digest = `sha256:${'ab12'.repeat(16)}`;
+    const wrapper = path.join(t.dir, '.pipewright', 'deploy', 'green');
+    mkdirSync(wrapper, { recursive: true });
+    writeFileSync(path.join(wrapper, 'kustomization.yaml'), deployKustomization(model, '../../../kustomize/overlays/green', digest));
+    const objs = kustomize(wrapper);
+    const d = objs.find((o) => o.kind === 'Deployment')!;
+    assert.is(d.spec.template.spec.containers[0].image, `${model.image.uri}@${digest}`);
+    assert.is(d.metadata.namespace, 'hello-flask-green');
+    assert.throws(() => deployKustomization(model, 'x', 'latest'), /not an image digest/);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('hostile env values and hosts reach the built objects byte for byte', async () => {
+  if (!hasKubectl) return;
+  const values = {
+    QUOTES: `it's "quoted"`,
+    SHELL: '$(rm -rf /) `id` ${HOME} $HOME',
+    NEWLINES: 'line1\nline2\n',
+    YAMLISH: 'key: value # not a comment',
+    BOOLISH: 'yes',
+    NUMBERISH: '0755',
+    UNICODE: 'ünïcødé ☃ \u2028 end',
+    BACKSLASH: 'C:\\path\\to',
+    EMPTY: '',
+  };
+  const cfg = yaml.dump({
+    app: 'hostile',
+    aws: { accountId: '123456789012', region: 'eu-west-1' },
+    defaults: { env: values },
+  });
+  const t = await generated(cfg);
+  try {
+    const objs = kustomize(path.join(t.dir, 'kustomize/overlays/develop'));
+    objs.forEach(validate);
+    const env = objs.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0].env as { name: string; value: string }[];
+    for (const [k, v] of Object.entries(values)) {
+      assert.is(env.find((e) => e.name === k)?.value ?? '', v, k);
+    }
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('an environment without ingress has no Ingress object', async () => {
+  if (!hasKubectl) return;
+  const cfg = yaml.dump({
+    app: 'worker',
+    aws: { accountId: '123456789012', region: 'eu-west-1' },
+    environments: [{ name: 'develop', branch: 'develop', ingress: { enabled: false } }],
+  });
+  const t = await generated(cfg);
+  try {
+    const objs = kustomize(path.join(t.dir, 'kustomize/overlays/develop'));
+    assert.equal(objs.map((o) => o.kind).sort(), ['Deployment', 'Namespace', 'Service']);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test.run();
