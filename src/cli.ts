@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+/**
+ * Wiring only: parse flags, import the one command module needed, map errors to exit codes
+ * (1 findings/drift, 2 usage/config, 70 internal). Heavy modules load inside the commands.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import path from 'node:path';
+import { PipewrightError } from './errors.js';
+import { VERSION } from './version.js';
+
+const MIN_NODE = [20, 11];
+
+function checkNode(): void {
+  const [maj = 0, min = 0] = process.versions.node.split('.').map(Number);
+  if (maj < MIN_NODE[0]! || (maj === MIN_NODE[0] && min < MIN_NODE[1]!)) {
+    process.stderr.write(`pipewright: Node ${process.versions.node} is too old; install Node ${MIN_NODE.join('.')} or newer\n`);
+    process.exit(2);
+  }
+}
+
+function program(): Command {
+  const p = new Command('pipewright')
+    .description('One config for a Flask service\'s Jenkins → ECR → EKS Fargate delivery pipeline.')
+    .version(VERSION, '-V, --version')
+    .option('-C, --cwd <dir>', 'run as if started in <dir>', process.cwd())
+    .option('-c, --config <file>', 'config file (default: pipewright.yaml, pipewright.yml or pipewright.config.ts)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  /** Register a command whose implementation is imported only when it runs. */
+  const lazy = <O>(cmd: Command, load: () => Promise<{ run: (opts: O) => Promise<number> }>) =>
+    cmd.action(async (_args: unknown, c: Command) => {
+      const all = c.optsWithGlobals();
+      const { run } = await load();
+      // commander's options are untyped at run time; each command validates what it uses.
+      process.exitCode = await run({ ...all, cwd: path.resolve(String(all.cwd)) } as O);
+    });
+
+  lazy(
+    p
+      .command('generate')
+      .description('write the Kustomize base and overlays (and scaffold Dockerfile, .dockerignore, script/cibuild if absent)')
+      .option('--check', 'write nothing; print a unified diff and exit 1 if generated files are out of date')
+      .addOption(new Option('--dry-run', 'write nothing; list what would change').conflicts('check'))
+      .option('--force', 'overwrite or remove generated files that were edited by hand')
+      .option('--json', 'print the list of changes as JSON')
+      .addHelpText('after', '\nExamples:\n  pipewright generate\n  pipewright generate --check     # in CI: fail when someone forgot to regenerate\n  pipewright -C examples/hello-flask generate --dry-run'),
+    () => import('./commands/generate.js'),
+  );
+  lazy(
+    p
+      .command('validate')
+      .description('check the config and print the resolved model (every default filled in)')
+      .option('--json', 'print the model as JSON'),
+    () => import('./commands/validate.js'),
+  );
+  lazy(
+    p.command('schema').description('print the JSON Schema of pipewright.yaml (for editors: yaml-language-server)'),
+    () => import('./commands/schema.js'),
+  );
+  return p;
+}
+
+async function main(argv: string[]): Promise<void> {
+  checkNode();
+  try {
+    await program().parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version are not errors; everything else commander rejects is a usage error.
+      process.exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (e instanceof PipewrightError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exitCode = e.exitCode;
+      return;
+    }
+    process.stderr.write(`pipewright: internal error, please report it:\n${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 70;
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,25 @@
+/** `pipewright validate`: config → model, printed. Exit 2 with every problem on bad config. */
+import { loadConfig } from '../config/load.js';
+import { processIo, type Io } from '../io.js';
+import type { CommonOptions } from './common.js';
+
+export async function run(opts: CommonOptions, io: Io = processIo): Promise<number> {
+  const { model } = await loadConfig(opts);
+  if (opts.json) {
+    io.out(`${JSON.stringify(model, null, 2)}\n`);
+    return 0;
+  }
+  io.out(`${model.configFile}: ok — app ${model.app}, image ${model.image.uri}\n`);
+  for (const e of model.environments) {
+    const gate = e.approval ? ', manual approval' : '';
+    const clusters = e.clusters.map((c) => `${c.name}@${c.region}`).join(', ');
+    io.out(`  ${e.branch} → ${e.name} → ${e.namespace} (${e.replicas} replica(s)${gate}; ${clusters})\n`);
+  }
+  for (const r of model.rules.branches) {
+    const from = r.mergeFrom ? `only from ${r.mergeFrom.join(', ')}` : 'from any branch';
+    const direct = r.directCommits ? 'direct commits allowed' : 'no direct commits';
+    const tag = r.releaseTag ? `, every commit tagged ${r.releaseTag.name}` : '';
+    io.out(`  rule ${r.branch}: merges ${from}, ${direct}${tag}\n`);
+  }
+  return 0;
+}
