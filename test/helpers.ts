@@ -30,7 +30,7 @@ export function engineAvailable(cmd: string, args: string[] = ['--version']): bo
 
 /** Run the built CLI as a whole process. */
 export function runCli(args: string[], opts: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const res = spawnSync(process.execPath, [fromRoot('dist', 'src', 'cli.js'), ...args], {
+  const res = spawnSync(process.execPath, [fromRoot('dist', 'bin', 'cli.js'), ...args], {
     cwd: opts.cwd ?? repoRoot,
     input: opts.input ?? '',
     encoding: 'utf8',

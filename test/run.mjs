@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const filter = process.argv[2] ?? '.test.js$';
+// tsc also writes .d.ts files next to the tests: only ever pick the .test.js ones.
+const filter = `${process.argv[2] ?? ''}[^/]*\\.test\\.js$`;
 const uvu = path.join(root, 'node_modules', 'uvu', 'bin.js');
 const res = spawnSync(process.execPath, [uvu, 'dist/test', filter], {
   cwd: root,
