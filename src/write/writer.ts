@@ -331,11 +331,11 @@ export async function unifiedDiff(plan: WritePlan): Promise<string> {
 /**
  * One human line per path, sorted, e.g. "  create      kustomize/base/deployment.yaml".
  * Refused changes read "conflict" with the reason. Empty string when there is nothing to say.
- * @param opts.unchanged also list unchanged files. Default false.
+ * @param opts.unchanged also list unchanged and user-owned files. Default false.
  */
 export function summarize(plan: WritePlan, opts: { readonly unchanged?: boolean } = {}): string {
   const lines = plan.changes
-    .filter((c) => opts.unchanged || c.kind !== 'unchanged')
+    .filter((c) => opts.unchanged || (c.kind !== 'unchanged' && c.kind !== 'user-owned'))
     .map((c) => {
       const label = c.conflict && !plan.force ? 'conflict' : c.kind;
       const note = c.conflict ? `  (${describeConflict(c.conflict)})` : '';
