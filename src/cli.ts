@@ -40,13 +40,25 @@ function program(): Command {
   lazy(
     p
       .command('generate')
-      .description('write the Kustomize base and overlays (and scaffold Dockerfile, .dockerignore, script/cibuild if absent)')
+      .description('write the Jenkinsfile and the Kustomize base and overlays (and scaffold Dockerfile, .dockerignore, script/cibuild if absent)')
       .option('--check', 'write nothing; print a unified diff and exit 1 if generated files are out of date')
       .addOption(new Option('--dry-run', 'write nothing; list what would change').conflicts('check'))
       .option('--force', 'overwrite or remove generated files that were edited by hand')
       .option('--json', 'print the list of changes as JSON')
       .addHelpText('after', '\nExamples:\n  pipewright generate\n  pipewright generate --check     # in CI: fail when someone forgot to regenerate\n  pipewright -C examples/hello-flask generate --dry-run'),
     () => import('./commands/generate.js'),
+  );
+  lazy(
+    p
+      .command('library')
+      .description("write the org's Jenkins shared library (vars/*.groovy and vars/*.txt) into --out")
+      .option('--out <dir>', 'root of the shared library repository')
+      .option('--check', 'write nothing; print a unified diff and exit 1 if the library is out of date')
+      .addOption(new Option('--dry-run', 'write nothing; list what would change').conflicts('check'))
+      .option('--force', 'overwrite or remove library files that were edited by hand')
+      .option('--json', 'print the list of changes as JSON')
+      .addHelpText('after', '\nExample:\n  pipewright library --out ../jenkins-library   # then commit and tag it, and pin that tag in jenkins.library.version'),
+    () => import('./commands/library.js'),
   );
   lazy(
     p

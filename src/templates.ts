@@ -11,8 +11,9 @@ import { packageRoot } from './paths.js';
 /** Template name (POSIX path under the package root, e.g. kustomize/base/deployment.yaml.mustache) → text. */
 export type TemplateSet = ReadonlyMap<string, string>;
 
-/** The template folders a command needs. */
-export type TemplateGroup = 'kustomize' | 'scaffold';
+/** The template folders, each used by some command. */
+export const TEMPLATE_GROUPS = ['kustomize', 'scaffold', 'vars-templates', 'jobs'] as const;
+export type TemplateGroup = (typeof TEMPLATE_GROUPS)[number];
 
 function walk(dir: string, rel = ''): string[] {
   if (!existsSync(dir)) return [];
@@ -32,7 +33,7 @@ export interface LoadTemplatesOptions {
 export function loadTemplates(opts: LoadTemplatesOptions): TemplateSet {
   const set = new Map<string, string>();
   for (const g of opts.groups) {
-    for (const f of walk(path.join(packageRoot, g))) set.set(`${g}/${f}`, readFileSync(path.join(packageRoot, g, f), 'utf8'));
+    for (const f of walk(path.join(packageRoot, g)).filter((n) => n.endsWith('.mustache'))) set.set(`${g}/${f}`, readFileSync(path.join(packageRoot, g, f), 'utf8'));
   }
   if (!opts.templatesDir) return set;
   const dir = opts.templatesDir;
@@ -42,8 +43,9 @@ export function loadTemplates(opts: LoadTemplatesOptions): TemplateSet {
   const unknown: string[] = [];
   for (const name of walk(dir)) {
     const group = name.split('/')[0] as TemplateGroup;
-    if (!opts.groups.includes(group)) continue; // another command's templates
-    if (!set.has(name)) unknown.push(name);
+    if (!TEMPLATE_GROUPS.includes(group)) unknown.push(name);
+    else if (!opts.groups.includes(group)) continue; // another command's templates, checked when it runs
+    else if (!set.has(name)) unknown.push(name);
     else set.set(name, readFileSync(path.join(dir, name), 'utf8'));
   }
   if (unknown.length > 0) {

@@ -1,13 +1,13 @@
 // `pipewright generate` as a user runs it: a whole process, in a copy of the example.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cpSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fromRoot, runCli, tempDir } from './helpers.js';
+import { fromRoot, runCli, tempDir, copyExample } from './helpers.js';
 
 function example() {
   const t = tempDir();
-  cpSync(fromRoot('examples/hello-flask'), t.dir, { recursive: true });
+  copyExample(t.dir);
   return t;
 }
 
@@ -132,6 +132,12 @@ test('templatesDir overrides a template by name and refuses unknown names', () =
     const bad = runCli(['generate'], { cwd: t.dir });
     assert.is(bad.status, 2);
     assert.match(bad.stderr, 'pipewright.yaml: templatesDir: scaffold/Dockerfle.mustache does not override any built-in template');
+    rmSync(path.join(dir, 'Dockerfle.mustache'));
+    mkdirSync(path.join(t.dir, 'ci-templates/kustomise'));
+    writeFileSync(path.join(t.dir, 'ci-templates/kustomise/x.mustache'), 'typo');
+    const group = runCli(['generate'], { cwd: t.dir });
+    assert.is(group.status, 2);
+    assert.match(group.stderr, 'templatesDir: kustomise/x.mustache does not override any built-in template');
   } finally {
     t.cleanup();
   }

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -37,4 +37,13 @@ export function runCli(args: string[], opts: { cwd?: string; input?: string; env
     env: { ...process.env, NO_COLOR: '1', ...opts.env },
   });
   return { status: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+/** What `generate` writes into the example (git-ignored there): never copied into a test's fresh app. */
+const GENERATED = new Set(['kustomize', '.pipewright', 'Dockerfile', '.dockerignore', 'script', 'Jenkinsfile']);
+
+/** Copy the bundled example's own files (not its generated output) into `dir`. */
+export function copyExample(dir: string): void {
+  const src = fromRoot('examples', 'hello-flask');
+  cpSync(src, dir, { recursive: true, filter: (p) => !GENERATED.has(path.relative(src, p).split(path.sep)[0]!) });
 }

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
@@ -12,9 +12,9 @@ import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { run as generate } from '../src/commands/generate.js';
 import { loadConfig } from '../src/config/load.js';
-import { deployKustomization, overlayDir } from '../src/render/kustomize.js';
+import { deployDir, deployKustomization, overlayDir } from '../src/render/kustomize.js';
 import type { Io } from '../src/io.js';
-import { engineAvailable, fromRoot, tempDir } from './helpers.js';
+import { engineAvailable, fromRoot, tempDir, copyExample } from './helpers.js';
 
 const quiet: Io = { out: () => {}, err: () => {}, color: false };
 const hasKubectl = engineAvailable('kubectl', ['version', '--client']);
@@ -42,7 +42,7 @@ function validate(o: K8sObject): void {
 
 async function generated(configText?: string): Promise<{ dir: string; cleanup: () => void }> {
   const t = tempDir();
-  cpSync(fromRoot('examples/hello-flask'), t.dir, { recursive: true });
+  copyExample(t.dir);
   if (configText) writeFileSync(path.join(t.dir, 'pipewright.yaml'), configText);
   await generate({ cwd: t.dir }, quiet);
   return t;
@@ -118,14 +118,15 @@ test('the deploy-time wrapper pins the image by digest with plain kubectl', asyn
   try {
     const { model } = await loadConfig({ cwd: t.dir });
     const digest = `sha256:${'ab12'.repeat(16)}`;
-    const wrapper = path.join(t.dir, '.pipewright', 'deploy', 'green');
+    const green = model.environments[1]!;
+    const wrapper = path.join(t.dir, deployDir(green, 'delivery'));
     mkdirSync(wrapper, { recursive: true });
-    writeFileSync(path.join(wrapper, 'kustomization.yaml'), deployKustomization(model, '../../../kustomize/overlays/green', digest));
+    writeFileSync(path.join(wrapper, 'kustomization.yaml'), deployKustomization(model, green, digest));
     const objs = kustomize(wrapper);
     const d = objs.find((o) => o.kind === 'Deployment')!;
     assert.is(d.spec.template.spec.containers[0].image, `${model.image.uri}@${digest}`);
     assert.is(d.metadata.namespace, 'hello-flask-green');
-    assert.throws(() => deployKustomization(model, 'x', 'latest'), /not an image digest/);
+    assert.throws(() => deployKustomization(model, green, 'latest'), /not an image digest/);
   } finally {
     t.cleanup();
   }

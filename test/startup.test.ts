@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { fromRoot, tempDir } from './helpers.js';
+import { fromRoot, tempDir, copyExample } from './helpers.js';
 
 /** Every module file a real `generate --dry-run` process loads (the CLI is a bundle with lazy chunks). */
 function loadedModules(cwd: string): string[] {
@@ -24,7 +24,7 @@ const HEAVY = /\/node_modules\/(ts-morph|typescript|@ts-morph|@aws-sdk|@smithy|@
 test('generate with pipewright.yaml loads no heavy module', () => {
   const t = tempDir();
   try {
-    cpSync(fromRoot('examples/hello-flask'), t.dir, { recursive: true });
+    copyExample(t.dir);
     const loaded = loadedModules(t.dir);
     assert.ok(loaded.some((u) => /\/dist\/bin\/generate-[A-Z0-9]+\.js$/.test(u)), `the trace must see the generate chunk: ${loaded.join(', ')}`);
     assert.equal(loaded.filter((u) => HEAVY.test(u)), []);
@@ -36,7 +36,7 @@ test('generate with pipewright.yaml loads no heavy module', () => {
 test('generate with pipewright.config.ts does load ts-morph (the trace can fail)', () => {
   const t = tempDir();
   try {
-    cpSync(fromRoot('examples/hello-flask'), t.dir, { recursive: true });
+    copyExample(t.dir);
     rmSync(path.join(t.dir, 'pipewright.yaml'));
     cpSync(fromRoot('test/fixtures/hello-flask.config.ts'), path.join(t.dir, 'pipewright.config.ts'));
     assert.ok(loadedModules(t.dir).some((u) => HEAVY.test(u)));

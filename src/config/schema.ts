@@ -212,6 +212,33 @@ export const ConfigSchema = z
           .describe('docker: an EC2 agent with a docker socket. kaniko: a Kubernetes pod agent (Fargate cannot run privileged containers). Default docker.'),
       })
       .optional(),
+    jenkins: z
+      .strictObject({
+        library: z
+          .strictObject({
+            name: allow(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/), 'a Jenkins global library name').optional().describe('Default "pipewright".'),
+            version: allow(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_./-]*$/), 'a git tag, branch or commit').optional().describe(
+              'Pinned library version (git ref). Default: this pipewright version, e.g. v0.1.0.',
+            ),
+          })
+          .optional()
+          .describe('The shared library every Jenkinsfile loads with @Library.'),
+        agentLabel: z.string().min(1).max(200).optional().describe('Agent label for build and deploy stages (build.engine docker). Default "docker".'),
+        kanikoImage: z.string().min(1).max(300).optional().describe('Kaniko executor image for build.engine kaniko.'),
+        gitCredentialsId: z.string().min(1).max(200).optional().describe('Jenkins credentials to fetch branches and push release tags. Default "git".'),
+        approvers: z.string().min(1).max(500).optional().describe('Jenkins users or groups allowed to approve production (input submitter). Default "release-managers".'),
+        approvalTimeoutHours: allow(z.int().min(1).max(720), 'a whole number of hours from 1 to 720').optional().describe('Default 24.'),
+        rolloutTimeout: allow(z.string().regex(/^[1-9][0-9]*[sm]$/), 'seconds or minutes such as 300s or 5m').optional().describe('kubectl rollout status timeout. Default 5m.'),
+        buildsToKeep: allow(z.int().min(1).max(1000), 'a whole number from 1 to 1000').optional().describe('Default 30.'),
+        autoTag: z.boolean().optional().describe('Create and push the missing release tag instead of failing. Default false.'),
+      })
+      .optional()
+      .describe('Jenkins settings: the library, agents, credentials (ids only, never secrets) and gates.'),
+    smoke: z
+      .strictObject({
+        command: z.string().min(1).max(2000).optional().describe('Shell command run after each deploy when script/smoke is absent; the URL is in $PW_URL.'),
+      })
+      .optional(),
     defaults: z
       .strictObject(environmentSettings)
       .optional()

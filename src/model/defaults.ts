@@ -25,5 +25,13 @@ export const DEFAULTS = {
   replicas: 1,
   productionReplicas: 2,
   ingressScheme: 'internet-facing',
+  libraryName: 'pipewright',
+  agentLabel: 'docker',
+  kanikoImage: 'gcr.io/kaniko-project/executor:v1.23.2-debug',
+  gitCredentialsId: 'git',
+  approvers: 'release-managers',
+  approvalTimeoutHours: 24,
+  rolloutTimeout: '5m',
+  buildsToKeep: 30,
   ingressPath: '/',
 } as const;

@@ -6,6 +6,7 @@ import type { ConfigProblem } from '../errors.js';
 import type { EnvironmentConfig, ParsedConfig } from '../config/schema.js';
 import { DEFAULTS, DEFAULT_ENVIRONMENTS, DEFAULT_TAG_PATTERNS } from './defaults.js';
 import { toDockerTag } from './names.js';
+import { VERSION } from '../version.js';
 
 export interface ClusterTarget {
   readonly name: string;
@@ -32,8 +33,10 @@ export interface EnvironmentModel {
   };
   readonly env: readonly { readonly name: string; readonly value: string }[];
   readonly clusters: readonly ClusterTarget[];
-  /** The moving image tag of this environment's branch (the content tag is git-<tree hash>). */
+  /** This environment's image tag prefix, from its branch: the pipeline tags `<imageTag>-<tree hash>`. */
   readonly imageTag: string;
+  /** Where smoke tests reach the environment, when it has an ingress host. */
+  readonly url: string | null;
 }
 
 export interface BranchRuleModel {
@@ -67,6 +70,18 @@ export interface Model {
     /** In flow order: environment branches first, in environment order, then any others by name. */
     readonly branches: readonly BranchRuleModel[];
   };
+  readonly jenkins: {
+    readonly library: { readonly name: string; readonly version: string };
+    readonly agentLabel: string;
+    readonly kanikoImage: string;
+    readonly gitCredentialsId: string;
+    readonly approvers: string;
+    readonly approvalTimeoutHours: number;
+    readonly rolloutTimeout: string;
+    readonly buildsToKeep: number;
+    readonly autoTag: boolean;
+  };
+  readonly smoke: { readonly command: string | null };
   readonly templatesDir: string | null;
 }
 
@@ -107,6 +122,7 @@ function resolveEnvironment(c: ParsedConfig, e: EnvironmentConfig): EnvironmentM
       region: k.region ?? c.aws.region,
     })),
     imageTag: toDockerTag(e.branch),
+    url: ingress.host ? `${ingress.certificateArn ? 'https' : 'http'}://${ingress.host}${ingress.path ?? DEFAULTS.ingressPath}` : null,
   };
 }
 
@@ -167,6 +183,18 @@ export function resolveModel(c: ParsedConfig, configFile: string): Model {
     build: { engine: c.build?.engine ?? DEFAULTS.engine },
     environments: envs.map((e) => resolveEnvironment(c, e)),
     rules: resolveRules(c, envs),
+    jenkins: {
+      library: { name: c.jenkins?.library?.name ?? DEFAULTS.libraryName, version: c.jenkins?.library?.version ?? `v${VERSION}` },
+      agentLabel: c.jenkins?.agentLabel ?? DEFAULTS.agentLabel,
+      kanikoImage: c.jenkins?.kanikoImage ?? DEFAULTS.kanikoImage,
+      gitCredentialsId: c.jenkins?.gitCredentialsId ?? DEFAULTS.gitCredentialsId,
+      approvers: c.jenkins?.approvers ?? DEFAULTS.approvers,
+      approvalTimeoutHours: c.jenkins?.approvalTimeoutHours ?? DEFAULTS.approvalTimeoutHours,
+      rolloutTimeout: c.jenkins?.rolloutTimeout ?? DEFAULTS.rolloutTimeout,
+      buildsToKeep: c.jenkins?.buildsToKeep ?? DEFAULTS.buildsToKeep,
+      autoTag: c.jenkins?.autoTag ?? false,
+    },
+    smoke: { command: c.smoke?.command ?? null },
     templatesDir: c.templatesDir ?? null,
   };
 }

@@ -73,20 +73,28 @@ export function renderKustomize(m: Model, t: TemplateSet): GeneratedFile[] {
 /** Where an environment's overlay lives, relative to the project root. */
 export const overlayDir = (e: Pick<EnvironmentModel, 'name'>): string => `${KUSTOMIZE_DIR}/overlays/${e.name}`;
 
+/** Where the pipeline writes an environment's deploy wrapper, relative to the project root. */
+export const deployDir = (e: Pick<EnvironmentModel, 'name'>, cluster: string): string => `.pipewright/deploy/${e.name}-${cluster}`;
+
 /**
- * The deploy-time wrapper that pins the image by digest: written to `<dir>/kustomization.yaml`
- * and applied with `kubectl apply -k <dir>`. `overlayFromDir` is the overlay's path relative to `<dir>`.
+ * The deploy-time wrapper that pins the image by digest, without its last line: the pipeline
+ * (pipewrightDeploy) appends `    digest: <sha256:…>` once it knows the digest, writes it to
+ * `<deployDir>/kustomization.yaml` and runs `kubectl apply -k <deployDir>`.
  */
-export function deployKustomization(m: Model, overlayFromDir: string, digest: string): string {
-  if (!/^sha256:[a-f0-9]{64}$/.test(digest)) throw new Error(`not an image digest: ${digest}`);
+export function deployKustomizationHead(m: Model, e: Pick<EnvironmentModel, 'name'>): string {
   return [
     'apiVersion: kustomize.config.k8s.io/v1beta1',
     'kind: Kustomization',
     'resources:',
-    `  - ${y(overlayFromDir)}`,
+    `  - ${y(`../../../${overlayDir(e)}`)}`,
     'images:',
     `  - name: ${y(m.image.uri)}`,
-    `    digest: ${y(digest)}`,
     '',
   ].join('\n');
+}
+
+/** The whole wrapper for a digest: what pipewrightDeploy writes. */
+export function deployKustomization(m: Model, e: Pick<EnvironmentModel, 'name'>, digest: string): string {
+  if (!/^sha256:[a-f0-9]{64}$/.test(digest)) throw new Error(`not an image digest: ${digest}`);
+  return `${deployKustomizationHead(m, e)}    digest: ${digest}\n`;
 }

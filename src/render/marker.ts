@@ -4,6 +4,14 @@
  */
 import type { GeneratedFile } from './types.js';
 
+function commentSyntax(path: string): readonly [string, string] | null {
+  const base = path.split('/').pop() ?? path;
+  // Jenkins shows vars/*.txt as HTML help.
+  if (base.endsWith('.txt')) return ['<!--', ' -->'];
+  const prefix = commentPrefix(base);
+  return prefix ? [prefix, ''] : null;
+}
+
 function commentPrefix(path: string): string | null {
   const base = path.split('/').pop() ?? path;
   if (/\.(ya?ml|sh|py|toml)$/.test(base) || base === 'Dockerfile' || base === '.dockerignore' || !base.includes('.')) {
@@ -21,9 +29,9 @@ export const SCAFFOLD_LINE = 'Scaffolded by pipewright. This file is yours: pipe
 
 /** Put `line` as a comment at the top of `contents` (after a shebang). Files with no comment syntax are left as they are. */
 export function addHeader(path: string, contents: string, line: string): string {
-  const prefix = commentPrefix(path);
-  if (!prefix) return contents;
-  const header = `${prefix} ${line}\n`;
+  const syntax = commentSyntax(path);
+  if (!syntax) return contents;
+  const header = `${syntax[0]} ${line}${syntax[1]}\n`;
   if (contents.startsWith('#!')) {
     const nl = contents.indexOf('\n') + 1;
     return contents.slice(0, nl) + header + contents.slice(nl);

@@ -1,0 +1,55 @@
+/** The write/--check/--dry-run/--json flow shared by every command that generates files. */
+import { planWrite, applyPlan, unifiedDiff, summarize, pendingChanges } from '../write/writer.js';
+import type { GeneratedFile } from '../render/types.js';
+import type { Io } from '../io.js';
+
+export interface WriteFlags {
+  /** Render in memory, diff against disk, exit 1 on drift. Writes nothing. */
+  readonly check?: boolean;
+  /** Print what would change. Writes nothing. */
+  readonly dryRun?: boolean;
+  /** Overwrite generated files that were edited by hand. */
+  readonly force?: boolean;
+  /** Print the changes as JSON. */
+  readonly json?: boolean;
+}
+
+/** Plan, then check, preview or write `files` under `root`. Returns the exit code. */
+export async function writeFiles(files: readonly GeneratedFile[], root: string, configFile: string, flags: WriteFlags, io: Io): Promise<number> {
+  const force = flags.force ?? false;
+  const plan = await planWrite(files, { root, force });
+  const pending = pendingChanges(plan);
+  for (const w of plan.warnings) io.err(`warning: ${w}\n`);
+
+  if (flags.json) {
+    const changes = plan.changes.map((c) => ({ path: c.path, kind: c.kind, ...(c.conflict && { conflict: c.conflict }) }));
+    io.out(`${JSON.stringify({ root, mode: flags.check ? 'check' : flags.dryRun ? 'dry-run' : 'write', changes }, null, 2)}\n`);
+  }
+
+  if (flags.check) {
+    if (pending.length === 0 && plan.conflicts.length === 0) {
+      if (!flags.json) io.err(`up to date: ${plan.changes.length} files match ${configFile}\n`);
+      return 0;
+    }
+    if (!flags.json) {
+      io.out(await unifiedDiff(plan));
+      io.err(`drift: ${pending.length} file(s) differ from what ${configFile} generates; run \`pipewright generate\`\n`);
+    }
+    return 1;
+  }
+
+  if (flags.dryRun) {
+    if (!flags.json) io.out(summarize(plan));
+    return 0;
+  }
+
+  const summary = await applyPlan(plan, { force });
+  if (!flags.json) {
+    io.out(summarize(plan));
+    const counts = Object.entries(summary.counts)
+      .filter(([kind, n]) => n > 0 && kind !== 'user-owned')
+      .map(([kind, n]) => `${n} ${kind}`);
+    io.err(`${configFile}: ${counts.join(', ') || 'nothing to do'}\n`);
+  }
+  return 0;
+}
