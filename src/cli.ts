@@ -62,6 +62,17 @@ function program(): Command {
   );
   lazy(
     p
+      .command('plan')
+      .description('show the stages and commands a build of a branch would run, in order (runs the generated pipeline in Groovy 2.4; needs groovy and java)')
+      .option('--branch <name>', 'the branch to plan (for a pull request: its target)')
+      .option('--pr-from <branch>', 'plan a pull request from this branch into --branch')
+      .option('--image-exists', 'assume ECR already has the image, as in a promotion')
+      .option('--json', 'print stages and commands as JSON')
+      .addHelpText('after', '\nExamples:\n  pipewright plan --branch master\n  pipewright plan --branch master --pr-from develop   # shows the Guard refusing it'),
+    () => import('./commands/plan.js'),
+  );
+  lazy(
+    p
       .command('validate')
       .description('check the config and print the resolved model (every default filled in)')
       .option('--json', 'print the model as JSON'),
@@ -76,6 +87,11 @@ function program(): Command {
 
 async function main(argv: string[]): Promise<void> {
   checkNode();
+  // `pipewright … | head` closes stdout early: that is the reader's choice, not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   try {
     await program().parseAsync(argv);
   } catch (e) {
