@@ -237,6 +237,42 @@ test('kaniko: the build runs in a pod agent, in the kaniko container, with no do
   assert.not.ok(sh(r!).some((c) => c.startsWith('docker ')));
 });
 
+test('script/smoke gets the environment URL; with autoTag the next release tag is pushed with credentials', async () => {
+  if (!hasGroovy) return;
+  const m = resolveModel(
+    validateConfig(
+      {
+        app: 'hello-flask',
+        aws: { accountId: '123456789012', region: 'eu-west-1' },
+        defaults: { ingress: { host: 'hello.example.com' } },
+        jenkins: { autoTag: true, gitCredentialsId: 'github-app' },
+      },
+      'a.yaml',
+    ),
+    'a.yaml',
+  );
+  const p = renderTo(m, 'autotag');
+  const allTags = ['v1.2.3', 'v1.2.4-beta.1', 'v0.9.0'];
+  const [staging, master] = await run(
+    [
+      { branch: 'staging', files: ['script/cibuild', 'script/smoke'], tagsOnHead: [], allTags, imageInEcr: true },
+      { branch: 'master', files: ['script/cibuild'], tagsOnHead: [], allTags, imageInEcr: true, approver: 'alice' },
+    ],
+    p,
+    m,
+  );
+  assert.is(staging!.result, 'SUCCESS', staging!.error ?? '');
+  assert.ok(sh(staging!).includes('git tag --annotate v1.2.4-beta.2 --message "Release v1.2.4-beta.2" && git push origin "refs/tags/v1.2.4-beta.2"'));
+  assert.is(sh(staging!).at(-1), './script/smoke http://hello.example.com/');
+  assert.is(master!.result, 'SUCCESS', master!.error ?? '');
+  assert.ok(sh(master!).includes('git tag --annotate v1.2.4 --message "Release v1.2.4" && git push origin "refs/tags/v1.2.4"'));
+  const push = master!.steps.findIndex((s) => s.step === 'sh' && String(s.args.script).includes('git push'));
+  const creds = master!.steps.slice(0, push).filter((s) => s.step === 'withCredentials').at(-1)!;
+  assert.equal(creds.args.bindings, [{ type: 'gitUsernamePassword', credentialsId: 'github-app' }]);
+  // the secret the stub credentials hold never reaches a recorded step
+  assert.not.match(JSON.stringify([staging, master]), 'not-a-real-token');
+});
+
 test('options: no concurrent builds, a build discarder and timestamps; cleanup in every agent stage', () => {
   if (!hasGroovy) return;
   const r = results.develop!;
