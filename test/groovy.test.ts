@@ -4,12 +4,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../src/config/load.js';
 import { validateConfig } from '../src/config/validate.js';
 import { resolveModel, type Model } from '../src/model/model.js';
-import { renderJenkinsfile, renderLibrary } from '../src/render/jenkins.js';
+import { writePipeline } from '../src/plan/workspace.js';
 import { loadTemplates } from '../src/templates.js';
 import { parseGroovy, runPipelines } from '../src/harness.js';
 import { scenarioFor } from '../src/plan/scenario.js';
@@ -24,12 +24,7 @@ const work = tempDir('pipewright-groovy-');
 test.after(() => work.cleanup());
 
 function renderTo(m: Model, name: string) {
-  const dir = path.join(work.dir, name);
-  const templates = loadTemplates({ groups: ['vars-templates'], configFile: m.configFile });
-  mkdirSync(path.join(dir, 'vars'), { recursive: true });
-  writeFileSync(path.join(dir, 'Jenkinsfile'), renderJenkinsfile(m, templates).contents);
-  for (const f of renderLibrary(m, templates)) writeFileSync(path.join(dir, f.path), f.contents);
-  return { dir, jenkinsfile: path.join(dir, 'Jenkinsfile'), vars: path.join(dir, 'vars') };
+  return writePipeline(m, loadTemplates({ groups: ['vars-templates'], configFile: m.configFile }), path.join(work.dir, name));
 }
 
 const { model } = await loadConfig({ cwd: fromRoot('examples/hello-flask') });

@@ -14,7 +14,7 @@ import { run as generate } from '../src/commands/generate.js';
 import { loadConfig } from '../src/config/load.js';
 import { deployDir, deployKustomization, overlayDir } from '../src/render/kustomize.js';
 import type { Io } from '../src/io.js';
-import { engineAvailable, fromRoot, tempDir, copyExample } from './helpers.js';
+import { engineAvailable, tempDir, copyExample } from './helpers.js';
 
 const quiet: Io = { out: () => {}, err: () => {}, color: false };
 const hasKubectl = engineAvailable('kubectl', ['version', '--client']);

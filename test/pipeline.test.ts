@@ -2,12 +2,11 @@
 // every kind of build. Each case asserts the stage order and the exact command sequence.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../src/config/load.js';
 import { validateConfig } from '../src/config/validate.js';
 import { resolveModel, type Model } from '../src/model/model.js';
-import { renderJenkinsfile, renderLibrary } from '../src/render/jenkins.js';
+import { writePipeline } from '../src/plan/workspace.js';
 import { loadTemplates } from '../src/templates.js';
 import { runPipelines, type RunResult } from '../src/harness.js';
 import { scenarioFor, SAMPLE_DIGEST, SAMPLE_TREE, type PipelineCase } from '../src/plan/scenario.js';
@@ -20,12 +19,7 @@ const work = tempDir('pipewright-pipeline-');
 
 /** Render a model's Jenkinsfile and library into a fresh folder; returns the harness paths. */
 function renderTo(m: Model, name: string) {
-  const dir = path.join(work.dir, name);
-  const templates = loadTemplates({ groups: ['vars-templates'], configFile: m.configFile });
-  mkdirSync(path.join(dir, 'vars'), { recursive: true });
-  writeFileSync(path.join(dir, 'Jenkinsfile'), renderJenkinsfile(m, templates).contents);
-  for (const f of renderLibrary(m, templates)) writeFileSync(path.join(dir, f.path), f.contents);
-  return { jenkinsfile: path.join(dir, 'Jenkinsfile'), vars: path.join(dir, 'vars') };
+  return writePipeline(m, loadTemplates({ groups: ['vars-templates'], configFile: m.configFile }), path.join(work.dir, name));
 }
 
 const paths = renderTo(model, 'example');

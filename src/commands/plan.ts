@@ -3,15 +3,15 @@
  * library in the Groovy 2.4 harness (no Jenkins, no AWS, no cluster) and prints the stages and
  * commands a build of that branch would run, in order.
  */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../config/load.js';
-import { renderJenkinsfile, renderLibrary } from '../render/jenkins.js';
 import { loadTemplates } from '../templates.js';
 import { runPipelines } from '../harness.js';
 import { scenarioFor } from '../plan/scenario.js';
 import { plannedCommands } from '../plan/commands.js';
+import { writePipeline } from '../plan/workspace.js';
 import { UsageError } from '../errors.js';
 import { branchNameProblem } from '../model/names.js';
 import { paint, processIo, type Io } from '../io.js';
@@ -39,14 +39,11 @@ export async function run(opts: PlanOptions, io: Io = processIo): Promise<number
   });
   const work = mkdtempSync(path.join(tmpdir(), 'pipewright-plan-'));
   try {
-    const jenkinsfile = path.join(work, 'Jenkinsfile');
-    writeFileSync(jenkinsfile, renderJenkinsfile(model, templates).contents);
-    mkdirSync(path.join(work, 'vars'));
-    for (const f of renderLibrary(model, templates)) writeFileSync(path.join(work, f.path), f.contents);
+    const paths = writePipeline(model, templates, work);
 
     const pr = opts.prFrom ? { id: '1', from: opts.prFrom, to: opts.branch } : undefined;
     const [result] = await runPipelines([
-      scenarioFor(model, { jenkinsfile, vars: path.join(work, 'vars') }, {
+      scenarioFor(model, paths, {
         branch: pr ? 'PR-1' : opts.branch,
         ...(pr && { pr }),
         imageInEcr: opts.imageExists ?? false,
