@@ -22,7 +22,7 @@ function program(): Command {
   const p = new Command('pipewright')
     .description('One config for a Flask service\'s Jenkins → ECR → EKS Fargate delivery pipeline.')
     .version(VERSION, '-V, --version')
-    .option('-C, --cwd <dir>', 'run as if started in <dir>', process.cwd())
+    .option('-C, --cwd <dir>', 'run as if started in <dir> (default: the current directory)')
     .option('-c, --config <file>', 'config file (default: pipewright.yaml, pipewright.yml or pipewright.config.ts)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
@@ -34,7 +34,7 @@ function program(): Command {
       const all = c.optsWithGlobals();
       const { run } = await load();
       // commander's options are untyped at run time; each command validates what it uses.
-      process.exitCode = await run({ ...all, cwd: path.resolve(String(all.cwd)) } as O);
+      process.exitCode = await run({ ...all, cwd: path.resolve(typeof all.cwd === 'string' ? all.cwd : '.') } as O);
     });
 
   lazy(

@@ -37,7 +37,7 @@ export function findConfig(opts: LoadOptions): string {
     throw new UsageError(
       `no pipewright config in ${opts.cwd}: create pipewright.yaml with at least\n` +
         `  app: my-service\n  aws:\n    accountId: "123456789012"\n    region: eu-west-1\n` +
-        `or run \`pipewright init\`, or pass --config <file>`,
+        `or pass --config <file>`,
     );
   }
   if (found.length > 1) {
