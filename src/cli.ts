@@ -62,6 +62,21 @@ function program(): Command {
   );
   lazy(
     p
+      .command('jobs')
+      .description('write the Job DSL of every repository in the catalog (one multibranch pipeline job each) and the seed job')
+      .option('--catalog <file>', 'the catalog of repositories', 'catalog.yaml')
+      .option('--out <dir>', 'output directory (Job DSL under <dir>/dsl, the seed job in <dir>/seed-job.groovy)', 'jobs')
+      .option('--plan', 'write nothing; list the jobs this run would add, change or remove against the last run')
+      .option('--check', 'write nothing; print a unified diff and exit 1 if the Job DSL is out of date')
+      .addOption(new Option('--dry-run', 'write nothing; list the files that would change').conflicts('check'))
+      .option('--force', 'overwrite or remove generated files that were edited by hand')
+      .option('--templates-dir <dir>', 'override jobs/*.mustache templates by file name')
+      .option('--json', 'machine-readable output')
+      .addHelpText('after', '\nExamples:\n  pipewright jobs --catalog catalog.yaml --out jobs --plan   # what the seed job is about to change\n  pipewright jobs --catalog catalog.yaml --out jobs'),
+    () => import('./commands/jobs.js'),
+  );
+  lazy(
+    p
       .command('plan')
       .description('show the stages and commands a build of a branch would run, in order (runs the generated pipeline in Groovy 2.4; needs groovy and java)')
       .option('--branch <name>', 'the branch to plan (for a pull request: its target)')

@@ -115,19 +115,21 @@ function findJava(): string | null {
   return onPath('java');
 }
 
-function requireGroovy(): string {
+/** The groovy command, or a UsageError with the install hint when groovy or java is missing. */
+export function requireGroovy(): string {
   const groovy = findGroovy();
   if (!groovy || !findJava()) throw new UsageError(INSTALL_HINT);
   return groovy;
 }
 
-interface Exit {
+export interface Exit {
   readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
 }
 
-function runGroovy(groovy: string, args: readonly string[], input: string): Promise<Exit> {
+/** Runs `groovy args…` with `input` on stdin; a hang past the timeout is killed and rejected. */
+export function runGroovy(groovy: string, args: readonly string[], input: string): Promise<Exit> {
   return new Promise((resolve, reject) => {
     const child = spawn(groovy, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -161,11 +163,11 @@ function tail(s: string, max = 8000): string {
 }
 
 /** A Java/Groovy stack trace on stderr means a harness bug, never a pipeline outcome. */
-function hasStackTrace(stderr: string): boolean {
+export function hasStackTrace(stderr: string): boolean {
   return /^\s+at [\w$.<>]+\(.*\)$/m.test(stderr) || /^(Caught|Exception in thread|startup failed)/m.test(stderr);
 }
 
-function harnessError(what: string, exit: Exit): Error {
+export function harnessError(what: string, exit: Exit): Error {
   return new Error(`${what} failed (exit ${exit.code}):\n${tail(exit.stderr) || tail(exit.stdout)}`);
 }
 
@@ -188,11 +190,8 @@ export async function runPipelines(scenarios: readonly Scenario[]): Promise<RunR
   return results as RunResult[];
 }
 
-/** Parses files as Groovy 2.4 up to Phases.CONVERSION, one JVM per ~64 KB of paths. */
-export async function parseGroovy(files: readonly string[]): Promise<ParseResult[]> {
-  if (files.length === 0) return [];
-  const groovy = requireGroovy();
-  const script = path.join(packageRoot, 'harness', 'ParseCheck.groovy');
+/** Splits file paths, in order, into command lines of at most ~64 KB each (one JVM each). */
+export function pathBatches(files: readonly string[]): string[][] {
   const batches: string[][] = [];
   let size = Infinity;
   for (const f of files) {
@@ -203,8 +202,16 @@ export async function parseGroovy(files: readonly string[]): Promise<ParseResult
     batches[batches.length - 1]!.push(f);
     size += f.length + 1;
   }
+  return batches;
+}
+
+/** Parses files as Groovy 2.4 up to Phases.CONVERSION, one JVM per ~64 KB of paths. */
+export async function parseGroovy(files: readonly string[]): Promise<ParseResult[]> {
+  if (files.length === 0) return [];
+  const groovy = requireGroovy();
+  const script = path.join(packageRoot, 'harness', 'ParseCheck.groovy');
   const out: ParseResult[] = [];
-  for (const batch of batches) {
+  for (const batch of pathBatches(files)) {
     const exit = await runGroovy(groovy, [script, ...batch], '');
     if ((exit.code !== 0 && exit.code !== 1) || hasStackTrace(exit.stderr)) throw harnessError('the Groovy parse check', exit);
     let results: unknown;

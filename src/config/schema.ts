@@ -11,7 +11,7 @@ import { branchNameProblem } from '../model/names.js';
 /** What is allowed for a value, shown in error messages. Kept out of the JSON Schema on purpose. */
 export const allowedText = z.registry<{ allowed: string }>();
 
-function allow<T extends z.ZodType>(schema: T, allowed: string): T {
+export function allow<T extends z.ZodType>(schema: T, allowed: string): T {
   allowedText.add(schema, { allowed });
   return schema;
 }

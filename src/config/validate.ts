@@ -1,6 +1,7 @@
 /**
- * Turns raw data (from YAML or a static TS literal) into a ParsedConfig, or one ConfigError
- * listing every problem as `key.path: message (allowed: …)`.
+ * Turns raw data (from YAML or a static TS literal) into validated data, or one ConfigError
+ * listing every problem as `key.path: message (allowed: …)`. Serves every schema: the app config
+ * and the seed job's catalog.
  */
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors.js';
@@ -10,15 +11,28 @@ import { semanticProblems } from '../model/model.js';
 type Schema = z.core.$ZodType;
 type Issue = z.core.$ZodIssue;
 
-export function validateConfig(data: unknown, file: string): ParsedConfig {
-  if (data === null || data === undefined) {
-    throw new ConfigError(file, [{ path: '', message: 'is empty', allowed: 'a mapping with at least app and aws (accountId, region)' }]);
-  }
-  const res = ConfigSchema.safeParse(data, { reportInput: true });
-  if (!res.success) throw new ConfigError(file, res.error.issues.flatMap((i) => toProblems(i)));
-  const problems = semanticProblems(res.data);
+export interface ValidateOptions<T> {
+  /** Said when the file is empty. */
+  readonly expected: string;
+  /** Cross-field checks, run once the structure is valid. */
+  readonly semantic?: (data: T) => ConfigProblem[];
+}
+
+/** Validate `data` from `file` against `schema`: every problem in one ConfigError. */
+export function validateWith<S extends z.ZodType>(schema: S, data: unknown, file: string, opts: ValidateOptions<z.output<S>>): z.output<S> {
+  if (data === null || data === undefined) throw new ConfigError(file, [{ path: '', message: 'is empty', allowed: opts.expected }]);
+  const res = schema.safeParse(data, { reportInput: true });
+  if (!res.success) throw new ConfigError(file, res.error.issues.flatMap((i) => toProblems(schema, i)));
+  const problems = opts.semantic?.(res.data) ?? [];
   if (problems.length > 0) throw new ConfigError(file, problems);
   return res.data;
+}
+
+export function validateConfig(data: unknown, file: string): ParsedConfig {
+  return validateWith(ConfigSchema, data, file, {
+    expected: 'a mapping with at least app and aws (accountId, region)',
+    semantic: semanticProblems,
+  });
 }
 
 const keyPath = (path: readonly PropertyKey[]): string => path.map(String).join('.');
@@ -31,9 +45,9 @@ function describeInput(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
-function toProblems(issue: Issue): ConfigProblem[] {
+function toProblems(root: Schema, issue: Issue): ConfigProblem[] {
   const path = keyPath(issue.path);
-  const at = schemaAt(ConfigSchema, issue.path);
+  const at = schemaAt(root, issue.path);
   const allowed = at ? allowedFor(at) : undefined;
   const input = (issue as { input?: unknown }).input;
   switch (issue.code) {
@@ -64,14 +78,16 @@ function toProblems(issue: Issue): ConfigProblem[] {
     }
     case 'invalid_key':
       return issue.issues.flatMap((sub) =>
-        toProblems({ ...sub, path: [...issue.path, ...sub.path] } as Issue).map((p) => ({ ...p, message: `key: ${p.message}` })),
+        toProblems(root, { ...sub, path: [...issue.path, ...sub.path] } as Issue).map((p) => ({ ...p, message: `key: ${p.message}` })),
       );
     case 'invalid_element':
-      return issue.issues.flatMap((sub) => toProblems({ ...sub, path: [...issue.path, ...sub.path] } as Issue));
+      return issue.issues.flatMap((sub) => toProblems(root, { ...sub, path: [...issue.path, ...sub.path] } as Issue));
     case 'invalid_union':
       return [{ path, message: `${describeInput(input)} does not match any allowed form`, allowed }];
-    default:
-      return [{ path, message: issue.message, allowed }];
+    default: {
+      const own = (issue as { params?: { allowed?: string } }).params?.allowed;
+      return [{ path, message: issue.message, allowed: own ?? allowed }];
+    }
   }
 }
 

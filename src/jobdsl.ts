@@ -1,0 +1,91 @@
+/**
+ * Runs Job DSL scripts (what the Jenkins seed job executes) on the real Groovy 2.4 against a
+ * recording DSL (harness/JobDslHarness.groovy), all scripts in one JVM, and returns what each
+ * script declared as a tree of calls:
+ *
+ *   multibranchPipelineJob('payments/shop') { branchSources { … } }
+ *   → { name: 'multibranchPipelineJob', args: ['payments/shop'], children: [{ name: 'branchSources', … }] }
+ *
+ * The contract, beyond the types below:
+ * - A trailing closure argument becomes the node's `children` (it runs with a fresh recording
+ *   delegate, DELEGATE_FIRST) and is left out of `args`; the other arguments are JSON values
+ *   (GStrings as strings; a closure that is not the last argument as "<closure>").
+ * - `items` are the script's top-level calls, in order. Only the methods Jenkins' Job DSL accepts
+ *   at the top level are allowed there: folder, multibranchPipelineJob, job, pipelineJob,
+ *   listView, organizationFolder. Any other is the error "unknown top-level Job DSL method x".
+ * - A script that does not compile on Groovy 2.4 (Groovy 3 syntax included) or that throws has
+ *   `error` (the first compiler message, or the exception) and `line` (0 when unknown) instead of
+ *   `items`; the other scripts are still reported.
+ * - `println` output goes to the harness's stderr, never into the result.
+ * - Every script is compiled and executed by Groovy (about 10 ms per generated job).
+ */
+import path from 'node:path';
+import { packageRoot } from './paths.js';
+import { harnessError, hasStackTrace, pathBatches, requireGroovy, runGroovy } from './harness.js';
+
+export interface DslNode {
+  readonly name: string;
+  readonly args: readonly unknown[];
+  readonly children: readonly DslNode[];
+}
+
+export interface DslScriptResult {
+  /** The path as given. */
+  file: string;
+  items?: DslNode[];
+  error?: string;
+  /** 1-based line of the error in the script; 0 when unknown. */
+  line?: number;
+}
+
+/** Runs the scripts in order in one JVM (per ~64 KB of paths); missing groovy/java → UsageError. */
+export async function runJobDsl(files: readonly string[]): Promise<DslScriptResult[]> {
+  if (files.length === 0) return [];
+  const groovy = requireGroovy();
+  const script = path.join(packageRoot, 'harness', 'JobDslHarness.groovy');
+  const out: DslScriptResult[] = [];
+  for (const batch of pathBatches(files)) {
+    const exit = await runGroovy(groovy, [script, ...batch], '');
+    if ((exit.code !== 0 && exit.code !== 1) || hasStackTrace(exit.stderr)) throw harnessError('the Job DSL harness', exit);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(exit.stdout);
+    } catch {
+      throw harnessError('the Job DSL harness (unreadable output)', exit);
+    }
+    const scripts = (parsed as { scripts?: unknown } | null)?.scripts;
+    if (!Array.isArray(scripts) || scripts.length !== batch.length) {
+      throw harnessError(`the Job DSL harness (expected ${batch.length} results)`, exit);
+    }
+    out.push(...(scripts as DslScriptResult[]));
+  }
+  return out;
+}
+
+/** Every node called `name`, depth-first in document order (a match's own descendants included). */
+export function findAll(nodes: readonly DslNode[], name: string): DslNode[] {
+  const found: DslNode[] = [];
+  const visit = (list: readonly DslNode[]): void => {
+    for (const n of list) {
+      if (n.name === name) found.push(n);
+      visit(n.children);
+    }
+  };
+  visit(nodes);
+  return found;
+}
+
+/** Follows the first child with each name in turn: child(job, 'branchSources', 'branchSource', 'source', 'github'). */
+export function child(node: DslNode | undefined, ...names: string[]): DslNode | undefined {
+  let at = node;
+  for (const name of names) {
+    at = at?.children.find((c) => c.name === name);
+    if (!at) return undefined;
+  }
+  return at;
+}
+
+/** The node's first argument (undefined for no node or no arguments). */
+export function arg(node: DslNode | undefined): unknown {
+  return node?.args[0];
+}

@@ -1,0 +1,121 @@
+/**
+ * catalog model → Job DSL for the seed job. Pure.
+ *
+ * Jobs are grouped per folder into `dsl/<folder>/_jobs.groovy` files of at most JOBS_PER_FILE
+ * jobs: thousands of one-job files would make every run slow, and one huge script would hit
+ * the JVM's 64 KB method limit when Job DSL compiles it. `jobs-index.json` records a hash per
+ * job, so `pipewright jobs --plan` can say which jobs a run adds, changes or removes.
+ */
+import type { CatalogModel, JobModel } from '../model/catalog.js';
+import type { TemplateSet } from '../templates.js';
+import type { GeneratedFile } from './types.js';
+import { groovyComment, groovyString as g, shellQuote } from '../groovy.js';
+import { hashContents } from '../write/manifest.js';
+import { renderTemplate } from './mustache.js';
+import { mark } from './marker.js';
+
+export const JOBS_PER_FILE = 500;
+export const INDEX_FILE = 'jobs-index.json';
+export const SEED_FILE = 'seed-job.groovy';
+
+/** Job name → hash of its Job DSL: what `--plan` compares between runs. */
+export type JobIndex = Readonly<Record<string, string>>;
+
+export interface RenderJobsOptions {
+  /** The catalog path and output dir as the seed job's shell step should name them (relative to the jobs repo). */
+  readonly catalogArg: string;
+  readonly outArg: string;
+  /** Called after each job is rendered (progress). */
+  readonly onJob?: () => void;
+}
+
+function jobView(j: JobModel) {
+  return {
+    fullName: g(j.fullName),
+    name: g(j.name),
+    description: j.description === null ? null : g(j.description),
+    sourceId: g(j.sourceId),
+    credentialsId: j.credentialsId === null ? null : g(j.credentialsId),
+    includes: g(j.includes),
+    scanInterval: g(j.scanInterval),
+    scriptPath: g(j.scriptPath),
+    github: j.source.kind === 'github' ? { owner: g(j.source.owner), repository: g(j.source.repository), url: g(j.source.url) } : null,
+    git: j.source.kind === 'git' ? { remote: g(j.source.remote) } : null,
+  };
+}
+
+/** `a/b` → the folders a Job DSL script must declare first: `a`, `a/b`. */
+function folderChain(folder: string | null): string[] {
+  if (!folder) return [];
+  const parts = folder.split('/');
+  return parts.map((_, i) => parts.slice(0, i + 1).join('/'));
+}
+
+function dslPath(folder: string | null, part: number): string {
+  const name = part === 1 ? '_jobs.groovy' : `_jobs-${part}.groovy`;
+  return folder ? `dsl/${folder}/${name}` : `dsl/${name}`;
+}
+
+export function renderJobs(c: CatalogModel, t: TemplateSet, opts: RenderJobsOptions): { files: GeneratedFile[]; index: JobIndex } {
+  const command = `pipewright jobs --catalog ${opts.catalogArg} --out ${opts.outArg}`;
+  const byFolder = new Map<string | null, JobModel[]>();
+  for (const j of c.jobs) {
+    const list = byFolder.get(j.folder);
+    if (list) list.push(j);
+    else byFolder.set(j.folder, [j]);
+  }
+  const index: Record<string, string> = {};
+  const files: GeneratedFile[] = [];
+  for (const [folder, jobs] of byFolder) {
+    const folders = folderChain(folder)
+      .map((path) => renderTemplate(t, 'jobs/folder.groovy.mustache', { path: g(path), name: g(path.split('/').pop()!) }))
+      .join('');
+    for (let start = 0, part = 1; start < jobs.length; start += JOBS_PER_FILE, part++) {
+      const blocks = jobs.slice(start, start + JOBS_PER_FILE).map((j) => {
+        const block = renderTemplate(t, 'jobs/multibranch.groovy.mustache', jobView(j));
+        index[j.fullName] = hashContents(block);
+        opts.onJob?.();
+        return block;
+      });
+      files.push({ path: dslPath(folder, part), contents: [folders, ...blocks].filter(Boolean).join('\n'), owner: 'pipewright' });
+    }
+  }
+  const seed = c.seed;
+  files.push({
+    path: SEED_FILE,
+    contents: renderTemplate(t, 'jobs/seed-job.groovy.mustache', {
+      name: g(seed.name),
+      catalogComment: groovyComment(opts.catalogArg),
+      repository: g(seed.repository),
+      credentialsId: seed.credentialsId === null ? null : g(seed.credentialsId),
+      branch: g(seed.branch),
+      schedule: g(seed.schedule),
+      command: g(`npx --yes pipewright@${seed.pipewrightVersion} jobs --catalog ${shellQuote(opts.catalogArg)} --out ${shellQuote(opts.outArg)}`),
+      targets: g(`${opts.outArg}/dsl/**/*.groovy`),
+      removedJobAction: g(seed.removedJobAction),
+    }),
+    owner: 'pipewright',
+  });
+  const sortedIndex = Object.fromEntries(Object.keys(index).sort().map((k) => [k, index[k]!]));
+  files.push({
+    path: INDEX_FILE,
+    contents: `${JSON.stringify({ generatedBy: `${command} (from ${c.catalogFile})`, jobs: sortedIndex }, null, 2)}\n`,
+    owner: 'pipewright',
+  });
+  return {
+    files: files.map((f) => mark(f, c.catalogFile, command)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    index: sortedIndex,
+  };
+}
+
+/** What a run would do to the jobs, compared with the index of the last run. */
+export function diffJobs(before: JobIndex, after: JobIndex): { added: string[]; changed: string[]; removed: string[] } {
+  const added: string[] = [];
+  const changed: string[] = [];
+  for (const [name, hash] of Object.entries(after)) {
+    if (!Object.hasOwn(before, name)) added.push(name);
+    else if (before[name] !== hash) changed.push(name);
+  }
+  const removed = Object.keys(before).filter((name) => !Object.hasOwn(after, name));
+  return { added, changed, removed: removed.sort() };
+}

@@ -1,0 +1,207 @@
+// The Job DSL harness: Job DSL scripts executed on the real Groovy 2.4 against a recording DSL, all
+// scripts of a call in one JVM. Fixtures in test/fixtures/jobdsl/ are written in the shape
+// `pipewright jobs` generates (folders, multibranch jobs, the seed job), plus broken scripts.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import path from 'node:path';
+import { arg, child, findAll, runJobDsl, type DslNode, type DslScriptResult } from '../src/jobdsl.js';
+import { UsageError } from '../src/errors.js';
+import { engineAvailable, fromRoot } from './helpers.js';
+
+const hasGroovy = engineAvailable('groovy');
+
+const fixture = (name: string): string => fromRoot('test', 'fixtures', 'jobdsl', name);
+const GOOD = ['payments.groovy', 'seed-job.groovy', 'dynamic.groovy'].map(fixture);
+const BAD = ['syntax-error.groovy', 'unknown-method.groovy', 'groovy3.groovy'].map(fixture);
+
+let batch: Promise<Map<string, DslScriptResult>> | undefined;
+/** Good and broken scripts interleaved in one runJobDsl call (one JVM), shared by the tests. */
+function results(): Promise<Map<string, DslScriptResult>> {
+  const files = [GOOD[0]!, BAD[0]!, GOOD[1]!, BAD[1]!, GOOD[2]!, BAD[2]!];
+  batch ??= runJobDsl(files).then((rs) => {
+    assert.equal(
+      rs.map((r) => r.file),
+      files,
+      'one result per script, in the order given',
+    );
+    return new Map(rs.map((r) => [path.basename(r.file), r]));
+  });
+  return batch;
+}
+
+async function items(name: string): Promise<DslNode[]> {
+  const r = (await results()).get(name);
+  assert.ok(r, `no result for ${name}`);
+  assert.is(r.error, undefined, `${name}: ${r.error} (line ${r.line})`);
+  assert.ok(r.items, `${name}: no items`);
+  return r.items;
+}
+
+const job = (nodes: readonly DslNode[], name: string): DslNode => {
+  const found = findAll(nodes, 'multibranchPipelineJob').find((j) => arg(j) === name);
+  assert.ok(found, `no multibranchPipelineJob('${name}')`);
+  return found;
+};
+
+test('folders come first, one per level, then the multibranch jobs in name order', async () => {
+  if (!hasGroovy) return;
+  const roots = await items('payments.groovy');
+  assert.equal(
+    roots.map((n) => `${n.name}(${String(arg(n))})`),
+    ['folder(payments)', 'folder(payments/eu)', 'multibranchPipelineJob(payments/eu/legacy-billing)', 'multibranchPipelineJob(payments/eu/shop)'],
+  );
+  assert.is(arg(child(roots[1], 'displayName')), 'eu');
+});
+
+test('a GitHub multibranch job: owner, repository, credentials, discovery traits and branch filter', async () => {
+  if (!hasGroovy) return;
+  const shop = job(await items('payments.groovy'), 'payments/eu/shop');
+  assert.is(arg(child(shop, 'displayName')), 'shop');
+  const github = child(shop, 'branchSources', 'branchSource', 'source', 'github');
+  assert.ok(github, 'github source');
+  assert.is(arg(child(github, 'repoOwner')), 'acme');
+  assert.is(arg(child(github, 'repository')), 'shop');
+  assert.is(arg(child(github, 'repositoryUrl')), 'https://github.com/acme/shop');
+  assert.is(arg(child(github, 'configuredByUrl')), false);
+  assert.is(arg(child(github, 'credentialsId')), 'github-app');
+  assert.is(arg(child(github, 'traits', 'gitHubBranchDiscovery', 'strategyId')), 1);
+  assert.is(arg(child(github, 'traits', 'gitHubPullRequestDiscovery', 'strategyId')), 1);
+  assert.is(arg(child(github, 'traits', 'headWildcardFilter', 'includes')), 'master staging develop PR-*');
+  assert.is(arg(child(github, 'traits', 'headWildcardFilter', 'excludes')), '');
+  assert.is(arg(child(shop, 'triggers', 'periodicFolderTrigger', 'interval')), '1d');
+  assert.equal(child(shop, 'orphanedItemStrategy', 'discardOldItems')?.children, [
+    { name: 'daysToKeep', args: [30], children: [] },
+    { name: 'numToKeep', args: [20], children: [] },
+  ]);
+  assert.is(arg(child(shop, 'factory', 'workflowBranchProjectFactory', 'scriptPath')), 'Jenkinsfile');
+});
+
+test('a plain git multibranch job: remote, a no-argument trait, escapes and unicode in strings', async () => {
+  if (!hasGroovy) return;
+  const legacy = job(await items('payments.groovy'), 'payments/eu/legacy-billing');
+  const git = child(legacy, 'branchSources', 'branchSource', 'source', 'git');
+  assert.ok(git, 'git source');
+  assert.is(child(legacy, 'branchSources', 'branchSource', 'source', 'github'), undefined);
+  assert.is(arg(child(git, 'remote')), 'https://git.example.com/payments/legacy-billing.git');
+  assert.is(arg(child(git, 'credentialsId')), 'git-ssh');
+  assert.equal(child(git, 'traits', 'gitBranchDiscovery'), { name: 'gitBranchDiscovery', args: [], children: [] });
+  assert.is(arg(child(git, 'traits', 'headWildcardFilter', 'includes')), 'master develop');
+  assert.is(arg(child(legacy, 'description')), 'Billing (the old one): \'legacy\'\nété — "quoted" $HOME \\ done');
+  assert.is(arg(child(legacy, 'triggers', 'periodicFolderTrigger', 'interval')), '12h');
+  assert.equal(
+    child(legacy, 'orphanedItemStrategy', 'discardOldItems')?.children.map((c) => [c.name, arg(c)]),
+    [
+      ['daysToKeep', 30],
+      ['numToKeep', 20],
+    ],
+  );
+  assert.is(arg(child(legacy, 'factory', 'workflowBranchProjectFactory', 'scriptPath')), 'ci/Jenkinsfile');
+});
+
+test('the seed job: scm, trigger, shell step and the jobDsl step with its removal actions', async () => {
+  if (!hasGroovy) return;
+  const roots = await items('seed-job.groovy');
+  assert.equal(
+    roots.map((n) => [n.name, arg(n)]),
+    [['job', 'pipewright-seed']],
+  );
+  const seed = roots[0]!;
+  assert.is(arg(child(seed, 'scm', 'git', 'remote', 'url')), 'https://github.com/acme/jenkins-jobs.git');
+  assert.is(arg(child(seed, 'scm', 'git', 'remote', 'credentials')), 'github-app');
+  assert.is(arg(child(seed, 'scm', 'git', 'branch')), 'main');
+  assert.is(arg(child(seed, 'triggers', 'scm')), 'H/5 * * * *');
+  assert.match(String(arg(child(seed, 'steps', 'shell'))), /pipewright jobs --catalog catalog\.yaml/);
+  const dsl = child(seed, 'steps', 'jobDsl');
+  assert.ok(dsl, 'jobDsl step');
+  assert.is(arg(child(dsl, 'targets')), 'generated/dsl/**/*.groovy');
+  assert.is(arg(child(dsl, 'removedJobAction')), 'DISABLE');
+  assert.is(arg(child(dsl, 'removedViewAction')), 'IGNORE');
+  assert.is(arg(child(dsl, 'lookupStrategy')), 'SEED_JOB');
+});
+
+test('a script with variables, a loop, GStrings and named arguments is executed by Groovy', async () => {
+  if (!hasGroovy) return;
+  const roots = await items('dynamic.groovy');
+  assert.equal(
+    roots.map((n) => [n.name, arg(n)]),
+    [
+      ['folder', 'checkout'],
+      ['multibranchPipelineJob', 'checkout/api'],
+      ['folder', 'search'],
+      ['multibranchPipelineJob', 'search/api'],
+    ],
+  );
+  const api = roots[3]!;
+  assert.is(arg(child(api, 'description')), 'The search API');
+  assert.equal(child(api, 'properties')?.args, [{ priority: 3, labels: ['a', 'b'] }]);
+  assert.not.ok(findAll(roots, 'println').length, 'println is output, not a DSL call');
+});
+
+test('a syntax error is reported with its line while the other scripts still report', async () => {
+  if (!hasGroovy) return;
+  const r = (await results()).get('syntax-error.groovy');
+  assert.ok(r);
+  assert.is(r.items, undefined);
+  assert.match(r.error ?? '', /unexpected token/);
+  assert.is(r.line, 5);
+  assert.ok((await results()).get('seed-job.groovy')?.items, 'the script after it still ran');
+});
+
+test('an unknown top-level method is what Jenkins rejects: reported with its line', async () => {
+  if (!hasGroovy) return;
+  const r = (await results()).get('unknown-method.groovy');
+  assert.ok(r);
+  assert.is(r.items, undefined);
+  assert.is(r.error, 'unknown top-level Job DSL method multibranchPipelinejob');
+  assert.is(r.line, 3);
+});
+
+test('Groovy 3 syntax (a lambda) fails on Groovy 2.4', async () => {
+  if (!hasGroovy) return;
+  const r = (await results()).get('groovy3.groovy');
+  assert.ok(r);
+  assert.is(r.items, undefined);
+  assert.match(r.error ?? '', /unexpected token: ->/);
+  assert.is(r.line, 2);
+});
+
+test('no scripts: no JVM, no result', async () => {
+  assert.equal(await runJobDsl([]), []);
+});
+
+test('groovy or java missing: a UsageError with the install hint', async () => {
+  const saved = { PATH: process.env.PATH, GROOVY_HOME: process.env.GROOVY_HOME };
+  process.env.PATH = '';
+  delete process.env.GROOVY_HOME;
+  try {
+    await runJobDsl([GOOD[0]!]);
+    assert.unreachable('should have thrown');
+  } catch (e) {
+    assert.instance(e, UsageError);
+    assert.is((e as Error).message, 'Groovy 2.4 is needed: apt-get install -y --no-install-recommends groovy default-jre-headless');
+  } finally {
+    process.env.PATH = saved.PATH;
+    if (saved.GROOVY_HOME !== undefined) process.env.GROOVY_HOME = saved.GROOVY_HOME;
+  }
+});
+
+test('findAll is depth-first in document order; child follows a path; arg is the first argument', () => {
+  const n = (name: string, args: unknown[], children: DslNode[] = []): DslNode => ({ name, args, children });
+  const tree = [
+    n('folder', ['a']),
+    n('job', ['a/x'], [n('steps', [], [n('shell', ['one']), n('jobDsl', [], [n('shell', ['nested'])])]), n('shell', ['two'])]),
+  ];
+  assert.equal(
+    findAll(tree, 'shell').map(arg),
+    ['one', 'nested', 'two'],
+  );
+  assert.is(arg(child(tree[1], 'steps', 'jobDsl', 'shell')), 'nested');
+  assert.is(child(tree[1], 'steps', 'missing', 'shell'), undefined);
+  assert.is(child(undefined, 'steps'), undefined);
+  assert.is(child(tree[0]), tree[0]);
+  assert.is(arg(tree[0]), 'a');
+  assert.is(arg(child(tree[1], 'steps')), undefined);
+  assert.is(arg(undefined), undefined);
+});
+
+test.run();
