@@ -94,7 +94,10 @@ function program(): Command {
     () => import('./commands/validate.js'),
   );
   lazy(
-    p.command('schema').description('print the JSON Schema of pipewright.yaml (for editors: yaml-language-server)'),
+    p
+      .command('schema')
+      .description('print the JSON Schema of pipewright.yaml, or of catalog.yaml (for editors: yaml-language-server)')
+      .option('--catalog', 'the schema of the seed job\'s catalog.yaml'),
     () => import('./commands/schema.js'),
   );
   return p;

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import Ajv from 'ajv';
 import yaml from 'js-yaml';
 import { ConfigSchema, toJsonSchema } from '../src/config/schema.js';
+import { toCatalogJsonSchema } from '../src/config/catalog-schema.js';
 import { fromRoot } from './helpers.js';
 
 const published = JSON.parse(readFileSync(fromRoot('schema/pipewright.schema.json'), 'utf8'));
@@ -33,6 +34,15 @@ test('the published schema and zod agree on good and bad configs', () => {
     assert.is(check(data), ok, `ajv on ${JSON.stringify(data)}`);
     assert.is(ConfigSchema.safeParse(data).success, ok, `zod on ${JSON.stringify(data)}`);
   }
+});
+
+test('schema/catalog.schema.json is what the catalog schema generates, and accepts the example catalog', () => {
+  const catalog = JSON.parse(readFileSync(fromRoot('schema/catalog.schema.json'), 'utf8'));
+  assert.equal(catalog, toCatalogJsonSchema());
+  const ajv = new (Ajv as unknown as typeof Ajv.default)({ strict: false, allErrors: true });
+  const check = ajv.compile(catalog);
+  assert.ok(check(yaml.load(readFileSync(fromRoot('examples/catalog.yaml'), 'utf8'))), JSON.stringify(check.errors));
+  assert.not.ok(check({ seed: { repository: 'https://x/y.git' }, repositories: [{ name: 'a', github: 'acme/a', colour: 'red' }] }));
 });
 
 test('the example config points editors at the published schema', () => {

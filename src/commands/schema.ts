@@ -1,8 +1,9 @@
-/** `pipewright schema`: the JSON Schema derived from the zod schema. */
+/** `pipewright schema [--catalog]`: the JSON Schema derived from the zod schema. */
 import { toJsonSchema } from '../config/schema.js';
+import { toCatalogJsonSchema } from '../config/catalog-schema.js';
 import { processIo, type Io } from '../io.js';
 
-export async function run(_opts: unknown, io: Io = processIo): Promise<number> {
-  io.out(`${JSON.stringify(toJsonSchema(), null, 2)}\n`);
+export async function run(opts: { readonly catalog?: boolean }, io: Io = processIo): Promise<number> {
+  io.out(`${JSON.stringify(opts.catalog ? toCatalogJsonSchema() : toJsonSchema(), null, 2)}\n`);
   return 0;
 }

@@ -74,3 +74,12 @@ export const CatalogSchema = z
 
 export type ParsedCatalog = z.output<typeof CatalogSchema>;
 export type RepositoryEntry = ParsedCatalog['repositories'][number];
+
+/** The published JSON Schema of catalog.yaml (draft-07, for yaml-language-server). */
+export function toCatalogJsonSchema(): unknown {
+  return {
+    ...(z.toJSONSchema(CatalogSchema, { target: 'draft-7', io: 'input', unrepresentable: 'any' }) as object),
+    $id: 'https://pipewright.dev/schema/catalog.schema.json',
+    title: 'pipewright catalog',
+  };
+}
