@@ -3,7 +3,7 @@
  * Wiring only: parse flags, import the one command module needed, map errors to exit codes
  * (1 findings/drift, 2 usage/config, 70 internal). Heavy modules load inside the commands.
  */
-import { Command, CommanderError, Option } from 'commander';
+import type { Command as CommandType } from 'commander';
 import path from 'node:path';
 import { PipewrightError } from './errors.js';
 import { VERSION } from './version.js';
@@ -18,7 +18,10 @@ function checkNode(): void {
   }
 }
 
-function program(): Command {
+type Command = CommandType;
+
+async function program(): Promise<Command> {
+  const { Command, Option } = await import('commander');
   const p = new Command('pipewright')
     .description('One config for a Flask service\'s Jenkins → ECR → EKS Fargate delivery pipeline.')
     .version(VERSION, '-V, --version')
@@ -30,8 +33,12 @@ function program(): Command {
 
   /** Register a command whose implementation is imported only when it runs. */
   const lazy = <O>(cmd: Command, load: () => Promise<{ run: (opts: O) => Promise<number> }>) =>
-    cmd.action(async (_args: unknown, c: Command) => {
+    cmd.action(async (...argv: unknown[]) => {
+      const c = argv[argv.length - 1] as Command;
       const all = c.optsWithGlobals();
+      const [remote, url] = c.processedArgs as (string | undefined)[];
+      if (remote !== undefined) all.remote = remote;
+      if (url !== undefined) all.url = url;
       const { run } = await load();
       // commander's options are untyped at run time; each command validates what it uses.
       process.exitCode = await run({ ...all, cwd: path.resolve(typeof all.cwd === 'string' ? all.cwd : '.') } as O);
@@ -86,6 +93,26 @@ function program(): Command {
       .addHelpText('after', '\nExamples:\n  pipewright plan --branch master\n  pipewright plan --branch master --pr-from develop   # shows the Guard refusing it'),
     () => import('./commands/plan.js'),
   );
+  const hook = p.command('hook').description('the git pre-push hook that enforces the branch rules');
+  lazy(
+    hook
+      .command('pre-push')
+      .description('check a push against the branch rules (git runs this: remote and URL as arguments, ref lines on stdin)')
+      .argument('[remote]', 'the remote name, as git passes it', 'origin')
+      .argument('[url]', 'the remote URL, as git passes it')
+      .option('--json', 'print the verdict and findings as JSON')
+      .addHelpText('after', `\nExit 0: allowed; 1: rejected (the message names the rule and the fix); 2: config error.\nEscape hatch: PIPEWRIGHT_SKIP_HOOK=1 git push … (warned; the Jenkins Guard still checks it).`),
+    () => import('./commands/hook-pre-push.js'),
+  );
+  lazy(
+    p
+      .command('lint')
+      .description('check the branch rules, then audit the history of the protected branches against them')
+      .option('--remote <name>', "audit the remote's branches (refs/remotes/<name>/…) instead of the local ones")
+      .option('--json', 'print the findings as JSON')
+      .addHelpText('after', '\nExamples:\n  pipewright lint\n  git fetch origin && pipewright lint --remote origin'),
+    () => import('./commands/lint.js'),
+  );
   lazy(
     p
       .command('validate')
@@ -111,11 +138,19 @@ async function main(argv: string[]): Promise<void> {
     throw e;
   });
   try {
-    await program().parseAsync(argv);
+    // The pre-push hook runs on every push: git's plain call skips commander entirely.
+    const [group, sub, ...rest] = argv.slice(2);
+    if (group === 'hook' && sub === 'pre-push' && rest.length <= 2 && !rest.some((a) => a.startsWith('-'))) {
+      const { run } = await import('./commands/hook-pre-push.js');
+      process.exitCode = await run({ cwd: process.cwd(), remote: rest[0], url: rest[1] });
+      return;
+    }
+    await (await program()).parseAsync(argv);
   } catch (e) {
-    if (e instanceof CommanderError) {
+    const err = e as Error & { code?: unknown; exitCode?: number };
+    if (typeof err.code === 'string' && err.code.startsWith('commander.')) {
       // Help and version are not errors; everything else commander rejects is a usage error.
-      process.exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? 0 : 2;
+      process.exitCode = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : 2;
       return;
     }
     if (e instanceof PipewrightError) {

@@ -9,7 +9,9 @@ import { ConfigError, UsageError } from '../errors.js';
 import { resolveModel, type Model } from '../model/model.js';
 import { validateConfig } from './validate.js';
 
-export const CONFIG_NAMES = ['pipewright.yaml', 'pipewright.yml', 'pipewright.config.ts'] as const;
+import { CONFIG_NAMES } from './names.js';
+
+export { CONFIG_NAMES };
 
 export interface LoadOptions {
   /** Directory to look in. */

@@ -1,0 +1,57 @@
+/**
+ * `pipewright lint`: the branch rules themselves (a chain, mapped, valid patterns), then the
+ * repository's history against them. Exit 1 when anything is an error.
+ */
+import { loadConfig } from '../config/load.js';
+import { Git } from '../git/git.js';
+import { configRules } from '../rules/config-rules.js';
+import { historyRules, type HistoryContext } from '../rules/history-rules.js';
+import { formatFinding, runRules } from '../rules/types.js';
+import { paint, processIo, type Io } from '../io.js';
+import type { CommonOptions } from './common.js';
+
+export interface LintOptions extends CommonOptions {
+  /** Audit the remote-tracking branches of this remote (e.g. origin) instead of local ones. */
+  readonly remote?: string;
+}
+
+export async function run(opts: LintOptions, io: Io = processIo): Promise<number> {
+  const { model } = await loadConfig(opts);
+  const git = new Git(opts.cwd);
+  git.topLevel();
+  const prefix = opts.remote ? `refs/remotes/${opts.remote}/` : 'refs/heads/';
+  const refs = git.refs(prefix.slice(0, -1));
+  const ruled = new Set(model.rules.branches.map((r) => r.branch));
+  const logs = new Map<string, { sha: string; parents: string[] }[]>();
+  const sets = new Map<string, Set<string>>();
+  const ref = (branch: string) => (refs.has(prefix + branch) ? prefix + branch : null);
+  const firstParent = (branch: string) => {
+    let log = logs.get(branch);
+    if (!log) logs.set(branch, (log = ref(branch) ? git.firstParentLog([ref(branch)!]) : []));
+    return log;
+  };
+  const ctx: HistoryContext = {
+    rules: model.rules,
+    git,
+    ref,
+    firstParent,
+    firstParentSet: (branch) => {
+      let set = sets.get(branch);
+      if (!set) sets.set(branch, (set = new Set(firstParent(branch).map((c) => c.sha))));
+      return set;
+    },
+    tags: git.tagsByCommit(),
+    otherBranches: opts.remote ? [] : [...refs.keys()].map((r) => r.slice(prefix.length)).filter((b) => !ruled.has(b)),
+  };
+  const findings = [...runRules(configRules, model.rules), ...runRules(historyRules, ctx)];
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  if (opts.json) {
+    io.out(`${JSON.stringify({ errors, warnings: findings.length - errors, findings }, null, 2)}\n`);
+  } else {
+    for (const f of findings) io.out(`${formatFinding(f)}\n`);
+    const audited = model.rules.branches.filter((r) => ref(r.branch)).map((r) => `${r.branch} (${firstParent(r.branch).length})`);
+    const summary = `${errors} error(s), ${findings.length - errors} warning(s); audited ${audited.join(', ') || 'no rule branch (none exists yet)'}`;
+    io.out(`${errors > 0 ? paint(io, 'red', summary) : summary}\n`);
+  }
+  return errors > 0 ? 1 : 0;
+}

@@ -1,0 +1,109 @@
+/**
+ * `pipewright lint`: the repository's history against the rules. Protected branches are read as
+ * their first-parent history (the commits the branch itself received): each must be a merge whose
+ * second parent came from an allowed source, carrying its release tag.
+ */
+import type { Git } from '../git/git.js';
+import { describeSources, isProtected, type Rule, type RulesData } from './types.js';
+
+export interface HistoryContext {
+  readonly rules: RulesData;
+  readonly git: Git;
+  /** The ref a branch is read from (local, or remote-tracking with --remote), null when absent. */
+  readonly ref: (branch: string) => string | null;
+  /** First-parent history of a branch, newest first (cached). */
+  readonly firstParent: (branch: string) => readonly { sha: string; parents: string[] }[];
+  /** The set of a branch's first-parent commits (cached). */
+  readonly firstParentSet: (branch: string) => ReadonlySet<string>;
+  readonly tags: ReadonlyMap<string, readonly string[]>;
+  /** Local branches without rules, for the branch-cut check. */
+  readonly otherBranches: readonly string[];
+}
+
+const short = (sha: string) => sha.slice(0, 12);
+
+export const historyRules: readonly Rule<HistoryContext>[] = [
+  {
+    id: 'no-direct-commits',
+    description: 'A protected branch only receives merges.',
+    check: (ctx, push) => {
+      for (const r of ctx.rules.branches.filter(isProtected)) {
+        if (!ctx.ref(r.branch)) continue;
+        for (const c of ctx.firstParent(r.branch)) {
+          if (c.parents.length === 1) {
+            push({
+              severity: 'error', branch: r.branch, commit: c.sha,
+              message: `${r.branch} accepts no direct commits, but ${short(c.sha)} is not a merge`,
+              fix: `make changes on develop and merge them up through pull requests (${describeSources(r)} → ${r.branch}); revert ${short(c.sha)} on ${r.branch} if it must go`,
+            });
+          }
+        }
+      }
+    },
+  },
+  {
+    id: 'merge-only-from-source',
+    description: 'A protected branch only merges its allowed source branches.',
+    check: (ctx, push) => {
+      for (const r of ctx.rules.branches.filter((b) => b.mergeFrom)) {
+        if (!ctx.ref(r.branch)) continue;
+        const sources = r.mergeFrom!.filter((s) => ctx.ref(s));
+        for (const c of ctx.firstParent(r.branch)) {
+          const merged = c.parents[1];
+          if (!merged || sources.some((s) => ctx.firstParentSet(s).has(merged))) continue;
+          push({
+            severity: 'error', branch: r.branch, commit: c.sha,
+            message: `${r.branch} accepts merges only from ${describeSources(r)}, but ${short(c.sha)} merges ${short(merged)}, which ${describeSources(r)} never pointed at`,
+            fix: `merge that work into ${describeSources(r)} first, then ${describeSources(r)} into ${r.branch}`,
+          });
+        }
+      }
+    },
+  },
+  {
+    id: 'release-tag',
+    description: 'Every commit of a tagged branch carries its release tag.',
+    check: (ctx, push) => {
+      for (const r of ctx.rules.branches.filter((b) => b.releaseTag)) {
+        if (!ctx.ref(r.branch)) continue;
+        const pattern = new RegExp(r.releaseTag!.pattern);
+        for (const c of ctx.firstParent(r.branch)) {
+          if (c.parents.length === 0) continue; // the root commit predates any release
+          if ((ctx.tags.get(c.sha) ?? []).some((t) => pattern.test(t))) continue;
+          push({
+            severity: 'error', branch: r.branch, commit: c.sha,
+            message: `every ${r.branch} commit needs a ${r.releaseTag!.name} release tag (${r.releaseTag!.pattern}); ${short(c.sha)} has none`,
+            fix: `git tag <version> ${short(c.sha)} && git push origin <version>`,
+          });
+        }
+      }
+    },
+  },
+  {
+    id: 'no-branch-from-protected',
+    description: 'No branch is cut from a protected branch.',
+    check: (ctx, push) => {
+      for (const r of ctx.rules.branches.filter((b) => isProtected(b) && !b.branchFrom)) {
+        const ref = ctx.ref(r.branch);
+        if (!ref) continue;
+        const line = ctx.firstParentSet(r.branch);
+        for (const b of ctx.otherBranches) {
+          let base: string;
+          try {
+            base = ctx.git.run(['merge-base', `refs/heads/${b}`, ref]);
+          } catch {
+            continue; // unrelated histories
+          }
+          const root = ctx.firstParent(r.branch).at(-1)?.sha;
+          if (line.has(base) && base !== root) {
+            push({
+              severity: 'error', branch: b, commit: base,
+              message: `${b} was cut from ${r.branch} (at ${short(base)}); no branch may be cut from ${r.branch}`,
+              fix: `cut it from develop instead: git rebase --onto develop ${short(base)} ${b}`,
+            });
+          }
+        }
+      }
+    },
+  },
+];

@@ -1,0 +1,188 @@
+/**
+ * The pre-push hook: each ref a push updates, against the rules. Reads only what the push
+ * touches, so a push to develop costs no git call at all.
+ */
+import type { Git } from '../git/git.js';
+import type { PushUpdate } from '../git/pre-push.js';
+import { describeSources, isProtected, type BranchRule, type Rule, type RulesData } from './types.js';
+
+export interface PushContext {
+  readonly rules: RulesData;
+  readonly git: Git;
+  readonly remote: string;
+  readonly updates: readonly PushUpdate[];
+  /** The sha a branch will have after this push: pushed now, else the remote-tracking ref, else local. */
+  readonly branchSha: (branch: string) => string | null;
+  /** Local tags pointing at a commit (one git call, on first use). */
+  readonly tagsAt: (commit: string) => readonly string[];
+  /** Tags this push creates or updates, by name → commit. */
+  readonly pushedTags: ReadonlyMap<string, string>;
+}
+
+const short = (sha: string) => sha.slice(0, 12);
+const branchOf = (ref: string): string | null => (ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null);
+const tagOf = (ref: string): string | null => (ref.startsWith('refs/tags/') ? ref.slice('refs/tags/'.length) : null);
+const ruleFor = (ctx: PushContext, branch: string | null): BranchRule | undefined => ctx.rules.branches.find((r) => r.branch === branch);
+
+/** Protected-branch updates of this push with the first-parent commits they add (cached per update). */
+const added = new WeakMap<PushUpdate, { sha: string; parents: string[] }[]>();
+function newCommits(ctx: PushContext, u: PushUpdate): { sha: string; parents: string[] }[] {
+  let list = added.get(u);
+  if (!list) {
+    const range = u.kind === 'create' ? [u.localSha, '--not', `--remotes=${ctx.remote}`] : [u.localSha, `^${u.remoteSha}`];
+    list = ctx.git.firstParentLog(range);
+    added.set(u, list);
+  }
+  return list;
+}
+
+const protectedUpdates = (ctx: PushContext) =>
+  ctx.updates.flatMap((u) => {
+    const rule = ruleFor(ctx, branchOf(u.remoteRef));
+    return rule && isProtected(rule) ? [{ u, rule }] : [];
+  });
+
+export const pushRules: readonly Rule<PushContext>[] = [
+  {
+    id: 'no-delete-protected',
+    description: 'A protected branch is never deleted.',
+    check: (ctx, push) => {
+      for (const { u, rule } of protectedUpdates(ctx)) {
+        if (u.kind !== 'delete') continue;
+        push({ severity: 'error', branch: rule.branch, message: `${rule.branch} is protected and cannot be deleted`, fix: `do not push :${rule.branch}; delete a feature branch instead` });
+      }
+    },
+  },
+  {
+    id: 'no-force-push',
+    description: 'A protected branch only moves forward.',
+    check: (ctx, push) => {
+      for (const { u, rule } of protectedUpdates(ctx)) {
+        if (u.kind !== 'update') continue;
+        if (!ctx.git.has(u.remoteSha)) {
+          push({ severity: 'error', branch: rule.branch, message: `the remote ${rule.branch} is at ${short(u.remoteSha)}, which this clone does not have: this push may overwrite it`, fix: `git fetch ${ctx.remote}, merge ${ctx.remote}/${rule.branch}, then push again` });
+        } else if (!ctx.git.isAncestor(u.remoteSha, u.localSha)) {
+          push({ severity: 'error', branch: rule.branch, commit: u.localSha, message: `this push rewrites ${rule.branch} (not a fast-forward of ${short(u.remoteSha)}): force pushes to ${rule.branch} are refused`, fix: `git fetch ${ctx.remote} && git merge ${ctx.remote}/${rule.branch}, or revert instead of rewriting` });
+        }
+      }
+    },
+  },
+  {
+    id: 'merge-only-from-source',
+    description: 'A protected branch receives only merges, and only from its allowed sources.',
+    check: (ctx, push) => {
+      for (const { u, rule } of protectedUpdates(ctx)) {
+        if (u.kind === 'delete' || (u.kind === 'update' && (!ctx.git.has(u.remoteSha) || !ctx.git.isAncestor(u.remoteSha, u.localSha)))) continue;
+        for (const c of newCommits(ctx, u)) {
+          const merged = c.parents[1];
+          if (!merged) {
+            if (c.parents.length === 0) continue;
+            push({
+              severity: 'error', branch: rule.branch, commit: c.sha,
+              message: `${rule.branch} accepts no direct commits: ${short(c.sha)} is not a merge`,
+              fix: `push the change to a branch cut from develop, then merge it up through pull requests (… → ${describeSources(rule)} → ${rule.branch})`,
+            });
+            continue;
+          }
+          if (!rule.mergeFrom) continue;
+          const from = rule.mergeFrom.find((s) => {
+            const sha = ctx.branchSha(s);
+            return sha !== null && ctx.git.isAncestor(merged, sha);
+          });
+          if (!from) {
+            push({
+              severity: 'error', branch: rule.branch, commit: c.sha,
+              message: `${rule.branch} accepts merges only from ${describeSources(rule)}: ${short(c.sha)} merges ${short(merged)}, which is not on ${describeSources(rule)}`,
+              fix: `merge that work into ${describeSources(rule)} first, then open a pull request from ${describeSources(rule)} into ${rule.branch}`,
+            });
+          }
+        }
+      }
+    },
+  },
+  {
+    id: 'release-tag',
+    description: 'Every commit a tagged branch receives carries its release tag.',
+    check: (ctx, push) => {
+      for (const { u, rule } of protectedUpdates(ctx)) {
+        if (!rule.releaseTag || u.kind === 'delete') continue;
+        const pattern = new RegExp(rule.releaseTag.pattern);
+        for (const c of newCommits(ctx, u)) {
+          if (c.parents.length === 0) continue;
+          const tags = ctx.tagsAt(c.sha).filter((t) => pattern.test(t));
+          if (tags.length === 0) {
+            push({
+              severity: 'error', branch: rule.branch, commit: c.sha,
+              message: `every ${rule.branch} commit needs a ${rule.releaseTag.name} release tag (${rule.releaseTag.pattern}); ${short(c.sha)} has none`,
+              fix: `git tag <version> ${short(c.sha)}, then push the branch and the tag together: git push --follow-tags ${ctx.remote} ${rule.branch}`,
+            });
+          } else if (!tags.some((t) => ctx.pushedTags.has(t))) {
+            push({
+              severity: 'warning', branch: rule.branch, commit: c.sha,
+              message: `${short(c.sha)} is tagged ${tags.join(', ')} here, but the tag is not part of this push`,
+              fix: `git push ${ctx.remote} ${tags[0]}`,
+            });
+          }
+        }
+      }
+    },
+  },
+  {
+    id: 'no-branch-from-protected',
+    description: 'No new branch is cut from a protected branch.',
+    check: (ctx, push) => {
+      for (const u of ctx.updates) {
+        const branch = branchOf(u.remoteRef);
+        if (u.kind !== 'create' || !branch || ruleFor(ctx, branch)) continue;
+        for (const r of ctx.rules.branches.filter((b) => isProtected(b) && !b.branchFrom && b.mergeFrom)) {
+          const head = ctx.branchSha(r.branch);
+          if (!head) continue;
+          let base: string;
+          try {
+            base = ctx.git.run(['merge-base', u.localSha, head]);
+          } catch {
+            continue;
+          }
+          // Work that came down the flow is on the source branch too; a commit only the
+          // protected branch has (its merges) means the new branch was cut from it.
+          const fromSource = r.mergeFrom!.some((s) => {
+            const sha = ctx.branchSha(s);
+            return sha !== null && ctx.git.isAncestor(base, sha);
+          });
+          if (!fromSource) {
+            push({
+              severity: 'error', branch, commit: base,
+              message: `${branch} was cut from ${r.branch} (at ${short(base)}); no branch may be cut from ${r.branch}`,
+              fix: `cut it from develop: git rebase --onto develop ${short(base)} ${branch}`,
+            });
+          }
+        }
+      }
+    },
+  },
+  {
+    id: 'release-tags-follow-the-rules',
+    description: 'A release tag names a commit of its branch, and is never moved or deleted.',
+    check: (ctx, push) => {
+      for (const u of ctx.updates) {
+        const tag = tagOf(u.remoteRef);
+        if (!tag) continue;
+        const owner = ctx.rules.branches.find((r) => r.releaseTag && new RegExp(r.releaseTag.pattern).test(tag));
+        if (!owner) continue;
+        if (u.kind !== 'create') {
+          push({ severity: 'error', message: `release tag ${tag} already exists on ${ctx.remote}: release tags are never ${u.kind === 'delete' ? 'deleted' : 'moved'}`, fix: 'tag a new version instead' });
+          continue;
+        }
+        const commit = ctx.pushedTags.get(tag)!;
+        const head = ctx.branchSha(owner.branch);
+        if (head === null || !ctx.git.isAncestor(commit, head)) {
+          push({
+            severity: 'error', branch: owner.branch, commit,
+            message: `${tag} is a ${owner.releaseTag!.name} tag, which belongs on ${owner.branch}, but ${short(commit)} is not on ${owner.branch}`,
+            fix: `tag the ${owner.branch} merge commit instead (git tag ${tag} ${owner.branch})`,
+          });
+        }
+      }
+    },
+  },
+];

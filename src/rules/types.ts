@@ -1,0 +1,44 @@
+/** Findings and the data every rule reads. */
+import type { Model } from '../model/model.js';
+
+export interface Finding {
+  /** The rule's id, e.g. `merge-only-from-source`. */
+  readonly rule: string;
+  readonly severity: 'error' | 'warning';
+  /** What is wrong, naming the rule in words. */
+  readonly message: string;
+  /** What to do instead. */
+  readonly fix: string;
+  readonly branch?: string;
+  readonly commit?: string;
+}
+
+/** The branch rules as the model resolves them (all that the hook needs: cacheable as JSON). */
+export type RulesData = Model['rules'];
+export type BranchRule = RulesData['branches'][number];
+
+/** A rule: an id, what it enforces, and a function pushing findings. */
+export interface Rule<C> {
+  readonly id: string;
+  readonly description: string;
+  readonly check: (ctx: C, push: (f: Omit<Finding, 'rule'>) => void) => void;
+}
+
+/** Run a rule list over a context. */
+export function runRules<C>(rules: readonly Rule<C>[], ctx: C): Finding[] {
+  const findings: Finding[] = [];
+  for (const r of rules) r.check(ctx, (f) => findings.push({ rule: r.id, ...f }));
+  return findings;
+}
+
+/** A branch whose rule forbids direct commits: merges only. */
+export const isProtected = (r: BranchRule): boolean => !r.directCommits;
+
+export function describeSources(r: BranchRule): string {
+  return r.mergeFrom ? r.mergeFrom.join(' or ') : 'any branch';
+}
+
+export function formatFinding(f: Finding): string {
+  const where = [f.branch, f.commit?.slice(0, 12)].filter(Boolean).join(' @ ');
+  return `${f.severity === 'error' ? 'error' : 'warning'}: ${f.message}${where ? ` [${where}]` : ''} (${f.rule})\n  fix: ${f.fix}`;
+}
