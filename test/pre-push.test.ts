@@ -148,7 +148,9 @@ test('11. a new branch cut from master is rejected', () => {
   reset();
   git('checkout', '-q', '-B', 'hotfix/from-master', 'master');
   const c = commit('hotfix');
-  rejected(prePush([`refs/heads/hotfix/from-master ${c} refs/heads/hotfix/from-master ${ZERO}`]), 'no-branch-from-protected', 'hotfix/from-master was cut from master', 'cut it from develop');
+  const res = prePush([`refs/heads/hotfix/from-master ${c} refs/heads/hotfix/from-master ${ZERO}`]);
+  rejected(res, 'no-branch-from-protected', 'hotfix/from-master was cut from master', 'cut it from develop');
+  assert.not.match(res.stderr, 'cut from staging', 'only the newest fork point is reported');
 });
 
 test('12. a new branch cut from staging is rejected', () => {

@@ -4,7 +4,7 @@
  * second parent came from an allowed source, carrying its release tag.
  */
 import type { Git } from '../git/git.js';
-import { describeSources, isProtected, type Rule, type RulesData } from './types.js';
+import { describeSources, isProtected, newestForks, type Rule, type RulesData } from './types.js';
 
 export interface HistoryContext {
   readonly rules: RulesData;
@@ -83,25 +83,25 @@ export const historyRules: readonly Rule<HistoryContext>[] = [
     id: 'no-branch-from-protected',
     description: 'No branch is cut from a protected branch.',
     check: (ctx, push) => {
-      for (const r of ctx.rules.branches.filter((b) => isProtected(b) && !b.branchFrom)) {
-        const ref = ctx.ref(r.branch);
-        if (!ref) continue;
-        const line = ctx.firstParentSet(r.branch);
-        for (const b of ctx.otherBranches) {
+      const guarded = ctx.rules.branches.filter((b) => isProtected(b) && !b.branchFrom && ctx.ref(b.branch));
+      for (const b of ctx.otherBranches) {
+        const candidates = guarded.flatMap((r) => {
           let base: string;
           try {
-            base = ctx.git.run(['merge-base', `refs/heads/${b}`, ref]);
+            base = ctx.git.run(['merge-base', `refs/heads/${b}`, ctx.ref(r.branch)!]);
           } catch {
-            continue; // unrelated histories
+            return []; // unrelated histories
           }
+          // On the protected branch's own line (its merges), not a commit that came down the flow.
           const root = ctx.firstParent(r.branch).at(-1)?.sha;
-          if (line.has(base) && base !== root) {
-            push({
-              severity: 'error', branch: b, commit: base,
-              message: `${b} was cut from ${r.branch} (at ${short(base)}); no branch may be cut from ${r.branch}`,
-              fix: `cut it from develop instead: git rebase --onto develop ${short(base)} ${b}`,
-            });
-          }
+          return ctx.firstParentSet(r.branch).has(base) && base !== root ? [{ rule: r, base }] : [];
+        });
+        for (const { rule, base } of newestForks(candidates, (x, y) => ctx.git.isAncestor(x, y))) {
+          push({
+            severity: 'error', branch: b, commit: base,
+            message: `${b} was cut from ${rule.branch} (at ${short(base)}); no branch may be cut from ${rule.branch}`,
+            fix: `cut it from develop instead: git rebase --onto develop ${short(base)} ${b}`,
+          });
         }
       }
     },

@@ -4,7 +4,7 @@
  */
 import type { Git } from '../git/git.js';
 import type { PushUpdate } from '../git/pre-push.js';
-import { describeSources, isProtected, type BranchRule, type Rule, type RulesData } from './types.js';
+import { describeSources, isProtected, newestForks, type BranchRule, type Rule, type RulesData } from './types.js';
 
 export interface PushContext {
   readonly rules: RulesData;
@@ -134,14 +134,14 @@ export const pushRules: readonly Rule<PushContext>[] = [
       for (const u of ctx.updates) {
         const branch = branchOf(u.remoteRef);
         if (u.kind !== 'create' || !branch || ruleFor(ctx, branch)) continue;
-        for (const r of ctx.rules.branches.filter((b) => isProtected(b) && !b.branchFrom && b.mergeFrom)) {
+        const candidates = ctx.rules.branches.filter((b) => isProtected(b) && !b.branchFrom && b.mergeFrom).flatMap((r) => {
           const head = ctx.branchSha(r.branch);
-          if (!head) continue;
+          if (!head) return [];
           let base: string;
           try {
             base = ctx.git.run(['merge-base', u.localSha, head]);
           } catch {
-            continue;
+            return [];
           }
           // Work that came down the flow is on the source branch too; a commit only the
           // protected branch has (its merges) means the new branch was cut from it.
@@ -149,13 +149,14 @@ export const pushRules: readonly Rule<PushContext>[] = [
             const sha = ctx.branchSha(s);
             return sha !== null && ctx.git.isAncestor(base, sha);
           });
-          if (!fromSource) {
-            push({
-              severity: 'error', branch, commit: base,
-              message: `${branch} was cut from ${r.branch} (at ${short(base)}); no branch may be cut from ${r.branch}`,
-              fix: `cut it from develop: git rebase --onto develop ${short(base)} ${branch}`,
-            });
-          }
+          return fromSource ? [] : [{ rule: r, base }];
+        });
+        for (const { rule, base } of newestForks(candidates, (x, y) => ctx.git.isAncestor(x, y))) {
+          push({
+            severity: 'error', branch, commit: base,
+            message: `${branch} was cut from ${rule.branch} (at ${short(base)}); no branch may be cut from ${rule.branch}`,
+            fix: `cut it from develop: git rebase --onto develop ${short(base)} ${branch}`,
+          });
         }
       }
     },

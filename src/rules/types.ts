@@ -42,3 +42,11 @@ export function formatFinding(f: Finding): string {
   const where = [f.branch, f.commit?.slice(0, 12)].filter(Boolean).join(' @ ');
   return `${f.severity === 'error' ? 'error' : 'warning'}: ${f.message}${where ? ` [${where}]` : ''} (${f.rule})\n  fix: ${f.fix}`;
 }
+
+/**
+ * A branch cut from master also contains staging's merges, so it looks cut from both: keep only
+ * the newest fork point (the candidate no other candidate descends from).
+ */
+export function newestForks<T extends { readonly base: string }>(candidates: readonly T[], isAncestor: (a: string, b: string) => boolean): T[] {
+  return candidates.filter((c) => !candidates.some((o) => o.base !== c.base && isAncestor(c.base, o.base)));
+}
