@@ -93,7 +93,7 @@ async function program(): Promise<Command> {
       .addHelpText('after', '\nExamples:\n  pipewright plan --branch master\n  pipewright plan --branch master --pr-from develop   # shows the Guard refusing it'),
     () => import('./commands/plan.js'),
   );
-  const hook = p.command('hook').description('the git pre-push hook that enforces the branch rules');
+  const hook = p.command('hook').description('the git pre-push hook that enforces the branch rules: install, uninstall, pre-push');
   lazy(
     hook
       .command('pre-push')
@@ -103,6 +103,37 @@ async function program(): Promise<Command> {
       .option('--json', 'print the verdict and findings as JSON')
       .addHelpText('after', `\nExit 0: allowed; 1: rejected (the message names the rule and the fix); 2: config error.\nEscape hatch: PIPEWRIGHT_SKIP_HOOK=1 git push … (warned; the Jenkins Guard still checks it).`),
     () => import('./commands/hook-pre-push.js'),
+  );
+  lazy(
+    hook
+      .command('install')
+      .description("install the git pre-push hook that runs `pipewright hook pre-push` (chains into an existing hook; edits husky's .husky/pre-push; for lefthook prints the lefthook.yml entry)")
+      .option('--force', 'with lefthook: chain into its generated hook anyway instead of printing the lefthook.yml entry')
+      .option('--dry-run', 'write nothing; print the hook file that would be written')
+      .option('--json', 'print {hooksDir, file, action, manager} as JSON')
+      .addHelpText('after', '\nExamples:\n  pipewright hook install\n  pipewright hook install --dry-run   # see the hook file first\n  PIPEWRIGHT_SKIP_HOOK=1 git push     # escape hatch: warned; the Jenkins Guard still checks it'),
+    () => import('./commands/hook-install.js'),
+  );
+  lazy(
+    hook
+      .command('uninstall')
+      .description('remove what `pipewright hook install` added; the rest of a chained hook is left byte for byte')
+      .option('--dry-run', 'write nothing; say what would be removed')
+      .option('--json', 'print {hooksDir, file, action, manager, deleted} as JSON')
+      .addHelpText('after', '\nExample:\n  pipewright hook uninstall'),
+    () => import('./commands/hook-uninstall.js'),
+  );
+  lazy(
+    p
+      .command('protect')
+      .description('print the branch rules as GitHub settings, as JSON for gh api or Terraform: branch protection bodies, or one ruleset')
+      .option('--github', 'classic branch protection: one PUT …/branches/<branch>/protection body per protected branch')
+      .option('--ruleset', 'one repository ruleset (POST …/rulesets) for every protected branch instead (implies --github)')
+      .option('--owner <account>', "GitHub account or organisation (default: gh's {owner} placeholder)")
+      .option('--repo <name>', "GitHub repository (default: gh's {repo} placeholder)")
+      .option('--context <name>', 'the required status check (default: continuous-integration/jenkins/pr-merge)')
+      .addHelpText('after', "\nExamples:\n  pipewright protect --github --owner acme --repo shop\n  pipewright protect --github | jq '.branches[0].body' | gh api --method PUT repos/{owner}/{repo}/branches/staging/protection --input -\n  pipewright protect --ruleset | jq .body | gh api --method POST repos/{owner}/{repo}/rulesets --input -"),
+    () => import('./commands/protect.js'),
   );
   lazy(
     p

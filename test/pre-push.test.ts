@@ -206,6 +206,14 @@ test('18. a tag that exists locally but is not pushed: allowed, with a warning',
   assert.match(res.stderr, 'is tagged v1.5.0-beta.1 here, but the tag is not part of this push');
 });
 
+test('18b. merging a develop that is not pushed yet says to push develop too', () => {
+  reset();
+  git('checkout', '-q', 'develop');
+  commit();
+  const s = merge('develop', 'staging', 'v1.6.0-beta.1');
+  rejected(prePush([branchLine('staging', s), tagLine('v1.6.0-beta.1')]), 'merge-only-from-source', 'which is on your local develop but not on origin/develop', 'push develop too, in the same push or first: git push origin develop staging');
+});
+
 test('19. the escape hatch lets a forbidden push through, loudly', () => {
   reset();
   git('checkout', '-q', 'master');

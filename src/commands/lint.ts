@@ -2,7 +2,7 @@
  * `pipewright lint`: the branch rules themselves (a chain, mapped, valid patterns), then the
  * repository's history against them. Exit 1 when anything is an error.
  */
-import { loadConfig } from '../config/load.js';
+import { loadRules } from '../rules/load-rules.js';
 import { Git } from '../git/git.js';
 import { configRules } from '../rules/config-rules.js';
 import { historyRules, type HistoryContext } from '../rules/history-rules.js';
@@ -16,12 +16,13 @@ export interface LintOptions extends CommonOptions {
 }
 
 export async function run(opts: LintOptions, io: Io = processIo): Promise<number> {
-  const { model } = await loadConfig(opts);
   const git = new Git(opts.cwd);
-  git.topLevel();
+  const root = git.topLevel();
+  const { rules } = await loadRules(opts.config ? opts.cwd : root, opts.config);
+  const model = { rules };
   const prefix = opts.remote ? `refs/remotes/${opts.remote}/` : 'refs/heads/';
   const refs = git.refs(prefix.slice(0, -1));
-  const ruled = new Set(model.rules.branches.map((r) => r.branch));
+  const ruled = new Set(rules.branches.map((r) => r.branch));
   const logs = new Map<string, { sha: string; parents: string[] }[]>();
   const sets = new Map<string, Set<string>>();
   const ref = (branch: string) => (refs.has(prefix + branch) ? prefix + branch : null);

@@ -8,6 +8,9 @@ import { UsageError } from '../errors.js';
 export const ZERO_SHA = /^0+$/;
 
 export class Git {
+  /** Answers of `test`: one check reads a repository that does not change meanwhile. */
+  private readonly answers = new Map<string, boolean>();
+
   constructor(readonly cwd: string) {}
 
   /** Run git; its stdout without the final newline. Throws with git's message on failure. */
@@ -21,8 +24,17 @@ export class Git {
     }
   }
 
-  /** true when git exits 0, false when it exits 1; anything else throws. */
+  /** true when git exits 0, false when it exits 1 (remembered); anything else throws. */
   test(args: readonly string[]): boolean {
+    const key = args.join('\0');
+    const known = this.answers.get(key);
+    if (known !== undefined) return known;
+    const answer = this.testUncached(args);
+    this.answers.set(key, answer);
+    return answer;
+  }
+
+  private testUncached(args: readonly string[]): boolean {
     try {
       execFileSync('git', args, { cwd: this.cwd, stdio: 'ignore' });
       return true;

@@ -4,15 +4,16 @@
  * Our part of a hook file is one block between two delimiter lines, so it can live in a file of
  * our own, be chained into someone else's hook (husky's `.husky/pre-push`, a hand-written one),
  * and be removed again leaving the rest byte for byte as it was. Rendering and editing the text is
- * pure; `locateHook` asks git where hooks live, and `applyHookChange` is the only writer.
+ * pure; `locateHook` asks git (through src/git/git.ts) where hooks live, and `applyHookChange` is
+ * the only writer.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { shellQuote } from '../groovy.js';
 import { writeFileAtomic } from '../write/atomic.js';
+import { Git } from './git.js';
 
 export const BLOCK_BEGIN = '# >>> pipewright >>>';
 export const BLOCK_END = '# <<< pipewright <<<';
@@ -71,10 +72,14 @@ export interface BlockOptions {
 // ---------------------------------------------------------------------------------------------
 // git
 
-function git(cwd: string, args: string[]): { ok: boolean; out: string; err: string } {
-  const res = spawnSync('git', args, { cwd, encoding: 'utf8' });
-  if (res.error) throw new UsageError(`cannot run git: ${res.error.message}; install git first`);
-  return { ok: res.status === 0, out: (res.stdout ?? '').replace(/\r?\n$/, ''), err: (res.stderr ?? '').trim() };
+/** git's stdout, or null when it fails (an unset config key, not a repository…). */
+function git(cwd: string, args: string[]): string | null {
+  try {
+    return new Git(cwd).run(args);
+  } catch (e) {
+    if (e instanceof UsageError) throw e; // git itself is missing
+    return null;
+  }
 }
 
 const real = (p: string): string => {
@@ -90,25 +95,25 @@ const posix = (p: string): string => p.split(path.sep).join('/');
 /** Where the pre-push hook of the repository containing `cwd` lives, and who manages it. */
 export function locateHook(cwd: string): HookLocation {
   if (!existsSync(cwd)) throw new UsageError(`${cwd}: no such directory`);
-  if (!git(cwd, ['rev-parse', '--git-dir']).ok) {
+  if (git(cwd, ['rev-parse', '--git-dir']) === null) {
     throw new UsageError('not a git repository: run `git init` first, or run pipewright inside the repository');
   }
   const top = git(cwd, ['rev-parse', '--show-toplevel']);
-  if (!top.ok || !top.out) {
+  if (!top) {
     throw new UsageError(`${cwd} is not inside a work tree (a bare repository, or inside .git): run pipewright in the repository's checkout`);
   }
-  const root = real(top.out);
+  const root = real(top);
   const projectDir = posix(path.relative(root, real(cwd)));
 
   const configured = git(cwd, ['config', '--type=path', '--get', 'core.hooksPath']);
   let hooksDir: string;
-  if (configured.ok && configured.out) {
+  if (configured) {
     // A relative core.hooksPath is relative to where hooks run: the work tree root.
-    hooksDir = path.resolve(root, configured.out);
+    hooksDir = path.resolve(root, configured);
   } else {
     const gp = git(cwd, ['rev-parse', '--git-path', 'hooks']);
-    if (!gp.ok || !gp.out) throw new UsageError(`cannot find the git hooks directory: ${gp.err || 'git rev-parse --git-path hooks printed nothing'}`);
-    hooksDir = path.resolve(cwd, gp.out);
+    if (!gp) throw new UsageError('cannot find the git hooks directory: `git rev-parse --git-path hooks` failed');
+    hooksDir = path.resolve(cwd, gp);
   }
 
   const lefthookConfig = LEFTHOOK_CONFIGS.find((n) => existsSync(path.join(root, n))) ?? null;

@@ -143,7 +143,7 @@ export function githubProtection(model: Model, t: GitHubTarget = {}): GitHubProt
     notes: [
       ...(rules.length
         ? [
-            `Each command reads its branch's body on stdin, e.g. \`pipewright protect --github | jq '.branches[0].body' | ${`gh api --method PUT ${shellQuote(`${repoPath(t)}/branches/${branchPath(rules[0]!.branch)}/protection`)} --input -`}\`; gh fills {owner} and {repo} from the current repository.`,
+            `Each command reads its branch's body on stdin, e.g. \`pipewright protect --github | jq '.branches[0].body' | ${`gh api --method PUT ${shellQuote(`${repoPath(t)}/branches/${branchPath(rules[0]!.branch)}/protection`)} --input -`}\`${t.owner !== undefined && t.repo !== undefined ? '' : '; gh fills the {owner} and {repo} placeholders from the repository it runs in'}.`,
           ]
         : []),
       ...commonNotes(model, rules, context, t),
@@ -192,7 +192,7 @@ export function githubRuleset(model: Model, t: GitHubTarget = {}): GitHubRuleset
     notes: [
       ...(body
         ? [
-            `The command reads the body on stdin, e.g. \`pipewright protect --ruleset | jq .body | gh api --method POST ${shellQuote(`${repoPath(t)}/rulesets`)} --input -\`. POST creates a new ruleset each time; to change it later, PUT ${`/repos/${t.owner ?? '{owner}'}/${t.repo ?? '{repo}'}/rulesets/<id>`} with the same body.`,
+            `The command reads the body on stdin, e.g. \`pipewright protect --ruleset | jq .body | gh api --method POST ${shellQuote(`${repoPath(t)}/rulesets`)} --input -\`. POST creates a new ruleset each time; to change it later, PUT ${`/repos/${t.owner ?? '{owner}'}/${t.repo ?? '{repo}'}/rulesets/<id>`} with the same body${t.owner !== undefined && t.repo !== undefined ? '' : '; gh fills the {owner} and {repo} placeholders from the repository it runs in'}.`,
           ]
         : []),
       ...commonNotes(model, rules, context, t),

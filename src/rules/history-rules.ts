@@ -4,7 +4,7 @@
  * second parent came from an allowed source, carrying its release tag.
  */
 import type { Git } from '../git/git.js';
-import { describeSources, isProtected, newestForks, type Rule, type RulesData } from './types.js';
+import { describeSources, isProtected, type Rule, type RulesData } from './types.js';
 
 export interface HistoryContext {
   readonly rules: RulesData;
@@ -84,24 +84,22 @@ export const historyRules: readonly Rule<HistoryContext>[] = [
     description: 'No branch is cut from a protected branch.',
     check: (ctx, push) => {
       const guarded = ctx.rules.branches.filter((b) => isProtected(b) && !b.branchFrom && ctx.ref(b.branch));
+      if (guarded.length === 0) return;
+      // A branch's own commits (those no unprotected rule branch has) are few; one of them on a
+      // protected branch's own line means the branch was cut from it. The newest such commit,
+      // first in rev-list order, is the fork point (a branch cut from master also holds staging's merges).
+      const flow = ctx.rules.branches.filter((b) => !isProtected(b) && ctx.ref(b.branch)).map((b) => ctx.ref(b.branch)!);
       for (const b of ctx.otherBranches) {
-        const candidates = guarded.flatMap((r) => {
-          let base: string;
-          try {
-            base = ctx.git.run(['merge-base', `refs/heads/${b}`, ctx.ref(r.branch)!]);
-          } catch {
-            return []; // unrelated histories
-          }
-          // On the protected branch's own line (its merges), not a commit that came down the flow.
-          const root = ctx.firstParent(r.branch).at(-1)?.sha;
-          return ctx.firstParentSet(r.branch).has(base) && base !== root ? [{ rule: r, base }] : [];
-        });
-        for (const { rule, base } of newestForks(candidates, (x, y) => ctx.git.isAncestor(x, y))) {
+        const own = ctx.git.run(['rev-list', `refs/heads/${b}`, '--not', ...flow]).split('\n').filter(Boolean);
+        for (const sha of own) {
+          const from = guarded.find((r) => ctx.firstParentSet(r.branch).has(sha) && sha !== ctx.firstParent(r.branch).at(-1)?.sha);
+          if (!from) continue;
           push({
-            severity: 'error', branch: b, commit: base,
-            message: `${b} was cut from ${rule.branch} (at ${short(base)}); no branch may be cut from ${rule.branch}`,
-            fix: `cut it from develop instead: git rebase --onto develop ${short(base)} ${b}`,
+            severity: 'error', branch: b, commit: sha,
+            message: `${b} was cut from ${from.branch} (at ${short(sha)}); no branch may be cut from ${from.branch}`,
+            fix: `cut it from develop instead: git rebase --onto develop ${short(sha)} ${b}`,
           });
+          break;
         }
       }
     },

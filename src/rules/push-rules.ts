@@ -90,10 +90,16 @@ export const pushRules: readonly Rule<PushContext>[] = [
             return sha !== null && ctx.git.isAncestor(merged, sha);
           });
           if (!from) {
+            // On the local source branch but not yet pushed: say so, rather than "not on develop".
+            const unpushed = rule.mergeFrom.find((s) => ctx.git.test(['merge-base', '--is-ancestor', merged, `refs/heads/${s}`]));
             push({
               severity: 'error', branch: rule.branch, commit: c.sha,
-              message: `${rule.branch} accepts merges only from ${describeSources(rule)}: ${short(c.sha)} merges ${short(merged)}, which is not on ${describeSources(rule)}`,
-              fix: `merge that work into ${describeSources(rule)} first, then open a pull request from ${describeSources(rule)} into ${rule.branch}`,
+              message: unpushed
+                ? `${rule.branch} accepts merges only from ${describeSources(rule)}: ${short(c.sha)} merges ${short(merged)}, which is on your local ${unpushed} but not on ${ctx.remote}/${unpushed}`
+                : `${rule.branch} accepts merges only from ${describeSources(rule)}: ${short(c.sha)} merges ${short(merged)}, which is not on ${describeSources(rule)}`,
+              fix: unpushed
+                ? `push ${unpushed} too, in the same push or first: git push ${ctx.remote} ${unpushed} ${rule.branch}`
+                : `merge that work into ${describeSources(rule)} first, then open a pull request from ${describeSources(rule)} into ${rule.branch}`,
             });
           }
         }
