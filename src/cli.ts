@@ -4,8 +4,9 @@
  * (1 findings/drift, 2 usage/config, 70 internal). Heavy modules load inside the commands.
  */
 import type { Command as CommandType } from 'commander';
+import { statSync } from 'node:fs';
 import path from 'node:path';
-import { PipewrightError } from './errors.js';
+import { PipewrightError, UsageError } from './errors.js';
 import { VERSION } from './version.js';
 
 const MIN_NODE = [20, 11];
@@ -41,7 +42,7 @@ async function program(): Promise<Command> {
       if (url !== undefined) all.url = url;
       const { run } = await load();
       // commander's options are untyped at run time; each command validates what it uses.
-      process.exitCode = await run({ ...all, cwd: path.resolve(typeof all.cwd === 'string' ? all.cwd : '.') } as O);
+      process.exitCode = await run({ ...all, cwd: workDir(typeof all.cwd === 'string' ? all.cwd : '.') } as O);
     });
 
   lazy(
@@ -161,6 +162,33 @@ async function program(): Promise<Command> {
   return p;
 }
 
+/** The -C directory, which must exist. */
+function workDir(dir: string): string {
+  const cwd = path.resolve(dir);
+  let ok = false;
+  try {
+    ok = statSync(cwd).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!ok) throw new UsageError(`-C ${dir}: no such directory`);
+  return cwd;
+}
+
+/** `[-C dir] [-c file] hook pre-push [remote] [url]`, as the installed hook calls it; else null. */
+function prePushCall(args: string[]): { cwd: string; config?: string; remote?: string; url?: string } | null {
+  let cwd = process.cwd();
+  let config: string | undefined;
+  let i = 0;
+  for (; i + 1 < args.length && ['-C', '--cwd', '-c', '--config'].includes(args[i]!); i += 2) {
+    if (args[i] === '-C' || args[i] === '--cwd') cwd = workDir(args[i + 1]!);
+    else config = args[i + 1];
+  }
+  const [group, sub, ...rest] = args.slice(i);
+  if (group !== 'hook' || sub !== 'pre-push' || rest.length > 2 || rest.some((a) => a.startsWith('-'))) return null;
+  return { cwd, ...(config !== undefined && { config }), remote: rest[0], url: rest[1] };
+}
+
 async function main(argv: string[]): Promise<void> {
   checkNode();
   // `pipewright … | head` closes stdout early: that is the reader's choice, not an error.
@@ -169,11 +197,11 @@ async function main(argv: string[]): Promise<void> {
     throw e;
   });
   try {
-    // The pre-push hook runs on every push: git's plain call skips commander entirely.
-    const [group, sub, ...rest] = argv.slice(2);
-    if (group === 'hook' && sub === 'pre-push' && rest.length <= 2 && !rest.some((a) => a.startsWith('-'))) {
+    // The pre-push hook runs on every push: the installed hook's call skips commander entirely.
+    const fast = prePushCall(argv.slice(2));
+    if (fast) {
       const { run } = await import('./commands/hook-pre-push.js');
-      process.exitCode = await run({ cwd: process.cwd(), remote: rest[0], url: rest[1] });
+      process.exitCode = await run(fast);
       return;
     }
     await (await program()).parseAsync(argv);

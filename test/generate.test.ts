@@ -152,6 +152,11 @@ test('--help on every command, usage errors exit 2, missing config explains itse
   assert.is(runCli(['generate', '--nope']).status, 2);
   assert.is(runCli(['frobnicate']).status, 2);
   assert.is(runCli(['generate', '--check', '--dry-run']).status, 2);
+  for (const args of [['-C', '/no/such/dir', 'generate'], ['-C', '/no/such/dir', 'hook', 'pre-push', 'origin']]) {
+    const res = runCli(args);
+    assert.is(res.status, 2, args.join(' '));
+    assert.match(res.stderr, '-C /no/such/dir: no such directory');
+  }
   const t = tempDir();
   try {
     const res = runCli(['generate'], { cwd: t.dir });
