@@ -104,7 +104,7 @@ test('did-you-mean for a misspelt key, and missing keys are named', () => {
   assert.ok(lines.some((l) => l.startsWith('pipewright.yaml: aws.region: is required')), lines.join('\n'));
 });
 
-test('cross-field problems: duplicates, namespace length, unknown tag pattern and merge source', () => {
+test('cross-field problems: duplicates, unknown tag pattern and merge source', () => {
   const lines = problemsOf({
     app: 'a'.repeat(40),
     aws: minimal.aws,

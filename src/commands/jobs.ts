@@ -4,13 +4,13 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import yaml from 'js-yaml';
 import { CatalogSchema } from '../config/catalog-schema.js';
 import { validateWith } from '../config/validate.js';
+import { parseConfigText } from '../config/load.js';
 import { catalogProblems, resolveCatalog } from '../model/catalog.js';
 import { diffJobs, INDEX_FILE, renderJobs, type JobIndex } from '../render/jobs.js';
 import { loadTemplates } from '../templates.js';
-import { ConfigError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { paint, processIo, type Io } from '../io.js';
 import { writeFiles, type WriteFlags } from './write-files.js';
 import type { CommonOptions } from './common.js';
@@ -54,13 +54,7 @@ export async function run(opts: JobsOptions, io: Io = processIo): Promise<number
   const catalogPath = path.resolve(opts.cwd, opts.catalog ?? 'catalog.yaml');
   const shown = path.relative(opts.cwd, catalogPath) || path.basename(catalogPath);
   if (!existsSync(catalogPath)) throw new UsageError(`${shown}: no such catalog; pass --catalog <file>`);
-  let data: unknown;
-  try {
-    data = yaml.load(readFileSync(catalogPath, 'utf8'), { filename: shown, schema: yaml.CORE_SCHEMA });
-  } catch (e) {
-    const err = e as { reason?: string; mark?: { line: number; column: number } };
-    throw new ConfigError(shown, [{ path: '', message: `not valid YAML: ${err.reason ?? (e as Error).message}`, ...(err.mark && { line: err.mark.line + 1, column: err.mark.column + 1 }) }]);
-  }
+  const data = await parseConfigText(readFileSync(catalogPath, 'utf8'), shown);
   const parsed = validateWith(CatalogSchema, data, shown, {
     expected: 'a mapping with seed (repository) and repositories (name, github or git)',
     semantic: catalogProblems,

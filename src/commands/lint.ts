@@ -19,7 +19,6 @@ export async function run(opts: LintOptions, io: Io = processIo): Promise<number
   const git = new Git(opts.cwd);
   const root = git.topLevel();
   const { rules } = await loadRules(opts.config ? opts.cwd : root, opts.config);
-  const model = { rules };
   const prefix = opts.remote ? `refs/remotes/${opts.remote}/` : 'refs/heads/';
   const refs = git.refs(prefix.slice(0, -1));
   const ruled = new Set(rules.branches.map((r) => r.branch));
@@ -32,7 +31,7 @@ export async function run(opts: LintOptions, io: Io = processIo): Promise<number
     return log;
   };
   const ctx: HistoryContext = {
-    rules: model.rules,
+    rules: rules,
     git,
     ref,
     firstParent,
@@ -44,13 +43,13 @@ export async function run(opts: LintOptions, io: Io = processIo): Promise<number
     tags: git.tagsByCommit(),
     otherBranches: opts.remote ? [] : [...refs.keys()].map((r) => r.slice(prefix.length)).filter((b) => !ruled.has(b)),
   };
-  const findings = [...runRules(configRules, model.rules), ...runRules(historyRules, ctx)];
+  const findings = [...runRules(configRules, rules), ...runRules(historyRules, ctx)];
   const errors = findings.filter((f) => f.severity === 'error').length;
   if (opts.json) {
     io.out(`${JSON.stringify({ errors, warnings: findings.length - errors, findings }, null, 2)}\n`);
   } else {
     for (const f of findings) io.out(`${formatFinding(f)}\n`);
-    const audited = model.rules.branches.filter((r) => ref(r.branch)).map((r) => `${r.branch} (${firstParent(r.branch).length})`);
+    const audited = rules.branches.filter((r) => ref(r.branch)).map((r) => `${r.branch} (${firstParent(r.branch).length})`);
     const summary = `${errors} error(s), ${findings.length - errors} warning(s); audited ${audited.join(', ') || 'no rule branch (none exists yet)'}`;
     io.out(`${errors > 0 ? paint(io, 'red', summary) : summary}\n`);
   }
