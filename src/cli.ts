@@ -145,6 +145,93 @@ async function program(): Promise<Command> {
       .addHelpText('after', '\nExamples:\n  pipewright lint\n  git fetch origin && pipewright lint --remote origin'),
     () => import('./commands/lint.js'),
   );
+  /** AWS CLI-style flags: --region beats the config's aws.region; --profile beats AWS_PROFILE. */
+  const aws = (cmd: Command) =>
+    cmd
+      .option('--region <region>', "AWS region of the ECR repository (default: the config's aws.region)")
+      .option('--profile <name>', 'AWS profile from ~/.aws/config (default: AWS_PROFILE, then the standard credential chain)')
+      .option('--endpoint-url <url>', 'send ECR calls to this endpoint instead of AWS (e.g. a moto server); AWS_ENDPOINT_URL_ECR works too');
+  /** kubectl-style flags. */
+  const kube = (cmd: Command) =>
+    cmd
+      .option('--context <name>', 'kubeconfig context (default: the current context)')
+      .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, then ~/.kube/config)');
+
+  lazy(
+    p
+      .command('init')
+      .description('set up pipewright in a Flask repository: write pipewright.yaml, generate, create develop and staging, install the hook')
+      .option('--app <name>', 'app name (default: inferred from the directory)')
+      .option('--account-id <id>', 'AWS account id, 12 digits')
+      .option('--region <region>', 'AWS region (default: AWS_REGION, then eu-west-1)')
+      .option('--wsgi <module:callable>', 'gunicorn target (default: inferred: app:app, wsgi:app or module:create_app())')
+      .option('--python <version>', 'Python version (default: inferred from pyproject.toml or .python-version, else 3.12)')
+      .option('-y, --yes', 'ask nothing: take every inferred value and default (for scripts)')
+      .option('--force', 'run in a dirty working tree; overwrite generated files edited by hand')
+      .option('--no-branches', 'do not create the develop and staging branches')
+      .option('--no-hook', 'do not install the pre-push hook')
+      .option('--dry-run', 'write nothing; print the pipewright.yaml that would be written and what would follow')
+      .option('--json', 'print what was done as JSON')
+      .addHelpText('after', '\nExamples:\n  pipewright init                                   # asks for what it cannot infer\n  pipewright init --yes --account-id 123456789012 --region eu-west-1'),
+    () => import('./commands/init.js'),
+  );
+  lazy(
+    p
+      .command('graph')
+      .description('draw the delivery flow: branches → environments → namespaces, with the gates and promotions (Mermaid, or SVG)')
+      .option('--svg', 'write an SVG picture instead of Mermaid text')
+      .option('--out <file>', 'write to this file instead of standard output')
+      .addHelpText('after', '\nExamples:\n  pipewright graph > docs/pipeline.mmd\n  pipewright graph --svg --out pipeline.svg'),
+    () => import('./commands/graph.js'),
+  );
+  const ecr = p.command('ecr').description("the app's ECR repository");
+  lazy(
+    aws(
+      ecr
+        .command('ensure')
+        .description('create the ECR repository, or bring it into line: immutable tags, scan on push, encryption, lifecycle policy')
+        .option('--dry-run', 'change nothing; print the calls that would be made')
+        .option('--json', 'print the changes as JSON'),
+    ).addHelpText('after', '\nExamples:\n  pipewright ecr ensure --dry-run\n  pipewright ecr ensure --profile prod'),
+    () => import('./commands/ecr-ensure.js'),
+  );
+  lazy(
+    kube(
+      aws(
+        p
+          .command('promote')
+          .description("re-tag the image deployed in one environment for the next in ECR (BatchGetImage → PutImage): nothing is pulled, pushed or rebuilt")
+          .requiredOption('--from <env>', 'source environment')
+          .requiredOption('--to <env>', 'target environment')
+          .option('--image <ref>', 'promote this image (a tag or sha256: digest) instead of the one running in --from')
+          .option('--dry-run', 'change nothing; run the checks and print the calls that would be made')
+          .option('--json', 'print the result as JSON'),
+      ),
+    ).addHelpText('after', '\nExamples:\n  pipewright promote --from develop --to green\n  pipewright promote --from green --to blue --image git-4b825dc642cb6eb9a060e54bf8d69288fbee4904'),
+    () => import('./commands/promote.js'),
+  );
+  const cluster = p.command('cluster').description("the app's namespaces and deployer access");
+  lazy(
+    kube(
+      cluster
+        .command('bootstrap')
+        .description("create the environments' namespaces and a deployer ServiceAccount whose Role allows only what the pipeline needs; print the Fargate profile selectors")
+        .option('--dry-run', 'change nothing; print what would be created or updated')
+        .option('--json', 'print the changes and the Fargate selectors as JSON'),
+    ).addHelpText('after', '\nExamples:\n  pipewright cluster bootstrap --dry-run\n  pipewright cluster bootstrap --context arn:aws:eks:eu-west-1:123456789012:cluster/main'),
+    () => import('./commands/cluster-bootstrap.js'),
+  );
+  lazy(
+    kube(
+      aws(
+        p
+          .command('status')
+          .description('one row per environment: namespace, image tag and digest, ready/desired replicas, age of the last rollout')
+          .option('--json', 'print the rows as JSON'),
+      ),
+    ).addHelpText('after', '\nExamples:\n  pipewright status\n  pipewright status --json | jq ".[] | select(.ready < .desired)"'),
+    () => import('./commands/status.js'),
+  );
   lazy(
     p
       .command('validate')

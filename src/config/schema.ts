@@ -123,6 +123,20 @@ const environmentSettings = {
     .describe('Clusters (and regions) this environment deploys to, in parallel. Default: aws.cluster in aws.region.'),
 };
 
+const RequiredCheck = z
+  .strictObject({
+    name: allow(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).max(63), "source-ready, scan-clean, or your own check's name (lowercase letters, digits and -)").describe(
+      'source-ready: the source environment runs the image with every replica ready. scan-clean: the ECR scan found nothing CRITICAL or HIGH. Any other name needs a command.',
+    ),
+    command: z
+      .string()
+      .min(1)
+      .max(2000)
+      .optional()
+      .describe('Shell command that must exit 0; it gets PW_APP, PW_FROM, PW_TO, PW_IMAGE and PW_DIGEST in its environment.'),
+  })
+  .describe('A check that must pass before `pipewright promote` promotes an image into this environment.');
+
 const Environment = z
   .strictObject({
     name: dnsLabel(20, 'Environment name, e.g. develop, green, blue.'),
@@ -130,6 +144,7 @@ const Environment = z
     namespace: dnsLabel(63, 'Kubernetes namespace. Default <app>-<name>.').optional(),
     production: z.boolean().optional().describe('Production environment. Default false.'),
     approval: z.boolean().optional().describe('A manual approval gates the deploy. Default: same as production.'),
+    requiredChecks: z.array(RequiredCheck).optional().describe('Checks `pipewright promote` runs before promoting into this environment. Default none.'),
     ...environmentSettings,
   })
   .describe('One deploy target, fed by one branch. Environments are ordered: each promotes to the next.');
@@ -185,8 +200,23 @@ export const ConfigSchema = z
           .optional()
           .describe('ECR repository name. Default: the app name.'),
         port: allow(z.int().min(1).max(65535), 'a port number from 1 to 65535').optional().describe('Container port. Default 8000.'),
+        scanOnPush: z.boolean().optional().describe('ECR scans each pushed image for vulnerabilities. Default true.'),
+        encryption: z
+          .enum(['AES256', 'KMS'])
+          .optional()
+          .describe('ECR encryption at rest; fixed when the repository is created. Default AES256.'),
+        kmsKey: allow(z.string().min(1).max(2048).regex(/^(arn:aws[a-z-]*:kms:|alias\/|[0-9a-f-]{36}$)/), 'a KMS key ARN, key id or alias/<name>')
+          .optional()
+          .describe('KMS key for encryption KMS. Default: the AWS managed key for ECR.'),
+        keep: allow(z.int().min(1).max(1000), 'a whole number from 1 to 1000')
+          .optional()
+          .describe('ECR lifecycle policy: images kept per environment tag prefix (older ones expire). Default 30.'),
+        untaggedDays: allow(z.int().min(1).max(365), 'a whole number of days from 1 to 365')
+          .optional()
+          .describe('ECR lifecycle policy: untagged images expire this many days after their push. Default 1.'),
       })
-      .optional(),
+      .optional()
+      .describe('The image and its ECR repository (`pipewright ecr ensure` creates it or brings it into line).'),
     runtime: z
       .strictObject({
         python: allow(z.string().regex(/^3\.[0-9]{1,2}$/), 'a Python 3 minor version such as "3.12"')
@@ -234,6 +264,21 @@ export const ConfigSchema = z
       })
       .optional()
       .describe('Jenkins settings: the library, agents, credentials (ids only, never secrets) and gates.'),
+    cluster: z
+      .strictObject({
+        deployer: z
+          .strictObject({
+            serviceAccount: dnsLabel(63, 'The deployer ServiceAccount. Default "pipewright-deployer".').optional(),
+            namespace: dnsLabel(63, 'Namespace of the deployer ServiceAccount (where Jenkins agents run). Default "jenkins".').optional(),
+            group: allow(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9:._-]{0,62}$/), 'a Kubernetes group name: letters, digits, : . _ -')
+              .optional()
+              .describe('Kubernetes group bound to the deployer Role, for the Jenkins IAM role (EKS access entry). Default "pipewright-deployers".'),
+          })
+          .optional()
+          .describe('Who may deploy: `pipewright cluster bootstrap` binds a Role in each environment namespace to this ServiceAccount and group.'),
+      })
+      .optional()
+      .describe('Cluster bootstrap settings.'),
     smoke: z
       .strictObject({
         command: z.string().min(1).max(2000).optional().describe('Shell command run after each deploy when script/smoke is absent; the URL is in $PW_URL.'),

@@ -34,4 +34,14 @@ export const DEFAULTS = {
   rolloutTimeout: '5m',
   buildsToKeep: 30,
   ingressPath: '/',
+  scanOnPush: true,
+  encryption: 'AES256',
+  keep: 30,
+  untaggedDays: 1,
+  deployerServiceAccount: 'pipewright-deployer',
+  deployerNamespace: 'jenkins',
+  deployerGroup: 'pipewright-deployers',
 } as const;
+
+/** Checks `pipewright promote` knows without a command. */
+export const BUILTIN_CHECKS = ['source-ready', 'scan-clean'] as const;

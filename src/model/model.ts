@@ -4,7 +4,7 @@
  */
 import type { ConfigProblem } from '../errors.js';
 import type { EnvironmentConfig, ParsedConfig } from '../config/schema.js';
-import { DEFAULTS, DEFAULT_ENVIRONMENTS, DEFAULT_TAG_PATTERNS } from './defaults.js';
+import { BUILTIN_CHECKS, DEFAULTS, DEFAULT_ENVIRONMENTS, DEFAULT_TAG_PATTERNS } from './defaults.js';
 import { toDockerTag } from './names.js';
 import { VERSION } from '../version.js';
 
@@ -37,6 +37,8 @@ export interface EnvironmentModel {
   readonly imageTag: string;
   /** Where smoke tests reach the environment, when it has an ingress host. */
   readonly url: string | null;
+  /** Checks `pipewright promote` runs before promoting into this environment; command null: built in. */
+  readonly requiredChecks: readonly { readonly name: string; readonly command: string | null }[];
 }
 
 export interface BranchRuleModel {
@@ -61,6 +63,11 @@ export interface Model {
     /** registry/repository, no tag. */
     readonly uri: string;
     readonly port: number;
+    readonly scanOnPush: boolean;
+    readonly encryption: { readonly type: 'AES256' | 'KMS'; readonly kmsKey: string | null };
+    /** Lifecycle policy: images kept per environment tag prefix, and days before untagged images expire. */
+    readonly keep: number;
+    readonly untaggedDays: number;
   };
   readonly runtime: { readonly python: string; readonly wsgi: string; readonly healthPath: string; readonly workers: number };
   readonly build: { readonly engine: 'docker' | 'kaniko' };
@@ -82,6 +89,7 @@ export interface Model {
     readonly autoTag: boolean;
   };
   readonly smoke: { readonly command: string | null };
+  readonly cluster: { readonly deployer: { readonly serviceAccount: string; readonly namespace: string; readonly group: string } };
   readonly templatesDir: string | null;
 }
 
@@ -123,6 +131,7 @@ function resolveEnvironment(c: ParsedConfig, e: EnvironmentConfig): EnvironmentM
     })),
     imageTag: toDockerTag(e.branch),
     url: ingress.host ? `${ingress.certificateArn ? 'https' : 'http'}://${ingress.host}${ingress.path ?? DEFAULTS.ingressPath}` : null,
+    requiredChecks: (e.requiredChecks ?? []).map((k) => ({ name: k.name, command: k.command ?? null })),
   };
 }
 
@@ -173,7 +182,16 @@ export function resolveModel(c: ParsedConfig, configFile: string): Model {
     configFile,
     app: c.app,
     aws: { accountId: c.aws.accountId, region: c.aws.region, cluster: c.aws.cluster ?? DEFAULTS.cluster },
-    image: { repository, registry, uri: `${registry}/${repository}`, port: c.image?.port ?? DEFAULTS.port },
+    image: {
+      repository,
+      registry,
+      uri: `${registry}/${repository}`,
+      port: c.image?.port ?? DEFAULTS.port,
+      scanOnPush: c.image?.scanOnPush ?? DEFAULTS.scanOnPush,
+      encryption: { type: c.image?.encryption ?? DEFAULTS.encryption, kmsKey: c.image?.kmsKey ?? null },
+      keep: c.image?.keep ?? DEFAULTS.keep,
+      untaggedDays: c.image?.untaggedDays ?? DEFAULTS.untaggedDays,
+    },
     runtime: {
       python: c.runtime?.python ?? DEFAULTS.python,
       wsgi: c.runtime?.wsgi ?? DEFAULTS.wsgi,
@@ -195,6 +213,13 @@ export function resolveModel(c: ParsedConfig, configFile: string): Model {
       autoTag: c.jenkins?.autoTag ?? false,
     },
     smoke: { command: c.smoke?.command ?? null },
+    cluster: {
+      deployer: {
+        serviceAccount: c.cluster?.deployer?.serviceAccount ?? DEFAULTS.deployerServiceAccount,
+        namespace: c.cluster?.deployer?.namespace ?? DEFAULTS.deployerNamespace,
+        group: c.cluster?.deployer?.group ?? DEFAULTS.deployerGroup,
+      },
+    },
     templatesDir: c.templatesDir ?? null,
   };
 }
@@ -217,6 +242,27 @@ export function semanticProblems(c: ParsedConfig): ConfigProblem[] {
   dupes('name', (e) => e.name);
   dupes('branch', (e) => e.branch);
   dupes('namespace', (e) => namespaceOf(c, e));
+
+  if (c.image?.kmsKey !== undefined && c.image.encryption !== 'KMS') {
+    problems.push({ path: 'image.kmsKey', message: 'is set but image.encryption is not KMS', allowed: 'image.encryption: KMS, or no kmsKey' });
+  }
+  envs.forEach((e, i) =>
+    (e.requiredChecks ?? []).forEach((k, j) => {
+      if (i === 0) {
+        problems.push({
+          path: where(i, `requiredChecks.${j}`),
+          message: 'the first environment is never promoted into, so its checks would never run',
+          allowed: 'requiredChecks on a later environment',
+        });
+      } else if (k.command === undefined && !(BUILTIN_CHECKS as readonly string[]).includes(k.name)) {
+        problems.push({
+          path: where(i, `requiredChecks.${j}.command`),
+          message: `is required: "${k.name}" is not a built-in check`,
+          allowed: `a shell command, or one of the built-in checks ${BUILTIN_CHECKS.join(', ')}`,
+        });
+      }
+    }),
+  );
 
   const patterns = { ...DEFAULT_TAG_PATTERNS, ...c.rules?.tagPatterns };
   const known = new Set([...envs.map((e) => e.branch), ...Object.keys(c.rules?.branches ?? {})]);
