@@ -243,7 +243,8 @@ async function program(): Promise<Command> {
     p
       .command('schema')
       .description('print the JSON Schema of pipewright.yaml, or of catalog.yaml (for editors: yaml-language-server)')
-      .option('--catalog', 'the schema of the seed job\'s catalog.yaml'),
+      .option('--catalog', 'the schema of the seed job\'s catalog.yaml')
+      .addOption(new Option('--markdown', "the config reference as a Markdown table (the README's)").conflicts('catalog')),
     () => import('./commands/schema.js'),
   );
   return p;

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { branchNameProblem } from '../model/names.js';
+import { DEFAULTS } from '../model/defaults.js';
 
 /** What is allowed for a value, shown in error messages. Kept out of the JSON Schema on purpose. */
 export const allowedText = z.registry<{ allowed: string }>();
@@ -84,7 +85,7 @@ const Ingress = z
     enabled: z.boolean().optional().describe('Create an ALB Ingress. Default true.'),
     host: hostname.optional().describe('Host name routed to this environment. Default: any host (the ALB DNS name).'),
     scheme: z.enum(['internet-facing', 'internal']).optional().describe('ALB scheme. Default internet-facing.'),
-    path: allow(z.string().regex(/^\/[A-Za-z0-9._~\-/]*$/), "an absolute URL path such as / or /api").optional(),
+    path: allow(z.string().regex(/^\/[A-Za-z0-9._~\-/]*$/), "an absolute URL path such as / or /api").optional().describe('URL path routed to the app. Default /.'),
     certificateArn: allow(
       z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate\/[A-Za-z0-9-]+$/),
       'an ACM certificate ARN',
@@ -105,7 +106,7 @@ const Cluster = z.strictObject({
   name: allow(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/), 'an EKS cluster name: letters, digits, - and _').describe(
     'EKS cluster name.',
   ),
-  region: region.optional().describe('Default: aws.region.'),
+  region: region.optional().describe('The cluster\'s region. Default: aws.region.'),
 });
 
 /** Settings that `defaults` gives every environment and each environment may override. */
@@ -187,8 +188,8 @@ export const ConfigSchema = z
           z.string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a quoted string: YAML reads unquoted digits as a number') }).regex(/^[0-9]{12}$/),
           'exactly 12 digits, quoted, e.g. "123456789012"',
         ).describe('AWS account id that owns the ECR repository and the clusters.'),
-        region: region.describe('Default AWS region for ECR and the clusters.'),
-        cluster: Cluster.shape.name.optional().describe('Default EKS cluster name. Default "main".'),
+        region: region.describe('The AWS region of ECR and, unless an environment says otherwise, of the clusters.'),
+        cluster: Cluster.shape.name.optional().describe('The EKS cluster of environments that name none. Default "main".'),
       })
       .describe('Where the image and the clusters live.'),
     image: z
@@ -233,7 +234,8 @@ export const ConfigSchema = z
           .describe('HTTP path of the health endpoint used by probes and the ALB. Default /healthz.'),
         workers: allow(z.int().min(1).max(64), 'a whole number from 1 to 64').optional().describe('gunicorn workers. Default 2.'),
       })
-      .optional(),
+      .optional()
+      .describe('How the container runs the app (the scaffolded Dockerfile and the probes).'),
     build: z
       .strictObject({
         engine: z
@@ -241,12 +243,13 @@ export const ConfigSchema = z
           .optional()
           .describe('docker: an EC2 agent with a docker socket. kaniko: a Kubernetes pod agent (Fargate cannot run privileged containers). Default docker.'),
       })
-      .optional(),
+      .optional()
+      .describe('How the image is built (once per change).'),
     jenkins: z
       .strictObject({
         library: z
           .strictObject({
-            name: allow(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/), 'a Jenkins global library name').optional().describe('Default "pipewright".'),
+            name: allow(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/), 'a Jenkins global library name').optional().describe('The Jenkins global library name. Default "pipewright".'),
             version: allow(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_./-]*$/), 'a git tag, branch or commit').optional().describe(
               'Pinned library version (git ref). Default: this pipewright version, e.g. v0.1.0.',
             ),
@@ -254,12 +257,12 @@ export const ConfigSchema = z
           .optional()
           .describe('The shared library every Jenkinsfile loads with @Library.'),
         agentLabel: z.string().min(1).max(200).optional().describe('Agent label for build and deploy stages (build.engine docker). Default "docker".'),
-        kanikoImage: z.string().min(1).max(300).optional().describe('Kaniko executor image for build.engine kaniko.'),
+        kanikoImage: z.string().min(1).max(300).optional().describe(`Kaniko executor image for build.engine kaniko. Default ${DEFAULTS.kanikoImage}.`),
         gitCredentialsId: z.string().min(1).max(200).optional().describe('Jenkins credentials to fetch branches and push release tags. Default "git".'),
         approvers: z.string().min(1).max(500).optional().describe('Jenkins users or groups allowed to approve production (input submitter). Default "release-managers".'),
-        approvalTimeoutHours: allow(z.int().min(1).max(720), 'a whole number of hours from 1 to 720').optional().describe('Default 24.'),
+        approvalTimeoutHours: allow(z.int().min(1).max(720), 'a whole number of hours from 1 to 720').optional().describe('How long the production approval waits before the build is aborted. Default 24.'),
         rolloutTimeout: allow(z.string().regex(/^[1-9][0-9]*[sm]$/), 'seconds or minutes such as 300s or 5m').optional().describe('kubectl rollout status timeout. Default 5m.'),
-        buildsToKeep: allow(z.int().min(1).max(1000), 'a whole number from 1 to 1000').optional().describe('Default 30.'),
+        buildsToKeep: allow(z.int().min(1).max(1000), 'a whole number from 1 to 1000').optional().describe('Builds kept per branch (the build discarder). Default 30.'),
         autoTag: z.boolean().optional().describe('Create and push the missing release tag instead of failing. Default false.'),
       })
       .optional()
@@ -283,7 +286,8 @@ export const ConfigSchema = z
       .strictObject({
         command: z.string().min(1).max(2000).optional().describe('Shell command run after each deploy when script/smoke is absent; the URL is in $PW_URL.'),
       })
-      .optional(),
+      .optional()
+      .describe('The smoke test after each deploy.'),
     defaults: z
       .strictObject(environmentSettings)
       .optional()
