@@ -69,6 +69,7 @@ export async function run(opts: GraphOptions, io: Io = processIo): Promise<numbe
     throw new UsageError(`--out ${opts.out}: cannot write: ${(e as Error).message}`);
   }
   const what = opts.svg ? 'SVG picture' : 'Mermaid flowchart';
-  io.err(`wrote ${opts.out}: ${what} of ${model.app}'s delivery flow (${graph.lanes.length} environments, from ${model.configFile})\n`);
+  const lanes = `${graph.lanes.length} environment${graph.lanes.length === 1 ? '' : 's'}`;
+  io.err(`wrote ${opts.out}: ${what} of ${model.app}'s delivery flow (${lanes}, from ${model.configFile})\n`);
   return 0;
 }

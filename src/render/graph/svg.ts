@@ -317,7 +317,9 @@ export function renderSvg(g: DeliveryGraph): string {
         ['promote', 'promote: the same image (digest), re-tagged in ECR'],
         ['flow', 'next stage of the build'],
       ] as const
-    ).map(([kind, text]) => ({
+    )
+      .filter(([kind]) => g.edges.some((e) => e.kind === kind))
+      .map(([kind, text]) => ({
       w: 40 + textWidth(text, LINE_SIZE),
       draw: (x: number, y: number) => path(`M${num(x)} ${num(y)}H${num(x + 30)}`, kind) + `<text x="${num(x + 38)}" y="${num(y + 4)}" font-size="${LINE_SIZE}" fill="${COLOURS.text}">${xmlText(text)}</text>`,
     })),
@@ -329,7 +331,9 @@ export function renderSvg(g: DeliveryGraph): string {
         ['environment', 'environment (deploy)'],
         ['target', 'namespace in a cluster'],
       ] as const
-    ).map(([kind, text]) => ({
+    )
+      .filter(([kind]) => g.nodes.some((n) => (kind === 'approval' ? n.gate === 'approval' : n.kind === kind)))
+      .map(([kind, text]) => ({
       w: 32 + textWidth(text, LINE_SIZE),
       draw: (x: number, y: number) => {
         const sample: GraphNode =
