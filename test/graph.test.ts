@@ -430,6 +430,11 @@ test('a branch with no rules, and a rule-less config, still draw every lane', ()
 // ---------------------------------------------------------------------------------------------
 // Hostile names: quotes, brackets, <script>, &, #…; and backticks reach both outputs as text.
 
+test('release-tag patterns: the built-in ones by example, any other as written', () => {
+  const g = buildGraph(modelOf({ ...CUSTOM, rules: { ...CUSTOM.rules, tagPatterns: { beta: 'constructor', stable: '^v\\d+$' } } }));
+  assert.equal(g.nodes.filter((n) => n.gate === 'release-tag').map((n) => n.lines[0]), ['beta: constructor', 'stable: ^v\\d+$']);
+});
+
 test('escaping: mermaidText and xmlText', () => {
   assert.is(mermaidText('a"b#c&d<e>f`g|h'), 'a#34;b#35;c#38;d#60;e#62;f#96;g#124;h');
   assert.is(mermaidText('line\nbreak'), 'line break');

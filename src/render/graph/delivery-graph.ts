@@ -56,14 +56,15 @@ export interface DeliveryGraph {
   readonly edges: readonly GraphEdge[];
 }
 
-const TAG_SHAPES: Readonly<Record<string, string>> = {
-  [DEFAULT_TAG_PATTERNS.stable!]: 'vX.Y.Z',
-  [DEFAULT_TAG_PATTERNS.beta!]: 'vX.Y.Z-beta.N',
-};
+// A Map, not an object: a user's pattern may well be "constructor".
+const TAG_SHAPES: ReadonlyMap<string, string> = new Map([
+  [DEFAULT_TAG_PATTERNS.stable!, 'vX.Y.Z'],
+  [DEFAULT_TAG_PATTERNS.beta!, 'vX.Y.Z-beta.N'],
+]);
 
 /** A release-tag pattern as people write tags: the built-in ones by example, others as the regex. */
 export function describeTagPattern(pattern: string): string {
-  return TAG_SHAPES[pattern] ?? pattern;
+  return TAG_SHAPES.get(pattern) ?? pattern;
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
