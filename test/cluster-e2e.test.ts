@@ -114,6 +114,13 @@ if (!KUBECONFIG) {
     const wait = kubectl('rollout', 'status', `deployment/${app}`, '-n', env.namespace, '--timeout=5s', `--as=${asSa}`);
     assert.is.not(wait.status, 0);
     assert.not.match(wait.stderr, /forbidden/i, wait.stderr);
+    // The namespace enforces Pod Security "restricted": the generated pods must still be admitted.
+    let pods = 0;
+    for (let i = 0; i < 30 && pods === 0; i++) {
+      pods = (await kube.core.listNamespacedPod({ namespace: env.namespace })).items.length;
+      if (pods === 0) await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    assert.ok(pods > 0, 'no pod was admitted in the restricted namespace');
     const undo = kubectl('rollout', 'undo', `deployment/${app}`, '-n', env.namespace, `--as=${asSa}`);
     assert.is(undo.status, 0, `undo as the deployer: ${undo.stderr}`);
     const state = await readDeployment(kube, env.namespace, app);

@@ -4,6 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
+import https from 'node:https';
 import { createServer } from 'node:net';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,6 +21,8 @@ import { resolveModel, type Model } from '../src/model/model.js';
 import { overlayDir } from '../src/render/kustomize.js';
 import { accessEntries, bootstrapObjects, deployerRules, fargateProfiles, overlayKinds } from '../src/k8s/bootstrap-objects.js';
 import { formatAge, pickTag } from '../src/k8s/status.js';
+import { KubeError, openKube } from '../src/k8s/client.js';
+import { readDeployment } from '../src/k8s/deployments.js';
 import type { Io } from '../src/io.js';
 import { KubeStandin } from './kube-standin.js';
 import { engineAvailable, fromRoot, tempDir } from './helpers.js';
@@ -224,6 +227,9 @@ test('kube stand-in: bootstrap creates the namespaces, the deployer ServiceAccou
     'app.kubernetes.io/managed-by': 'pipewright',
     'app.kubernetes.io/instance': 'shop-blue',
     'pipewright.dev/environment': 'blue',
+    'pod-security.kubernetes.io/enforce': 'restricted',
+    'pod-security.kubernetes.io/warn': 'restricted',
+    'pod-security.kubernetes.io/audit': 'restricted',
     'pipewright.dev/production': 'true',
     'kubernetes.io/metadata.name': 'shop-blue',
   });
@@ -371,6 +377,66 @@ test('an unreachable API server is one line naming the server', async () => {
   assertOneLineFailure(r, 'connection refused', `https://127.0.0.1:${port}`);
   const s = await cli(['status', '--kubeconfig', dead]);
   assertOneLineFailure(s, 'connection refused');
+});
+
+test('kube stand-in: a failing credential plugin (aws eks get-token) is one line about the credentials', async () => {
+  if (!hasOpenssl) return;
+  const file = standin.kubeconfig(path.join(work.dir, 'kubeconfig-exec'));
+  const text = readFileSync(file, 'utf8').replace(
+    /^ {6}token: .*$/m,
+    [
+      '      exec:',
+      '        apiVersion: client.authentication.k8s.io/v1beta1',
+      '        command: sh',
+      '        args: ["-c", "echo \'An error occurred (ExpiredToken) when calling the GetCallerIdentity operation\' >&2; exit 254"]',
+    ].join('\n'),
+  );
+  writeFileSync(file, text);
+  const r = await cli(['cluster', 'bootstrap', '--kubeconfig', file]);
+  assertOneLineFailure(r, 'could not get credentials', 'ExpiredToken', 'aws eks update-kubeconfig');
+  writeFileSync(file, text.replace('command: sh', 'command: pipewright-no-such-plugin'));
+  const missing = await cli(['status', '--kubeconfig', file]);
+  assertOneLineFailure(missing, 'credential plugin "pipewright-no-such-plugin"', 'not installed');
+});
+
+test('kube stand-in: a server that never answers fails after the time limit, in one line', async () => {
+  if (!hasOpenssl) return;
+  const silent = https.createServer({ key: readFileSync(path.join(work.dir, 'standin-key.pem')), cert: readFileSync(path.join(work.dir, 'standin-cert.pem')) }, () => {});
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  try {
+    const server = `https://127.0.0.1:${(silent.address() as { port: number }).port}`;
+    const file = standin.kubeconfig(path.join(work.dir, 'kubeconfig-silent'), { server });
+    const kube = await openKube({ cwd: work.dir, kubeconfig: file, timeoutSeconds: 1 });
+    const err = await readDeployment(kube, 'shop-develop', 'shop').then(
+      () => null,
+      (e: unknown) => e,
+    );
+    assert.instance(err, KubeError);
+    assert.is((err as KubeError).status, null);
+    assert.match((err as KubeError).message, new RegExp(`^context standin \\(${server}\\): no answer from ${server} within 1s; [^\\n]+$`));
+  } finally {
+    silent.closeAllConnections();
+    silent.close();
+  }
+});
+
+test('kube stand-in: readDeployment gives the DeployedState, and null for a missing Deployment or namespace', async () => {
+  if (!hasOpenssl) return;
+  standin.reset();
+  deploy('shop-green', { image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop@${DIGEST_B}`, replicas: 3, ready: 2, revision: 4, rolledOutAgo: 90e3 });
+  const kube = await openKube({ cwd: work.dir, kubeconfig });
+  const state = await readDeployment(kube, 'shop-green', 'shop');
+  const rs = standin.all('ReplicaSet').find((x) => x.metadata.annotations!['deployment.kubernetes.io/revision'] === '4')!;
+  assert.equal(state, {
+    image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop@${DIGEST_B}`,
+    digest: DIGEST_B,
+    ready: 2,
+    desired: 3,
+    updated: 2,
+    rolloutAt: new Date(rs.metadata.creationTimestamp as string).toISOString(),
+  });
+  assert.is(await readDeployment(kube, 'shop-green', 'other'), null);
+  assert.is(await readDeployment(kube, 'shop-nowhere', 'shop'), null);
 });
 
 test('no kubeconfig, or an unknown context: a usage error that says what to do', async () => {

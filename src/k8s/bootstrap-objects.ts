@@ -108,6 +108,17 @@ function environmentLabels(m: Model, e: EnvironmentModel): Record<string, string
   };
 }
 
+/**
+ * Pod Security Admission at "restricted": the generated Deployment already meets it (non-root,
+ * no privilege escalation, all capabilities dropped, RuntimeDefault seccomp), so a pod that does
+ * not was not made by pipewright and is refused.
+ */
+const POD_SECURITY = {
+  'pod-security.kubernetes.io/enforce': 'restricted',
+  'pod-security.kubernetes.io/warn': 'restricted',
+  'pod-security.kubernetes.io/audit': 'restricted',
+};
+
 export function deployerSubjects(m: Model): Subject[] {
   const d = m.cluster.deployer;
   return [
@@ -127,7 +138,7 @@ export function bootstrapObjects(m: Model, environments: readonly EnvironmentMod
   ];
   for (const e of environments) {
     const labels = environmentLabels(m, e);
-    const nsLabels = { ...labels, ...(e.production && { 'pipewright.dev/production': 'true' }) };
+    const nsLabels = { ...labels, ...POD_SECURITY, ...(e.production && { 'pipewright.dev/production': 'true' }) };
     out.push(
       {
         object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: e.namespace, labels: nsLabels } },

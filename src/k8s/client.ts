@@ -260,8 +260,10 @@ function credentialsHint(w: Words): string {
   return `check user "${w.user}" in ${w.source} (expired token or wrong AWS profile? ${refresh})`;
 }
 
-function toKubeError(e: unknown, op: KubeOp, w: Words): KubeError {
+function toKubeError(e: unknown, op: KubeOp, w: Words): unknown {
   if (e instanceof KubeError) return e;
+  // A bug of ours, not something the cluster said: let it show as one.
+  if (e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError || e instanceof SyntaxError) return e;
   const err = e as { code?: unknown; body?: unknown; type?: string; name?: string; message?: string; errno?: unknown };
   if (typeof err.code === 'number') {
     const code = err.code;
@@ -291,20 +293,25 @@ function forbiddenText(message: string): string {
   return `"${who}" may not ${verb} ${what}${ns ? ` in namespace "${ns}"` : ' (cluster-wide)'}`;
 }
 
-function networkText(err: { code?: unknown; type?: string; name?: string; message?: string }, w: Words): string {
+function networkText(err: { code?: unknown; type?: string; name?: string; message?: string; syscall?: string; path?: string }, w: Words): string {
   const code = typeof err.code === 'string' ? err.code : '';
   const check = `is the cluster running, and does ${w.source} point at it?`;
   if (err.name === 'AbortError' || err.type === 'aborted' || code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
     return `no answer from ${w.server} within ${w.timeoutMs / 1000}s; ${check} (a VPN or a private EKS endpoint?)`;
   }
-  if (code === 'ECONNREFUSED') return `connection refused by ${w.server}; ${check}`;
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `cannot resolve the host of ${w.server}; ${check}`;
-  if (code === 'ECONNRESET' || code === 'EPIPE') return `${w.server} closed the connection; ${check}`;
-  if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(code) || /certificate/i.test(err.message ?? '')) {
-    return `TLS failure talking to ${w.server} (${clean(err.message ?? code, w)}); check certificate-authority-data of the context's cluster in ${w.source}`;
+  if (err.name === 'FetchError' || err.type === 'system') {
+    if (code === 'ECONNREFUSED') return `connection refused by ${w.server}; ${check}`;
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `cannot resolve the host of ${w.server}; ${check}`;
+    if (code === 'ECONNRESET' || code === 'EPIPE') return `${w.server} closed the connection; ${check}`;
+    if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(code) || /certificate/i.test(err.message ?? '')) {
+      return `TLS failure talking to ${w.server} (${clean(err.message ?? code, w)}); check certificate-authority-data of the context's cluster in ${w.source}`;
+    }
+    return `request to ${w.server} failed: ${clean(err.message ?? code, w)}; ${check}`;
   }
-  // Exec credential plugins (aws eks get-token) fail here too.
-  const msg = clean(err.message ?? String(err), w);
-  if (/exec|token|credential|auth/i.test(msg)) return `could not get credentials: ${msg}; ${credentialsHint(w)}`;
-  return `request to ${w.server} failed: ${msg}`;
+  // Everything else fails before the request is sent: the credentials (an exec plugin such as
+  // `aws eks get-token`, a client certificate file).
+  if (code === 'ENOENT' && err.syscall?.startsWith('spawn')) {
+    return `the credential plugin "${err.path ?? '?'}" of user "${w.user}" in ${w.source} is not installed (for EKS: the AWS CLI, \`aws\`)`;
+  }
+  return `could not get credentials: ${clean(err.message ?? String(err), w)}; ${credentialsHint(w)}`;
 }
