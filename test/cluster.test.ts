@@ -610,6 +610,19 @@ test('kube stand-in: status reads each cluster through its own EKS context', asy
     assert.ok(us.log.some((l) => l.path === '/apis/apps/v1/namespaces/shop-blue/deployments/shop'));
     assert.not.ok(us.log.some((l) => l.path.includes('shop-develop')));
     assert.is(r.stderr, '');
+
+    // Only the eu cluster's context: the us row says what to run rather than showing the eu cluster's state.
+    const only = await cli(['status', '--kubeconfig', euFile, '--json']);
+    assert.is(only.status, 1, only.stderr);
+    const onlyRows = JSON.parse(only.stdout) as { cluster: string; context: string | null; error?: string; deployed: boolean }[];
+    assert.equal(onlyRows.map((x) => [x.cluster, x.deployed, x.context === null]), [
+      ['delivery', true, false],
+      ['delivery', false, false],
+      ['delivery', true, false],
+      ['delivery-us', false, true],
+    ]);
+    assert.match(onlyRows[3]!.error!, /no context for EKS cluster delivery-us \(us-east-1\); add one with `aws eks update-kubeconfig --name delivery-us --region us-east-1`/);
+    assert.match(only.stderr, /^blue: .*update-kubeconfig/m);
   } finally {
     await us.close();
     t.cleanup();

@@ -85,8 +85,13 @@ export async function run(opts: StatusOptions, io: Io = processIo, deps: StatusD
     return own;
   };
   const kubes = new Map<string, Promise<Kube>>();
-  const kubeFor = (c: { name: string; region: string }): Promise<Kube> => {
+  const current = kc.eksOf(kc.currentContext);
+  const kubeFor = async (c: { name: string; region: string }): Promise<Kube | string> => {
     const ctx = contextFor(c);
+    if (ctx === undefined && current && (current.name !== c.name || current.region !== c.region)) {
+      // The current context is another EKS cluster: reading it would show that cluster's state under this one's name.
+      return `${kc.source} has no context for EKS cluster ${c.name} (${c.region}); add one with \`aws eks update-kubeconfig --name ${c.name} --region ${c.region}\``;
+    }
     const key = ctx ?? '\u0000current';
     let k = kubes.get(key);
     if (!k) kubes.set(key, (k = kc.open(ctx)));
@@ -99,7 +104,7 @@ export async function run(opts: StatusOptions, io: Io = processIo, deps: StatusD
     warn: (m) => io.err(`${m}\n`),
   });
   if (opts.context !== undefined && clusters.size > 1) io.err(`note: every cluster is read through context ${opts.context} (--context)\n`);
-  if (opts.context === undefined && clusters.size > 1 && fallback.size > 0) {
+  if (opts.context === undefined && clusters.size > 1 && fallback.size > 0 && !current) {
     io.err(`note: ${kc.source} has no context for EKS cluster${fallback.size > 1 ? 's' : ''} ${[...fallback].join(', ')}: read through the current context ${kc.currentContext}\n`);
   }
   for (const r of rows) if (r.error) io.err(`${r.environment}: ${r.error}\n`);

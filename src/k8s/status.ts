@@ -14,8 +14,8 @@ export interface StatusRow {
   readonly environment: string;
   readonly cluster: string;
   readonly region: string;
-  /** The kubeconfig context the row was read through. */
-  readonly context: string;
+  /** The kubeconfig context the row was read through; null when there is none for the cluster. */
+  readonly context: string | null;
   readonly namespace: string;
   readonly deployment: string;
   /** False when the namespace or the Deployment does not exist. */
@@ -48,8 +48,8 @@ export function formatAge(ms: number): string {
 }
 
 export interface StatusOptions {
-  /** The kube client for a cluster of the model. */
-  readonly kubeFor: (cluster: { readonly name: string; readonly region: string }) => Promise<Kube>;
+  /** The kube client for a cluster of the model, or why there is none (the row then says so). */
+  readonly kubeFor: (cluster: { readonly name: string; readonly region: string }) => Promise<Kube | string>;
   readonly tagsOf?: TagsOf;
   /** Told once per failed tag lookup. */
   readonly warn?: (message: string) => void;
@@ -73,8 +73,12 @@ export async function statusRows(m: Model, opts: StatusOptions): Promise<StatusR
   for (const e of m.environments) {
     for (const c of e.clusters) {
       const kube = await opts.kubeFor(c);
-      const base = { environment: e.name, cluster: c.name, region: c.region, context: kube.context, namespace: e.namespace, deployment: m.app };
+      const base = { environment: e.name, cluster: c.name, region: c.region, context: typeof kube === 'string' ? null : kube.context, namespace: e.namespace, deployment: m.app };
       const empty = { image: null, digest: null, tag: null, ready: null, desired: null, updated: null, rolloutAt: null };
+      if (typeof kube === 'string') {
+        rows.push({ ...base, deployed: false, ...empty, error: kube });
+        continue;
+      }
       let state;
       try {
         state = await readDeployment(kube, e.namespace, m.app);
