@@ -1,0 +1,333 @@
+/**
+ * Kubernetes TEST STAND-IN. No Kubernetes API server can run on these machines, so the
+ * @kubernetes/client-node code is tested against this small HTTPS server on 127.0.0.1: it speaks
+ * exactly the API paths pipewright uses (namespaces, serviceaccounts, roles, rolebindings,
+ * deployments, replicasets), keeps objects in memory with realistic metadata (uid,
+ * resourceVersion, creationTimestamp), answers errors with Status objects as the real API does
+ * (NotFound 404, AlreadyExists 409, Forbidden 403, Unauthorized 401, Invalid 422 for a roleRef
+ * change), and logs every request for assertions. Switches inject a 403 for a verb/resource and
+ * a create race (the object appears between our GET 404 and our POST).
+ *
+ * client-node 1.4 speaks plain http only with insecure-skip-tls-verify, so the stand-in serves
+ * TLS with a self-signed certificate made by openssl at test time, and the kubeconfig carries it
+ * as certificate-authority-data, as a real (EKS or kind) kubeconfig does.
+ */
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+export interface StandinRequest {
+  readonly method: string;
+  /** Path without the query. */
+  readonly path: string;
+  readonly query: Readonly<Record<string, string>>;
+  readonly contentType: string | null;
+  readonly body: unknown;
+  readonly status: number;
+}
+
+type Obj = { apiVersion?: string; kind?: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [k: string]: unknown }; [k: string]: unknown };
+
+interface ResourceInfo {
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+  readonly namespaced: boolean;
+}
+
+/** The resources the stand-in serves, by plural name. */
+const RESOURCES: Record<string, ResourceInfo> = {
+  namespaces: { group: '', version: 'v1', kind: 'Namespace', namespaced: false },
+  serviceaccounts: { group: '', version: 'v1', kind: 'ServiceAccount', namespaced: true },
+  services: { group: '', version: 'v1', kind: 'Service', namespaced: true },
+  deployments: { group: 'apps', version: 'v1', kind: 'Deployment', namespaced: true },
+  replicasets: { group: 'apps', version: 'v1', kind: 'ReplicaSet', namespaced: true },
+  roles: { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'Role', namespaced: true },
+  rolebindings: { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'RoleBinding', namespaced: true },
+  ingresses: { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', namespaced: true },
+};
+
+const resourceOfKind = (kind: string): string => {
+  const r = Object.entries(RESOURCES).find(([, i]) => i.kind === kind);
+  if (!r) throw new Error(`kube stand-in: no resource for kind ${kind}`);
+  return r[0];
+};
+
+const apiVersionOf = (i: ResourceInfo) => (i.group ? `${i.group}/${i.version}` : i.version);
+const qualified = (resource: string) => (RESOURCES[resource]!.group ? `${resource}.${RESOURCES[resource]!.group}` : resource);
+const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+/** RFC 7386 JSON merge patch. */
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> = target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+export interface ForbidRule {
+  readonly verb: string;
+  /** Plural resource, e.g. "roles". */
+  readonly resource: string;
+  readonly namespace?: string;
+}
+
+export class KubeStandin {
+  readonly log: StandinRequest[] = [];
+  /** The bearer token the stand-in accepts. */
+  readonly token = `standin-token-${randomUUID()}`;
+  /** Who the token belongs to, as named in Forbidden messages. */
+  readonly user = 'jane@example.com';
+  private readonly store = new Map<string, Obj>();
+  private readonly forbidden: ForbidRule[] = [];
+  private races: { key: string; object: Obj }[] = [];
+  private server: https.Server | null = null;
+  private revision = 1000;
+  private cert = '';
+  url = '';
+
+  /** Start on 127.0.0.1 on a free port; the certificate goes to `dir`. */
+  async start(dir: string): Promise<void> {
+    const key = path.join(dir, 'standin-key.pem');
+    const cert = path.join(dir, 'standin-cert.pem');
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=kube-standin', '-addext', 'subjectAltName=IP:127.0.0.1'],
+      { stdio: 'ignore' },
+    );
+    this.cert = readFileSync(cert, 'utf8');
+    this.server = https.createServer({ key: readFileSync(key), cert: this.cert }, (req, res) => this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    const addr = this.server.address();
+    if (!addr || typeof addr === 'string') throw new Error('kube stand-in: no port');
+    this.url = `https://127.0.0.1:${addr.port}`;
+  }
+
+  async close(): Promise<void> {
+    const s = this.server;
+    this.server = null;
+    if (!s) return;
+    s.closeAllConnections();
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+
+  /** A kubeconfig for this stand-in; more contexts (pointing here too) may be named. */
+  kubeconfig(file: string, opts: { context?: string; token?: string; server?: string; extraContexts?: readonly string[] } = {}): string {
+    const context = opts.context ?? 'standin';
+    const contexts = [context, ...(opts.extraContexts ?? [])];
+    const text = [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '  - name: standin',
+      '    cluster:',
+      `      server: ${opts.server ?? this.url}`,
+      `      certificate-authority-data: ${Buffer.from(this.cert).toString('base64')}`,
+      'users:',
+      '  - name: standin-user',
+      '    user:',
+      `      token: ${opts.token ?? this.token}`,
+      'contexts:',
+      ...contexts.flatMap((c) => [`  - name: ${JSON.stringify(c)}`, '    context:', '      cluster: standin', '      user: standin-user']),
+      `current-context: ${JSON.stringify(context)}`,
+      '',
+    ].join('\n');
+    writeFileSync(file, text);
+    return file;
+  }
+
+  /** Refuse `verb` on `resource` (in `namespace`, or anywhere) with a 403 from now on. */
+  forbid(rule: ForbidRule): void {
+    this.forbidden.push(rule);
+  }
+
+  /** When a create of this object arrives, another client "wins": `object` is stored first and the create gets 409. Once. */
+  raceOnCreate(object: Obj & { kind: string }): void {
+    this.races.push({ key: this.keyOf(resourceOfKind(object.kind), object.metadata.namespace ?? '', object.metadata.name), object });
+  }
+
+  /** Put an object straight into the store (fixtures, drift). Returns it as stored. */
+  put(object: Obj & { kind: string }): Obj {
+    const resource = resourceOfKind(object.kind);
+    const o = this.stamp(resource, clone(object), object.metadata.namespace ?? '');
+    this.store.set(this.keyOf(resource, o.metadata.namespace ?? '', o.metadata.name), o);
+    return clone(o);
+  }
+
+  /** The stored object, or undefined. */
+  get(kind: string, name: string, namespace = ''): Obj | undefined {
+    const o = this.store.get(this.keyOf(resourceOfKind(kind), namespace, name));
+    return o && clone(o);
+  }
+
+  /** Every stored object of a kind. */
+  all(kind: string): Obj[] {
+    const resource = resourceOfKind(kind);
+    return [...this.store.entries()].filter(([k]) => k.startsWith(`${resource}/`)).map(([, o]) => clone(o));
+  }
+
+  /** Requests that could change something. */
+  writes(): StandinRequest[] {
+    return this.log.filter((r) => r.method !== 'GET');
+  }
+
+  reset(): void {
+    this.store.clear();
+    this.log.length = 0;
+    this.forbidden.length = 0;
+    this.races = [];
+  }
+
+  private keyOf(resource: string, namespace: string, name: string): string {
+    return `${resource}/${RESOURCES[resource]!.namespaced ? namespace : ''}/${name}`;
+  }
+
+  private stamp(resource: string, o: Obj, namespace: string): Obj {
+    const info = RESOURCES[resource]!;
+    o.apiVersion = apiVersionOf(info);
+    o.kind = info.kind;
+    o.metadata = {
+      ...o.metadata,
+      ...(info.namespaced && { namespace }),
+      uid: o.metadata.uid ?? randomUUID(),
+      resourceVersion: String(++this.revision),
+      creationTimestamp: o.metadata.creationTimestamp ?? now(),
+    };
+    if (info.kind === 'Namespace') {
+      // The API server labels every namespace with its name.
+      o.metadata.labels = { ...o.metadata.labels, 'kubernetes.io/metadata.name': o.metadata.name };
+      o.spec = { finalizers: ['kubernetes'] };
+      o.status = { phase: 'Active' };
+    }
+    return o;
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'https://standin');
+      const raw = Buffer.concat(chunks).toString('utf8');
+      let body: unknown = undefined;
+      try {
+        body = raw ? JSON.parse(raw) : undefined;
+      } catch {
+        body = raw;
+      }
+      const contentType = req.headers['content-type'] ?? null;
+      const [status, payload] = this.route(req.method ?? 'GET', url, req.headers.authorization, contentType, body);
+      this.log.push({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), contentType, body, status });
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(payload));
+    });
+  }
+
+  private statusObject(code: number, reason: string, message: string, details?: Record<string, unknown>): [number, unknown] {
+    return [code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details && { details }), code }];
+  }
+
+  private route(method: string, url: URL, auth: string | undefined, contentType: string | null, body: unknown): [number, unknown] {
+    if (auth !== `Bearer ${this.token}`) return this.statusObject(401, 'Unauthorized', 'Unauthorized');
+    const parts = url.pathname.split('/').filter(Boolean);
+    let group: string;
+    let rest: string[];
+    if (parts[0] === 'api' && parts[1] === 'v1') {
+      group = '';
+      rest = parts.slice(2);
+    } else if (parts[0] === 'apis' && parts.length >= 3) {
+      group = parts[1]!;
+      rest = parts.slice(3);
+    } else return this.statusObject(404, 'NotFound', 'the server could not find the requested resource');
+
+    let namespace = '';
+    let resource: string;
+    let name: string | undefined;
+    if (rest[0] === 'namespaces' && rest.length >= 3) {
+      namespace = rest[1]!;
+      [resource, name] = [rest[2]!, rest[3]];
+    } else {
+      [resource, name] = [rest[0] ?? '', rest[1]];
+    }
+    const info = RESOURCES[resource];
+    if (!info || info.group !== group || (info.namespaced && !namespace)) {
+      return this.statusObject(404, 'NotFound', 'the server could not find the requested resource');
+    }
+    // The API authorises a request on namespace N as if it were in N.
+    const authzNamespace = resource === 'namespaces' ? (name ?? '') : namespace;
+    const verb = { GET: name ? 'get' : 'list', POST: 'create', PATCH: 'patch', PUT: 'update', DELETE: 'delete' }[method] ?? method.toLowerCase();
+    const objectName = name ?? (body as Obj | undefined)?.metadata?.name;
+    if (this.forbidden.some((f) => f.verb === verb && f.resource === resource && (f.namespace === undefined || f.namespace === authzNamespace))) {
+      const target = verb === 'create' || verb === 'list' ? qualified(resource) : `${qualified(resource)} "${name}"`;
+      return this.statusObject(
+        403,
+        'Forbidden',
+        `${target} is forbidden: User "${this.user}" cannot ${verb} resource "${resource}" in API group "${group}"${authzNamespace ? ` in the namespace "${authzNamespace}"` : ' at the cluster scope'}`,
+        { ...(objectName && { name: objectName }), group, kind: resource },
+      );
+    }
+    const notFound = (n: string, r = resource) => this.statusObject(404, 'NotFound', `${qualified(r)} "${n}" not found`, { name: n, group: RESOURCES[r]!.group, kind: r });
+
+    if (method === 'GET' && name) {
+      const o = this.store.get(this.keyOf(resource, namespace, name));
+      return o ? [200, o] : notFound(name);
+    }
+    if (method === 'GET') {
+      const selector = (url.searchParams.get('labelSelector') ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map((s) => s.split('=') as [string, string]);
+      const items = [...this.store.entries()]
+        .filter(([k]) => k.startsWith(`${resource}/${info.namespaced ? namespace : ''}/`))
+        .map(([, o]) => o)
+        .filter((o) => selector.every(([k, v]) => o.metadata.labels?.[k] === v))
+        .map(({ apiVersion: _a, kind: _k, ...o }) => o);
+      return [200, { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata: { resourceVersion: String(this.revision) }, items }];
+    }
+    if (method === 'POST') {
+      const o = body as Obj;
+      if (!o?.metadata?.name) return this.statusObject(422, 'Invalid', `${info.kind} "" is invalid: metadata.name: Required value: name or generateName is required`);
+      if (info.namespaced && !this.store.has(this.keyOf('namespaces', '', namespace))) return notFound(namespace, 'namespaces');
+      const key = this.keyOf(resource, namespace, o.metadata.name);
+      const race = this.races.find((r) => r.key === key);
+      if (race) {
+        this.races = this.races.filter((r) => r !== race);
+        this.store.set(key, this.stamp(resource, clone(race.object), namespace));
+      }
+      if (this.store.has(key)) {
+        return this.statusObject(409, 'AlreadyExists', `${qualified(resource)} "${o.metadata.name}" already exists`, { name: o.metadata.name, group, kind: resource });
+      }
+      const created = this.stamp(resource, clone(o), namespace);
+      this.store.set(key, created);
+      return [201, created];
+    }
+    if (!name) return this.statusObject(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    const key = this.keyOf(resource, namespace, name);
+    const live = this.store.get(key);
+    if (!live) return notFound(name);
+    if (method === 'PATCH') {
+      if (contentType !== 'application/merge-patch+json' && contentType !== 'application/strategic-merge-patch+json') {
+        return this.statusObject(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json`);
+      }
+      const next = mergePatch(clone(live), body) as Obj;
+      if (resource === 'rolebindings' && JSON.stringify(next.roleRef) !== JSON.stringify(live.roleRef)) {
+        return this.statusObject(422, 'Invalid', `RoleBinding.rbac.authorization.k8s.io "${name}" is invalid: roleRef: Invalid value: ${JSON.stringify(next.roleRef)}: cannot change roleRef`);
+      }
+      next.metadata = { ...next.metadata, name, uid: live.metadata.uid, creationTimestamp: live.metadata.creationTimestamp };
+      const stored = this.stamp(resource, next, namespace);
+      this.store.set(key, stored);
+      return [200, stored];
+    }
+    if (method === 'DELETE') {
+      this.store.delete(key);
+      return [200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, group, kind: resource, uid: live.metadata.uid } }];
+    }
+    return this.statusObject(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+  }
+}
