@@ -1,0 +1,349 @@
+/**
+ * `pipewright promote`: give the image of one environment the next environment's tag, in ECR,
+ * by copying its manifest (BatchGetImage → PutImage). Nothing is pulled, pushed or rebuilt, and
+ * the digest is the same bit for bit. ECR tags are immutable, so a target tag that already
+ * names another digest is a refusal, never an overwrite.
+ */
+import { spawn } from 'node:child_process';
+import { FindingsError, UsageError } from '../errors.js';
+import type { EnvironmentModel, Model } from '../model/model.js';
+import { DOCKER_TAG } from '../model/names.js';
+import type { Ecr } from './ecr.js';
+import { AwsError, errorName } from './errors.js';
+
+/** kubectl-style flags, for the parts of promotion that read the cluster. */
+export interface KubeOptions {
+  readonly context?: string | undefined;
+  readonly kubeconfig?: string | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cluster seams. Promotion reads two things from Kubernetes; that side is built separately
+// (src/k8s). Until it is wired in here, these say what to do instead.
+
+/** The digest (sha256:…) of the image the `env` environment runs, read from its Deployment. */
+export async function resolveDeployedDigest(args: { readonly model: Model; readonly env: EnvironmentModel; readonly kube: KubeOptions }): Promise<string> {
+  throw new UsageError(
+    `promote: reading the image deployed in ${args.env.name} from the cluster is not available in this build; ` +
+      'pass the image with --image <tag|sha256:digest> (e.g. --image git-<tree hash>)',
+  );
+}
+
+/** The built-in `source-ready` check: the source environment runs `digest` with every replica ready. */
+export async function checkSourceReady(args: {
+  readonly model: Model;
+  readonly env: EnvironmentModel;
+  readonly digest: string;
+  readonly kube: KubeOptions;
+}): Promise<CheckResult> {
+  throw new UsageError(
+    `promote: the required check "source-ready" of this promotion needs the cluster (to see ${args.env.namespace} run the image), ` +
+      'which this build cannot read yet',
+  );
+}
+// ---------------------------------------------------------------------------------------------
+
+export interface CheckResult {
+  readonly name: string;
+  readonly ok: boolean;
+  /** One line: what was found. */
+  readonly detail: string;
+  /** A command check's output (stdout and stderr, interleaved as they came), trimmed. */
+  readonly output?: string;
+}
+
+export interface PromoteOptions {
+  readonly from: string;
+  readonly to: string;
+  /** A tag or sha256: digest in the app's repository; default: what runs in --from. */
+  readonly image?: string | undefined;
+  readonly dryRun?: boolean | undefined;
+  readonly kube: KubeOptions;
+  /** Where command checks run: the project root. */
+  readonly root: string;
+}
+
+export interface PromoteResult {
+  readonly app: string;
+  readonly from: string;
+  readonly to: string;
+  readonly repository: string;
+  readonly source: { readonly ref: string; readonly digest: string; readonly tags: readonly string[]; readonly tree: string };
+  /** uri@digest */
+  readonly image: string;
+  readonly targetTag: string;
+  readonly dryRun: boolean;
+  /**
+   * promoted: the target tag was added. already-promoted: it already named this digest.
+   * would-promote: dry run, checks passed. checks-failed / refused: nothing was changed.
+   */
+  readonly status: 'promoted' | 'already-promoted' | 'would-promote' | 'checks-failed' | 'refused';
+  readonly checks: readonly CheckResult[];
+  /** The PutImage call made or, in a dry run, that would be made. */
+  readonly call: { readonly operation: 'PutImage'; readonly params: Readonly<Record<string, unknown>> } | null;
+  /** Why it was refused, or notes (a converged retry). */
+  readonly message: string;
+}
+
+/** The two environments, in order; a clear usage error otherwise. */
+export function promotionEnvironments(model: Model, from: string, to: string): [EnvironmentModel, EnvironmentModel] {
+  const names = model.environments.map((e) => e.name);
+  const find = (flag: string, name: string) => {
+    const i = names.indexOf(name);
+    if (i === -1) throw new UsageError(`${flag} ${name}: no such environment in ${model.configFile} (allowed: ${names.join(', ')})`);
+    return i;
+  };
+  const i = find('--from', from);
+  const j = find('--to', to);
+  if (j <= i) {
+    const later = names.slice(i + 1);
+    throw new UsageError(
+      `--to ${to} does not come after --from ${from}: images are promoted forward through ${names.join(' → ')}` +
+        (later.length ? ` (allowed --to for ${from}: ${later.join(', ')})` : ` (${from} is the last environment)`),
+    );
+  }
+  return [model.environments[i]!, model.environments[j]!];
+}
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const GIT_TAG = /^git-([0-9a-f]{40})$/;
+
+/** --image → an ECR image id. Accepts a tag, a digest, or `<uri>@sha256:…` / `<uri>:<tag>`. */
+export function parseImageRef(ref: string, uri: string): { imageTag: string } | { imageDigest: string } {
+  let r = ref.trim();
+  const at = r.lastIndexOf('@');
+  if (at !== -1) r = r.slice(at + 1);
+  else if (r.startsWith(`${uri}:`)) r = r.slice(uri.length + 1);
+  if (DIGEST.test(r)) return { imageDigest: r };
+  if (DOCKER_TAG.test(r)) return { imageTag: r };
+  throw new UsageError(`--image ${ref}: not an image tag or sha256: digest (allowed: a tag such as git-<tree hash>, or sha256:<64 hex digits>)`);
+}
+
+/** The `git-<tree>` tag an image carries: the tree the pipeline built it from. */
+export function treeOf(tags: readonly string[], preferPrefix: string): string | null {
+  const trees = tags.map((t) => GIT_TAG.exec(t)?.[1]).filter((t): t is string => t !== undefined).sort();
+  // Two trees can build the same bytes (one image, two git- tags): prefer the one the source
+  // environment was tagged with, as the pipeline did.
+  return trees.find((t) => tags.includes(`${preferPrefix}-${t.slice(0, 12)}`)) ?? trees[0] ?? null;
+}
+
+/** The tag the pipeline gives an environment's image: `<imageTag>-<first 12 of the tree hash>`. */
+export const environmentTag = (env: EnvironmentModel, tree: string): string => `${env.imageTag}-${tree.slice(0, 12)}`;
+
+/** Manifest types ECR may hold; listing them all makes BatchGetImage return the manifest as stored. */
+const MANIFEST_TYPES = [
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.v1+prettyjws',
+];
+
+async function describeImage(ecr: Ecr, imageId: { imageTag: string } | { imageDigest: string }) {
+  try {
+    const out = await ecr.send('DescribeImages', { registryId: ecr.registryId, repositoryName: ecr.repository, imageIds: [imageId] }, [
+      'ImageNotFoundException',
+    ]);
+    return out.imageDetails?.[0] ?? null;
+  } catch (e) {
+    if (errorName(e) === 'ImageNotFoundException') return null;
+    throw e;
+  }
+}
+
+const SEVERE = ['CRITICAL', 'HIGH'] as const;
+
+/** The built-in `scan-clean` check: ECR's scan of the image is complete and found nothing CRITICAL or HIGH. */
+async function checkScanClean(ecr: Ecr, digest: string): Promise<CheckResult> {
+  const name = 'scan-clean';
+  let out;
+  try {
+    out = await ecr.send(
+      'DescribeImageScanFindings',
+      { registryId: ecr.registryId, repositoryName: ecr.repository, imageId: { imageDigest: digest }, maxResults: 1 },
+      ['ScanNotFoundException'],
+    );
+  } catch (e) {
+    if (errorName(e) !== 'ScanNotFoundException') throw e;
+    return {
+      name,
+      ok: false,
+      detail: 'the image has never been scanned (image.scanOnPush was off when it was pushed?): run aws ecr start-image-scan, then promote again',
+    };
+  }
+  const status = out.imageScanStatus?.status ?? 'UNKNOWN';
+  if (status !== 'COMPLETE' && status !== 'ACTIVE') {
+    const why = out.imageScanStatus?.description ? `: ${out.imageScanStatus.description}` : '';
+    return { name, ok: false, detail: `the scan is ${status}${why}; promote again when it is complete` };
+  }
+  const counts = out.imageScanFindings?.findingSeverityCounts ?? {};
+  const severe = SEVERE.filter((s) => (counts[s] ?? 0) > 0).map((s) => `${counts[s]} ${s}`);
+  const all = Object.entries(counts)
+    .filter(([, n]) => (n ?? 0) > 0)
+    .map(([s, n]) => `${n} ${s}`)
+    .join(', ');
+  return severe.length
+    ? { name, ok: false, detail: `the scan found ${severe.join(' and ')} (all findings: ${all})` }
+    : { name, ok: true, detail: `no CRITICAL or HIGH findings${all ? ` (${all})` : ''}` };
+}
+
+const OUTPUT_LIMIT = 64 * 1024;
+
+/** A configured command check: `sh -c <command>` must exit 0. */
+function runCommandCheck(name: string, command: string, cwd: string, env: Record<string, string>): Promise<CheckResult> {
+  return new Promise((resolve) => {
+    const child = spawn('sh', ['-c', command], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    let truncated = false;
+    const take = (text: string) => {
+      output += text;
+      if (output.length > OUTPUT_LIMIT * 2) {
+        output = output.slice(-OUTPUT_LIMIT);
+        truncated = true;
+      }
+    };
+    child.stdout.setEncoding('utf8').on('data', take);
+    child.stderr.setEncoding('utf8').on('data', take);
+    child.on('error', (e) => resolve({ name, ok: false, detail: `could not run sh: ${e.message}`, output: '' }));
+    child.on('close', (code, signal) => {
+      const cut = truncated || output.length > OUTPUT_LIMIT;
+      const text = `${cut ? '…' : ''}${output.slice(-OUTPUT_LIMIT)}`.replace(/\s+$/, '');
+      if (code === 0) resolve({ name, ok: true, detail: 'exit 0', output: text });
+      else resolve({ name, ok: false, detail: signal ? `killed by ${signal}` : `exit ${code}`, output: text });
+    });
+  });
+}
+
+/** Promote: resolve the source image, run the target's checks, then copy the manifest under the target tag. */
+export async function promote(ecr: Ecr, model: Model, opts: PromoteOptions, log: (line: string) => void = () => {}): Promise<PromoteResult> {
+  const [fromEnv, toEnv] = promotionEnvironments(model, opts.from, opts.to);
+
+  // The repository (its URI names the image for checks and output).
+  const repos = await ecr.send('DescribeRepositories', { registryId: ecr.registryId, repositoryNames: [ecr.repository] });
+  const uri = repos.repositories?.[0]?.repositoryUri ?? model.image.uri;
+
+  const ref = opts.image ?? (await resolveDeployedDigest({ model, env: fromEnv, kube: opts.kube }));
+  const imageId = parseImageRef(ref, uri);
+  const source = await describeImage(ecr, imageId);
+  if (!source?.imageDigest) {
+    throw new FindingsError(`promote: no image ${ref} in ECR repository ${ecr.repository} (${ecr.region}): nothing was changed`);
+  }
+  const digest = source.imageDigest;
+  const tags = [...(source.imageTags ?? [])].sort();
+  const tree = 'imageTag' in imageId && GIT_TAG.test(imageId.imageTag) ? GIT_TAG.exec(imageId.imageTag)![1]! : treeOf(tags, fromEnv.imageTag);
+  if (tree === null) {
+    throw new FindingsError(
+      `promote: image ${ref} (${digest}) has no git-<tree hash> tag (its tags: ${tags.join(', ') || 'none'}), so its ${toEnv.name} tag cannot be derived; ` +
+        'promote images built by the pipeline',
+    );
+  }
+  if (!tags.some((t) => t.startsWith(`${fromEnv.imageTag}-`))) {
+    log(`note: ${ref} carries no ${fromEnv.imageTag}-… tag: it was never tagged for ${fromEnv.name}`);
+  }
+  const targetTag = environmentTag(toEnv, tree);
+  const image = `${uri}@${digest}`;
+  const base = {
+    app: model.app,
+    from: fromEnv.name,
+    to: toEnv.name,
+    repository: ecr.repository,
+    source: { ref, digest, tags, tree },
+    image,
+    targetTag,
+    dryRun: Boolean(opts.dryRun),
+  };
+
+  const existing = await describeImage(ecr, { imageTag: targetTag });
+  if (existing?.imageDigest === digest) {
+    return { ...base, status: 'already-promoted', checks: [], call: null, message: `${targetTag} already names ${digest}` };
+  }
+  if (existing) {
+    return {
+      ...base,
+      status: 'refused',
+      checks: [],
+      call: null,
+      message: `${targetTag} already names ${existing.imageDigest}, not ${digest}: ECR tags are immutable, so it cannot be moved; nothing was changed`,
+    };
+  }
+
+  // Every required check of the target environment runs, even after one fails, so the report is complete.
+  const env = { PW_APP: model.app, PW_FROM: fromEnv.name, PW_TO: toEnv.name, PW_IMAGE: image, PW_DIGEST: digest };
+  const checks: CheckResult[] = [];
+  for (const check of toEnv.requiredChecks) {
+    let result: CheckResult;
+    if (check.command !== null) result = await runCommandCheck(check.name, check.command, opts.root, env);
+    else if (check.name === 'scan-clean') result = await guarded(check.name, () => checkScanClean(ecr, digest));
+    else if (check.name === 'source-ready') result = await checkSourceReady({ model, env: fromEnv, digest, kube: opts.kube });
+    else throw new UsageError(`required check ${check.name} of ${toEnv.name} has no command and is not built in`);
+    checks.push(result);
+  }
+  const failed = checks.filter((c) => !c.ok);
+  if (failed.length) {
+    return {
+      ...base,
+      status: 'checks-failed',
+      checks,
+      call: null,
+      message: `${failed.length} of ${checks.length} required check(s) of ${toEnv.name} failed (${failed.map((c) => c.name).join(', ')}): nothing was changed`,
+    };
+  }
+
+  const got = await ecr.send('BatchGetImage', {
+    registryId: ecr.registryId,
+    repositoryName: ecr.repository,
+    imageIds: [{ imageDigest: digest }],
+    acceptedMediaTypes: MANIFEST_TYPES,
+  });
+  const manifest = got.images?.[0];
+  if (!manifest?.imageManifest) {
+    const why = got.failures?.[0] ? `${got.failures[0].failureCode}: ${got.failures[0].failureReason}` : 'no manifest returned';
+    throw new FindingsError(`promote: cannot read the manifest of ${image} (${why}): nothing was changed`);
+  }
+  const params = {
+    registryId: ecr.registryId,
+    repositoryName: ecr.repository,
+    imageTag: targetTag,
+    imageDigest: digest,
+    ...(manifest.imageManifestMediaType && { imageManifestMediaType: manifest.imageManifestMediaType }),
+    imageManifest: manifest.imageManifest,
+  };
+  const call = { operation: 'PutImage' as const, params };
+  if (opts.dryRun) return { ...base, status: 'would-promote', checks, call, message: `would tag ${digest} as ${targetTag}` };
+
+  let put: string | undefined;
+  try {
+    put = (await ecr.send('PutImage', params, ['ImageAlreadyExistsException', 'ImageTagAlreadyExistsException'])).image?.imageId?.imageDigest;
+  } catch (e) {
+    // A retry whose first attempt got through (the response was lost), or a concurrent
+    // promotion: the tag is there now. Same digest: done. Another one: refused.
+    const now = await describeImage(ecr, { imageTag: targetTag });
+    if (now?.imageDigest === digest) {
+      return { ...base, status: 'promoted', checks, call, message: `tagged ${digest} as ${targetTag} (ECR reported ${errorName(e)}: the tag was already in place)` };
+    }
+    if (now) {
+      return {
+        ...base,
+        status: 'refused',
+        checks,
+        call: null,
+        message: `${targetTag} was just set to ${now.imageDigest}, not ${digest}, by someone else: nothing was changed`,
+      };
+    }
+    throw new AwsError(`promote: ECR answered ${errorName(e)} to PutImage ${targetTag}, yet the tag is not there: try again`);
+  }
+  if (put !== undefined && put !== digest) {
+    throw new AwsError(`promote: ECR stored the manifest of ${digest} under another digest ${put} as ${targetTag}; check the repository`);
+  }
+  return { ...base, status: 'promoted', checks, call, message: `tagged ${digest} as ${targetTag}` };
+}
+
+/** Run a built-in check; an AWS failure while checking is that check's failure, not the end of the report. */
+async function guarded(name: string, check: () => Promise<CheckResult>): Promise<CheckResult> {
+  try {
+    return await check();
+  } catch (e) {
+    if (e instanceof AwsError) return { name, ok: false, detail: e.message };
+    throw e;
+  }
+}
