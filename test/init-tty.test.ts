@@ -153,4 +153,15 @@ test('only what cannot be inferred is asked: with --app and AWS_REGION, the WSGI
   assert.is(git(dir, 'branch', '--list', 'develop'), '');
 });
 
+test('a working tree with changes of your own is refused before any question', async () => {
+  if (!hasTools) return;
+  const dir = exampleRepo();
+  writeFileSync(path.join(dir, 'notes.txt'), 'todo\n');
+  start('dirty', dir, ['init']);
+  const s = await waitFor('dirty', /\[exit \d+\]/);
+  assert.match(s, '[exit 1]');
+  assert.match(s, "the working tree has changes that are not init's own:\n  ?? notes.txt\n");
+  assert.not.match(s, /^\? /m);
+});
+
 test.run();

@@ -256,6 +256,20 @@ test('the example with its own pipewright.yaml: kept byte for byte and used', ()
   assert.match(readFileSync(path.join(dir, 'kustomize/overlays/blue/ingress.yaml'), 'utf8'), 'hello.example.com');
 });
 
+test('--force rewrites an existing pipewright.yaml from its own values and the flags', () => {
+  if (!hasGit) return;
+  const dir = exampleRepo({ keepConfig: true });
+  const res = cli(dir, ['init', '--yes', '--force', '--region', 'us-east-1', '--no-hook']);
+  assert.is(res.status, 0, res.stderr);
+  assert.match(res.stdout, /update\s+pipewright\.yaml\s+\(--force\)/);
+  const text = readFileSync(path.join(dir, 'pipewright.yaml'), 'utf8');
+  assert.match(text, '# kept from the previous pipewright.yaml\napp: hello-flask\n');
+  assert.match(text, '  # kept from the previous pipewright.yaml\n  accountId: "123456789012"\n');
+  assert.match(text, '  # from --region\n  region: us-east-1\n');
+  assert.match(text, '  # kept from the previous pipewright.yaml\n  wsgi: "hello:create_app()"\n');
+  assert.not.match(text, 'delivery', 'the rest of the old config is gone: that is what --force means');
+});
+
 test('not a git repository: one line with the fix, exit 2', () => {
   const dir = exampleRepo({ init: false });
   const res = cli(dir, YES);

@@ -110,6 +110,33 @@ async function init(opts: InitOptions, io: Io, deps: InitDeps): Promise<number> 
   const shownConfig = posix(path.relative(opts.cwd, configPath));
   const exists = existsSync(configPath);
   const rewrite = !exists || (force && /\.ya?ml$/.test(configPath));
+  const hookLoc = wantHook ? locateHook(root) : null;
+
+  // A dirty tree: init's own files (a previous run's output) are fine, anything else is refused.
+  // Checked before any question (a fresh config generates the same paths whatever the answers),
+  // and again with the real answers.
+  const ownedPaths = (m: Model): Set<string> => {
+    const owned = new Set(
+      [configPath, ...[DEFAULT_MANIFEST_PATH, ...renderGenerated(m, root).map((f) => f.path)].map((p) => path.join(root, p))].map((p) => posix(path.relative(top, p))),
+    );
+    if (hookLoc && isInside(top, hookLoc.file)) owned.add(posix(path.relative(top, hookLoc.file)));
+    return owned;
+  };
+  const refuseDirty = (owned: ReadonlySet<string>): void => {
+    const dirty = statusLines(new Git(root)).filter((s) => !s.paths.every((p) => owned.has(p)));
+    if (dirty.length === 0 || force) return;
+    const list = dirty.map((s) => `  ${s.line}`).join('\n');
+    if (!dryRun) {
+      throw new FindingsError(
+        `pipewright init: the working tree has changes that are not init's own:\n${list}\n` +
+          'Commit or stash them first (git stash -u), so what init writes can be reviewed on its own; or pass --force.',
+      );
+    }
+    if (!warnings.some((w) => w.startsWith('the working tree'))) {
+      warnings.push(`the working tree has changes that are not init's own (${dirty.length}); without --dry-run, init refuses them unless --force`);
+    }
+  };
+
   let model: Model;
   let configText: string | null = null;
   let answers: InitAnswers | null = null;
@@ -123,34 +150,19 @@ async function init(opts: InitOptions, io: Io, deps: InitDeps): Promise<number> 
       );
     }
   } else {
+    if (!exists) refuseDirty(ownedPaths(resolveModel(validateConfig(standInConfig(), configName), configName)));
     const detection = detectApp(root);
     warnings.push(...detection.warnings);
     const previous = exists ? previousAnswers(configPath) : {};
-    const ask = opts.yes || opts.json ? null : deps.ask !== undefined ? deps.ask : process.stdin.isTTY && process.stdout.isTTY ? await terminalAsk() : null;
+    const ask = opts.yes || opts.json ? null : deps.ask !== undefined ? deps.ask : process.stdin.isTTY && process.stdout.isTTY ? terminalAsk() : null;
     answers = await resolveAnswers(opts, detection, previous, deps.env ?? process.env, ask, root, warnings);
     configText = renderInitConfig(answers, schemaRef(root, top));
     const parsed = validateConfig(await parseConfigText(configText, configName), configName);
     model = resolveModel(parsed, configName);
   }
   const files = renderGenerated(model, root);
-  const hookLoc = wantHook ? locateHook(root) : null;
-
-  // A dirty tree: init's own files (a previous run's output) are fine, anything else is refused.
-  const owned = new Set(
-    [configPath, ...[DEFAULT_MANIFEST_PATH, ...files.map((f) => f.path)].map((p) => path.join(root, p))].map((p) => posix(path.relative(top, p))),
-  );
-  if (hookLoc && isInside(top, hookLoc.file)) owned.add(posix(path.relative(top, hookLoc.file)));
-  const dirty = statusLines(new Git(root)).filter((s) => !s.paths.every((p) => owned.has(p)));
-  if (dirty.length > 0 && !force) {
-    const list = dirty.map((s) => `  ${s.line}`).join('\n');
-    if (!dryRun) {
-      throw new FindingsError(
-        `pipewright init: the working tree has changes that are not init's own:\n${list}\n` +
-          'Commit or stash them first (git stash -u), so what init writes can be reviewed on its own; or pass --force.',
-      );
-    }
-    warnings.push(`the working tree has changes that are not init's own (${dirty.length}); without --dry-run, init refuses them unless --force`);
-  }
+  const owned = ownedPaths(model);
+  refuseDirty(owned);
 
   // What generate would write: everything except files pipewright may not touch, which are kept.
   const plan = await planWrite(files, { root, force });
@@ -334,6 +346,11 @@ function configFile(opts: InitOptions): string {
     throw new UsageError(`more than one config in ${opts.cwd}: ${found.join(', ')}; keep one, or pass --config`);
   }
   return path.join(opts.cwd, found[0] ?? 'pipewright.yaml');
+}
+
+/** A config with every answer a stand-in: what a fresh config generates does not depend on them. */
+function standInConfig(): unknown {
+  return { app: 'app', aws: { accountId: '123456789012', region: 'eu-west-1' } };
 }
 
 const FLAGS: Readonly<Record<AnswerKey, string>> = {

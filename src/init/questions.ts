@@ -11,11 +11,12 @@ export interface Question {
 /** Returns the answer, already valid for `key`. */
 export type Ask = (q: Question) => Promise<string>;
 
-/** Asks through @inquirer/prompts, loaded only when a question is asked at a terminal. */
-export async function terminalAsk(): Promise<Ask> {
-  const { input } = await import('@inquirer/prompts');
+/** Asks through @inquirer/prompts, loaded on the first question (a run that asks nothing never loads it). */
+export function terminalAsk(): Ask {
+  let prompts: typeof import('@inquirer/prompts') | undefined;
   return async (q) => {
-    const answer = await input({
+    prompts ??= await import('@inquirer/prompts');
+    const answer = await prompts.input({
       message: q.message,
       ...(q.default !== undefined && { default: q.default }),
       required: true,
