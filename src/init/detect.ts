@@ -3,7 +3,7 @@
  * gunicorn WSGI target, the health route and the Python version, each with the reason (which
  * file, which line) so the written pipewright.yaml can say why. Reads files; runs nothing.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { DEFAULTS } from '../model/defaults.js';
 import { DNS_LABEL } from '../model/names.js';
@@ -163,7 +163,7 @@ function sourceFiles(dir: string): string[] {
   const queue: string[] = [''];
   while (queue.length > 0 && out.length < MAX_SCANNED_FILES) {
     const rel = queue.shift()!;
-    let entries: import('node:fs').Dirent[];
+    let entries: Dirent[];
     try {
       entries = readdirSync(path.join(dir, rel), { withFileTypes: true });
     } catch {
