@@ -1,7 +1,9 @@
 /** `pipewright generate`: config → model → render → write, for one app repo. */
 import path from 'node:path';
 import { loadConfig } from '../config/load.js';
+import type { Model } from '../model/model.js';
 import { renderApp, APP_TEMPLATE_GROUPS } from '../render/app.js';
+import type { GeneratedFile } from '../render/types.js';
 import { loadTemplates } from '../templates.js';
 import { processIo, type Io } from '../io.js';
 import { writeFiles, type WriteFlags } from './write-files.js';
@@ -9,12 +11,17 @@ import type { CommonOptions } from './common.js';
 
 export interface GenerateOptions extends CommonOptions, WriteFlags {}
 
-export async function run(opts: GenerateOptions, io: Io = processIo): Promise<number> {
-  const { model, root } = await loadConfig(opts);
+/** What `generate` writes for `model`, whose config lives in `root` (its templatesDir is relative to it). */
+export function renderGenerated(model: Model, root: string): GeneratedFile[] {
   const templates = loadTemplates({
     groups: APP_TEMPLATE_GROUPS,
     templatesDir: model.templatesDir && path.resolve(root, model.templatesDir),
     configFile: model.configFile,
   });
-  return writeFiles(renderApp(model, templates), root, model.configFile, opts, io);
+  return renderApp(model, templates);
+}
+
+export async function run(opts: GenerateOptions, io: Io = processIo): Promise<number> {
+  const { model, root } = await loadConfig(opts);
+  return writeFiles(renderGenerated(model, root), root, model.configFile, opts, io);
 }

@@ -49,13 +49,14 @@ export async function run(opts: HookInstallOptions, io: Io = processIo): Promise
       )}\n`,
     );
   } else {
-    io.out(describe(change, dryRun));
+    io.out(describeInstall(change, dryRun));
   }
   if (!dryRun) await applyHookChange(change);
   return 0;
 }
 
-function describe(change: HookChange<InstallAction>, dryRun: boolean): string {
+/** What an install did (or, with dryRun, would do), as the lines `hook install` prints. Also used by `init`. */
+export function describeInstall(change: HookChange<InstallAction>, dryRun: boolean): string {
   const loc = change.location;
   const f = shownPath(loc, loc.file);
   const would = (done: string, todo: string) => (dryRun ? todo : done);

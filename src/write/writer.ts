@@ -3,7 +3,7 @@ import path from 'node:path';
 import { FindingsError, UsageError } from '../errors.js';
 import type { GeneratedFile } from '../render/types.js';
 import { removeStaleTemps, writeFileAtomic } from './atomic.js';
-import { DEFAULT_MANIFEST_PATH, comparePaths, hashContents, readManifest, serializeManifest } from './manifest.js';
+import { DEFAULT_MANIFEST_PATH, comparePaths, hashContents, parseManifest, readManifest, serializeManifest } from './manifest.js';
 import { realParentInside, realpathLenient, unsafePathReason } from './safe-path.js';
 
 export interface WriteOptions {
@@ -231,6 +231,29 @@ export async function applyPlan(plan: WritePlan, opts: { readonly force?: boolea
     counts: countKinds(plan.changes),
     manifestWritten: plan.manifestChanged,
     warnings: plan.warnings,
+  };
+}
+
+/**
+ * The plan minus its conflicts, for a caller that writes everything else and reports what it kept
+ * (`init` with a Jenkinsfile of the user's own). Each refused path stays as it is on disk and keeps
+ * its old manifest entry (none, for a file pipewright never wrote), so later runs refuse it too.
+ */
+export async function withoutConflicts(plan: WritePlan): Promise<WritePlan> {
+  if (plan.conflicts.length === 0) return plan;
+  const old = await readManifest(plan.root, plan.manifestPath);
+  const next = parseManifest(plan.manifest, plan.manifestPath);
+  for (const c of plan.conflicts) {
+    const recorded = old.files.get(c.path);
+    if (recorded === undefined) next.delete(c.path);
+    else next.set(c.path, recorded);
+  }
+  return {
+    ...plan,
+    changes: plan.changes.filter((c) => c.conflict === undefined),
+    conflicts: [],
+    manifest: serializeManifest(next),
+    manifestChanged: !sameEntries(old.files, next),
   };
 }
 

@@ -1,0 +1,102 @@
+/** What to do after `init`: the catalog entry for the seed job and the commands to run next. Pure. */
+import { shellQuote } from '../groovy.js';
+import { yamlScalar } from '../render/yaml-scalar.js';
+
+export interface CatalogEntry {
+  readonly name: string;
+  readonly github?: string;
+  readonly git?: string;
+  readonly jenkinsfile?: string;
+}
+
+export interface Step {
+  readonly title: string;
+  /** Shell commands, or for the catalog step the YAML to paste. */
+  readonly lines: readonly string[];
+}
+
+const GITHUB = [/^(?:git@|ssh:\/\/git@)github\.com[:/]([A-Za-z0-9][A-Za-z0-9-]{0,38})\/([A-Za-z0-9._-]+?)(?:\.git)?\/?$/, /^https:\/\/(?:[^@/]+@)?github\.com\/([A-Za-z0-9][A-Za-z0-9-]{0,38})\/([A-Za-z0-9._-]+?)(?:\.git)?\/?$/];
+/** The catalog's accepted git URLs (src/config/catalog-schema.ts). */
+const GIT_URL = /^(https:\/\/|ssh:\/\/|git@)[^\s'"\\]+$/;
+
+/** A remote URL without any user:password part (never print a token). */
+export function withoutCredentials(url: string): string {
+  return url.replace(/^(https?:\/\/)[^@/]*@/, '$1');
+}
+
+/**
+ * The catalog.yaml entry for this repository: `github: owner/repo` for a GitHub remote, `git: <url>`
+ * for another, a placeholder without one. `projectDir` is the app's folder inside the repository.
+ */
+export function catalogEntry(app: string, remoteUrl: string | null, projectDir: string): { entry: CatalogEntry; placeholder: boolean } {
+  const jenkinsfile = projectDir ? { jenkinsfile: `${projectDir}/Jenkinsfile` } : {};
+  if (remoteUrl) {
+    for (const re of GITHUB) {
+      const m = re.exec(remoteUrl);
+      if (m) return { entry: { name: app, github: `${m[1]}/${m[2]}`, ...jenkinsfile }, placeholder: false };
+    }
+    const clean = withoutCredentials(remoteUrl);
+    if (GIT_URL.test(clean)) return { entry: { name: app, git: clean, ...jenkinsfile }, placeholder: false };
+  }
+  return { entry: { name: app, github: `OWNER/${app}`, ...jenkinsfile }, placeholder: true };
+}
+
+/** The entry as it goes under `repositories:` in catalog.yaml. */
+export function catalogEntryYaml(e: CatalogEntry, placeholder: boolean): string[] {
+  const lines = [`- name: ${yamlScalar(e.name)}`];
+  if (e.github !== undefined) lines.push(`  github: ${yamlScalar(e.github)}${placeholder ? '   # your GitHub owner/repository' : ''}`);
+  if (e.git !== undefined) lines.push(`  git: ${yamlScalar(e.git)}`);
+  if (e.jenkinsfile !== undefined) lines.push(`  jenkinsfile: ${yamlScalar(e.jenkinsfile)}`);
+  return lines;
+}
+
+export interface NextStepsInput {
+  readonly entry: CatalogEntry;
+  readonly placeholder: boolean;
+  /** Paths (relative to where init ran) init wrote that git does not have yet; empty: nothing to commit. */
+  readonly toCommit: readonly string[];
+  /** The branch HEAD is on, or null when detached. */
+  readonly headBranch: string | null;
+  /** The first environment's branch (develop), where work starts. */
+  readonly firstBranch: string;
+  /** Whether that branch points at HEAD (so `git switch` carries the new files over). */
+  readonly firstAtHead: boolean;
+  /** The environment branches to push (develop, staging). */
+  readonly pushBranches: readonly string[];
+  readonly remote: string;
+  /** The app's folder relative to the user's shell (when init ran with -C), else ''. */
+  readonly cd: string;
+}
+
+export function nextSteps(n: NextStepsInput): Step[] {
+  const steps: Step[] = [];
+  if (n.cd) steps.push({ title: "Go to the app's folder; the commands below run there:", lines: [`cd ${shellQuote(n.cd)}`] });
+  if (n.toCommit.length > 0) {
+    const commit = [`git add -- ${n.toCommit.map(shellQuote).join(' ')}`, 'git commit -m "Set up the pipewright delivery pipeline"'];
+    if (n.headBranch === n.firstBranch) steps.push({ title: `Commit what init wrote, on ${n.firstBranch}:`, lines: commit });
+    else if (n.firstAtHead)
+      steps.push({ title: `Commit what init wrote on ${n.firstBranch} (work starts there; your new files come along):`, lines: [`git switch ${shellQuote(n.firstBranch)}`, ...commit] });
+    else
+      steps.push({
+        title: `Commit what init wrote on a branch cut from ${n.firstBranch}, and open a pull request into ${n.firstBranch}:`,
+        lines: [`git switch -c pipewright-init ${shellQuote(n.firstBranch)}`, ...commit],
+      });
+  }
+  steps.push({
+    title: "List the app under repositories: in the seed job's catalog.yaml (jobs repository), for its Jenkins job:",
+    lines: catalogEntryYaml(n.entry, n.placeholder),
+  });
+  steps.push({ title: 'Create the ECR repository (immutable tags, scan on push, lifecycle policy):', lines: ['pipewright ecr ensure'] });
+  steps.push({ title: "Create the environments' namespaces and the deployer's access:", lines: ['pipewright cluster bootstrap'] });
+  if (n.pushBranches.length > 0) {
+    steps.push({
+      title: 'Push the branches; from then on, changes reach the next environment by pull requests:',
+      lines: [`git push ${shellQuote(n.remote)} ${n.pushBranches.map(shellQuote).join(' ')}`],
+    });
+  }
+  return steps;
+}
+
+export function formatSteps(steps: readonly Step[]): string {
+  return steps.map((s, i) => `  ${i + 1}. ${s.title}\n${s.lines.map((l) => `       ${l}\n`).join('')}`).join('');
+}
