@@ -3,7 +3,6 @@
 // fail the first attempt of each call; permissions with moto's own IAM enforcement.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import path from 'node:path';
@@ -22,8 +21,8 @@ import { parseImageRef, promotionEnvironments, treeOf } from '../src/aws/promote
 import { validateConfig } from '../src/config/validate.js';
 import { UsageError } from '../src/errors.js';
 import { resolveModel } from '../src/model/model.js';
-import { engineAvailable, tempDir } from './helpers.js';
-import { runCliAsync, startMoto, freePort, type Moto } from './moto.js';
+import { engineAvailable, runCliAsync, tempDir } from './helpers.js';
+import { awsTestEnv, freePort, imageManifest, startMoto, treeHash, type Moto } from './moto.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const hasMoto = engineAvailable('python3', ['-c', 'import moto']);
@@ -55,32 +54,7 @@ const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
 const KEY = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
-/**
- * The environment of every CLI run: fake static keys, and nothing from this machine's AWS setup
- * (no profile, config file, endpoint, container or instance credentials).
- */
-const AWS_ENV: NodeJS.ProcessEnv = {
-  AWS_ACCESS_KEY_ID: KEY.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: KEY.secretAccessKey,
-  AWS_SESSION_TOKEN: undefined,
-  AWS_PROFILE: undefined,
-  AWS_DEFAULT_PROFILE: undefined,
-  AWS_REGION: undefined,
-  AWS_DEFAULT_REGION: undefined,
-  AWS_ENDPOINT_URL: undefined,
-  AWS_ENDPOINT_URL_ECR: undefined,
-  AWS_CONFIG_FILE: path.join(HOME, '.aws', 'config'),
-  AWS_SHARED_CREDENTIALS_FILE: path.join(HOME, '.aws', 'credentials'),
-  AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
-  AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
-  AWS_CONTAINER_AUTHORIZATION_TOKEN: undefined,
-  AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
-  AWS_ROLE_ARN: undefined,
-  AWS_EC2_METADATA_DISABLED: 'true',
-  AWS_MAX_ATTEMPTS: undefined,
-  AWS_RETRY_MODE: undefined,
-  HOME,
-};
+const AWS_ENV = awsTestEnv(HOME);
 
 const ENVIRONMENTS = `environments:
   - { name: develop, branch: develop }
@@ -104,22 +78,8 @@ function cli(dir: string, args: string[], opts: { env?: NodeJS.ProcessEnv; endpo
 
 const ecr = (region = REGION) => new ECRClient({ region, endpoint: moto!.endpoint, credentials: KEY });
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-/** A tree hash, as `git rev-parse HEAD^{tree}` prints it. */
-const tree = (n: string) => createHash('sha1').update(`tree ${n}`).digest('hex');
-
-/** A Docker image manifest whose layers (and so, in moto, whose digest) depend on `n`. */
-function manifest(n: string): string {
-  return JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-    config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: 1469, digest: `sha256:${sha256(`config ${n}`)}` },
-    layers: [
-      { mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: 29_126_484, digest: `sha256:${sha256('python:3.12-slim base')}` },
-      { mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: 3_412_108, digest: `sha256:${sha256(`app layer ${n}`)}` },
-    ],
-  });
-}
+const tree = treeHash;
+const manifest = imageManifest;
 
 /** Push an image (as the pipeline would: a manifest under a tag); returns its digest. */
 async function push(repository: string, tag: string, n: string): Promise<string> {
@@ -473,10 +433,10 @@ test('promote: a missing image is an error and changes nothing; environments are
   const backwards = await cli(dir, ['promote', '--from', 'blue', '--to', 'develop', '--image', 'x']);
   assert.is(backwards.status, 2);
   assert.match(oneLine(backwards.stderr), /--to develop does not come after --from blue/);
-  // Without --image the image comes from the cluster: not wired in this build, and said so.
-  const noImage = await cli(dir, ['promote', '--from', 'develop', '--to', 'green']);
+  // Without --image the image comes from the cluster (test/status-promote.test.ts): with no kubeconfig, it says how to get one.
+  const noImage = await cli(dir, ['promote', '--from', 'develop', '--to', 'green'], { env: { KUBECONFIG: undefined } });
   assert.is(noImage.status, 2);
-  assert.match(oneLine(noImage.stderr), /pass the image with --image/);
+  assert.match(oneLine(noImage.stderr), /^no kubeconfig: .*aws eks update-kubeconfig/);
   assert.equal(await tags('missing'), before);
 });
 
@@ -583,14 +543,14 @@ test('promote: scan-clean reads ECR scan findings: no scan or HIGH findings bloc
   assert.is((await tags('scanned'))[`master-${t.slice(0, 12)}`], digest);
 });
 
-test('promote: the source-ready check needs the cluster: a usage error until it is wired in', async () => {
+test('promote: the source-ready check reads the cluster: without a kubeconfig, a usage error and nothing changed', async () => {
   if (!withMoto()) return;
   const dir = project('ready', CHECKED(`      - { name: source-ready }`));
   const { tree: t } = await repoWithImage(dir, 'ready', 'r');
   const before = await tags('ready');
-  const r = await cli(dir, ['promote', '--from', 'develop', '--to', 'green', '--image', `git-${t}`]);
+  const r = await cli(dir, ['promote', '--from', 'develop', '--to', 'green', '--image', `git-${t}`], { env: { KUBECONFIG: undefined } });
   assert.is(r.status, 2);
-  assert.match(oneLine(r.stderr), /"source-ready" .* needs the cluster/);
+  assert.match(oneLine(r.stderr), /^no kubeconfig: /);
   assert.equal(await tags('ready'), before);
 });
 

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 /** The repository root (tests run from dist/test/…). */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -46,4 +46,28 @@ const GENERATED = new Set(['kustomize', '.pipewright', 'Dockerfile', '.dockerign
 export function copyExample(dir: string): void {
   const src = fromRoot('examples', 'hello-flask');
   cpSync(src, dir, { recursive: true, filter: (p) => !GENERATED.has(path.relative(src, p).split(path.sep)[0]!) });
+}
+
+export interface CliResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Run the built CLI bundle as a whole process without blocking this one. `env` is laid over
+ * process.env; a key set to undefined is removed.
+ */
+export function runCliAsync(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...opts.env };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fromRoot('dist', 'bin', 'cli.js'), ...args], { cwd: opts.cwd ?? repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => void (stdout += b.toString('utf8')));
+    child.stderr.on('data', (b: Buffer) => void (stderr += b.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }

@@ -79,6 +79,15 @@ export interface ForbidRule {
   readonly namespace?: string;
 }
 
+/** What `deployApp` puts in place. */
+export interface DeployFixture {
+  readonly image: string;
+  readonly replicas: number;
+  readonly ready: number;
+  readonly revision: number;
+  readonly rolledOutAgo: number;
+}
+
 export class KubeStandin {
   readonly log: StandinRequest[] = [];
   /** The bearer token the stand-in accepts. */
@@ -159,6 +168,42 @@ export class KubeStandin {
     const o = this.stamp(resource, clone(object), object.metadata.namespace ?? '');
     this.store.set(this.keyOf(resource, o.metadata.namespace ?? '', o.metadata.name), o);
     return clone(o);
+  }
+
+  /**
+   * The Deployment `app` in `ns` with its namespace and ReplicaSets, as the controller leaves them
+   * after `revision` rollouts: the current one `rolledOutAgo` ms ago, older ones 30 days ago.
+   */
+  deployApp(app: string, ns: string, opts: DeployFixture): void {
+    const ago = (ms: number) => new Date(Date.now() - ms).toISOString().replace(/\.\d+Z$/, 'Z');
+    this.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    const selector = { 'app.kubernetes.io/name': app, 'app.kubernetes.io/component': 'web' };
+    const d = this.put({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: app, namespace: ns, annotations: { 'deployment.kubernetes.io/revision': String(opts.revision) }, generation: opts.revision },
+      spec: {
+        replicas: opts.replicas,
+        selector: { matchLabels: selector },
+        template: { metadata: { labels: selector }, spec: { containers: [{ name: 'app', image: opts.image }] } },
+      },
+      status: { observedGeneration: opts.revision, replicas: opts.replicas, readyReplicas: opts.ready, updatedReplicas: opts.ready, availableReplicas: opts.ready },
+    });
+    for (let rev = 1; rev <= opts.revision; rev++) {
+      this.put({
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: {
+          name: `${app}-${rev}a2b3c4`,
+          namespace: ns,
+          labels: { ...selector, 'pod-template-hash': `${rev}a2b3c4` },
+          annotations: { 'deployment.kubernetes.io/revision': String(rev) },
+          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: app, uid: d.metadata.uid, controller: true }],
+          creationTimestamp: ago(rev === opts.revision ? opts.rolledOutAgo : 30 * 86400e3),
+        },
+        spec: { replicas: rev === opts.revision ? opts.replicas : 0 },
+      });
+    }
   }
 
   /** The stored object, or undefined. */

@@ -4,8 +4,9 @@
  * HTTP proxies that stand in front of moto, which a spawnSync would block.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
-import { fromRoot, repoRoot } from './helpers.js';
+import path from 'node:path';
 
 export interface Moto {
   /** http://127.0.0.1:<port> */
@@ -84,26 +85,48 @@ export async function startMoto(env: NodeJS.ProcessEnv = {}): Promise<Moto> {
   };
 }
 
-export interface CliResult {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
+/**
+ * The environment of a CLI run against moto: fake static keys, and nothing from this machine's
+ * AWS setup (no profile, config file, endpoint, container or instance credentials).
+ */
+export function awsTestEnv(home: string): NodeJS.ProcessEnv {
+  return {
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_SESSION_TOKEN: undefined,
+    AWS_PROFILE: undefined,
+    AWS_DEFAULT_PROFILE: undefined,
+    AWS_REGION: undefined,
+    AWS_DEFAULT_REGION: undefined,
+    AWS_ENDPOINT_URL: undefined,
+    AWS_ENDPOINT_URL_ECR: undefined,
+    AWS_CONFIG_FILE: path.join(home, '.aws', 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(home, '.aws', 'credentials'),
+    AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
+    AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
+    AWS_CONTAINER_AUTHORIZATION_TOKEN: undefined,
+    AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
+    AWS_ROLE_ARN: undefined,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_MAX_ATTEMPTS: undefined,
+    AWS_RETRY_MODE: undefined,
+    HOME: home,
+  };
 }
 
-/**
- * Run the built CLI bundle as a whole process without blocking this one. `env` is laid over
- * process.env; a key set to undefined is removed.
- */
-export function runCliAsync(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...opts.env };
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fromRoot('dist', 'bin', 'cli.js'), ...args], { cwd: opts.cwd ?? repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => void (stdout += b.toString('utf8')));
-    child.stderr.on('data', (b: Buffer) => void (stderr += b.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+/** A tree hash, as `git rev-parse HEAD^{tree}` prints it. */
+export const treeHash = (n: string) => createHash('sha1').update(`tree ${n}`).digest('hex');
+
+/** A Docker image manifest whose layers (and so, in moto, whose digest) depend on `n`. */
+export function imageManifest(n: string): string {
+  return JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+    config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: 1469, digest: `sha256:${sha256(`config ${n}`)}` },
+    layers: [
+      { mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: 29_126_484, digest: `sha256:${sha256('python:3.12-slim base')}` },
+      { mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: 3_412_108, digest: `sha256:${sha256(`app layer ${n}`)}` },
+    ],
   });
 }

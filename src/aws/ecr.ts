@@ -138,3 +138,14 @@ async function readBody(body: unknown): Promise<string> {
 function unescapeXml(s: string): string {
   return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
 }
+
+/** An image's details (digest, tags, push time), or null when the repository has no such image. */
+export async function describeImage(ecr: Ecr, imageId: { imageTag: string } | { imageDigest: string }): Promise<Sdk.ImageDetail | null> {
+  try {
+    const out = await ecr.send('DescribeImages', { registryId: ecr.registryId, repositoryName: ecr.repository, imageIds: [imageId] }, ['ImageNotFoundException']);
+    return out.imageDetails?.[0] ?? null;
+  } catch (e) {
+    if (errorName(e) === 'ImageNotFoundException') return null;
+    throw e;
+  }
+}

@@ -5,43 +5,71 @@
  * names another digest is a refusal, never an overwrite.
  */
 import { spawn } from 'node:child_process';
-import { FindingsError, UsageError } from '../errors.js';
+import { FindingsError, PipewrightError, UsageError } from '../errors.js';
 import type { EnvironmentModel, Model } from '../model/model.js';
 import { DOCKER_TAG } from '../model/names.js';
-import type { Ecr } from './ecr.js';
+import { describeImage, type Ecr } from './ecr.js';
+import type { KubeOptions } from '../k8s/client.js';
+import type { DeployedState } from '../k8s/deployments.js';
 import { AwsError, errorName } from './errors.js';
 
-/** kubectl-style flags, for the parts of promotion that read the cluster. */
-export interface KubeOptions {
-  readonly context?: string | undefined;
-  readonly kubeconfig?: string | undefined;
+/** Where promotion reads the source environment from: the clusters of the model, via kubeconfig. */
+export type { KubeOptions };
+
+/** What runs in `env`: its Deployment's digest in every cluster, which must agree. */
+async function deployedDigest(model: Model, env: EnvironmentModel, kube: KubeOptions): Promise<{ digest: string | null; problems: string[]; states: { cluster: string; state: DeployedState | null }[] }> {
+  const { clusterKubes } = await import('../k8s/contexts.js');
+  const { readDeployment } = await import('../k8s/deployments.js');
+  const kubes = await clusterKubes(kube, env.clusters);
+  const states: { cluster: string; state: DeployedState | null }[] = [];
+  const problems: string[] = [];
+  for (const c of env.clusters) {
+    const k = await kubes.kubeFor(c);
+    if (typeof k === 'string') problems.push(k);
+    else states.push({ cluster: c.name, state: await readDeployment(k, env.namespace, model.app) });
+  }
+  const digests = new Set(states.map((s) => s.state?.digest ?? null));
+  return { digest: digests.size === 1 ? [...digests][0]! : null, problems, states };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Cluster seams. Promotion reads two things from Kubernetes; that side is built separately
-// (src/k8s). Until it is wired in here, these say what to do instead.
-
-/** The digest (sha256:…) of the image the `env` environment runs, read from its Deployment. */
+/** The digest (sha256:…) of the image the `env` environment runs, read from its Deployment in each cluster. */
 export async function resolveDeployedDigest(args: { readonly model: Model; readonly env: EnvironmentModel; readonly kube: KubeOptions }): Promise<string> {
-  throw new UsageError(
-    `promote: reading the image deployed in ${args.env.name} from the cluster is not available in this build; ` +
-      'pass the image with --image <tag|sha256:digest> (e.g. --image git-<tree hash>)',
-  );
+  const { model, env } = args;
+  const { digest, problems, states } = await deployedDigest(model, env, args.kube);
+  const hint = 'pass the image with --image <tag|sha256:digest>';
+  if (problems.length) throw new FindingsError(`promote: cannot read what ${env.name} runs: ${problems.join('; ')}; or ${hint}`);
+  const shown = states.map((s) => `${s.cluster}: ${s.state ? (s.state.digest ?? `${s.state.image} (not pinned by digest)`) : 'not deployed'}`).join(', ');
+  if (digest === null) {
+    throw new FindingsError(`promote: ${env.name} (${env.namespace}) has no single image pinned by digest to promote (${shown}); ${hint}`);
+  }
+  return digest;
 }
 
-/** The built-in `source-ready` check: the source environment runs `digest` with every replica ready. */
+/** The built-in `source-ready` check: the source environment runs `digest` with every replica ready, in every cluster. */
 export async function checkSourceReady(args: {
   readonly model: Model;
   readonly env: EnvironmentModel;
   readonly digest: string;
   readonly kube: KubeOptions;
 }): Promise<CheckResult> {
-  throw new UsageError(
-    `promote: the required check "source-ready" of this promotion needs the cluster (to see ${args.env.namespace} run the image), ` +
-      'which this build cannot read yet',
-  );
+  const name = 'source-ready';
+  return guarded(name, async () => {
+    const { problems, states } = await deployedDigest(args.model, args.env, args.kube);
+    if (problems.length) return { name, ok: false, detail: problems.join('; ') };
+    const bad = states.flatMap(({ cluster, state: s }) =>
+      !s
+        ? [`${cluster}: not deployed`]
+        : s.digest !== args.digest
+          ? [`${cluster}: runs ${s.digest ?? s.image}`]
+          : s.ready < s.desired || s.updated < s.desired
+            ? [`${cluster}: ${s.ready}/${s.desired} ready, ${s.updated} updated`]
+            : [],
+    );
+    return bad.length
+      ? { name, ok: false, detail: `${args.env.namespace} is not running ${args.digest} with every replica ready (${bad.join('; ')})` }
+      : { name, ok: true, detail: `${args.env.namespace} runs it with every replica ready in ${states.map((s) => s.cluster).join(', ')}` };
+  });
 }
-// ---------------------------------------------------------------------------------------------
 
 export interface CheckResult {
   readonly name: string;
@@ -138,18 +166,6 @@ const MANIFEST_TYPES = [
   'application/vnd.oci.image.index.v1+json',
   'application/vnd.docker.distribution.manifest.v1+prettyjws',
 ];
-
-async function describeImage(ecr: Ecr, imageId: { imageTag: string } | { imageDigest: string }) {
-  try {
-    const out = await ecr.send('DescribeImages', { registryId: ecr.registryId, repositoryName: ecr.repository, imageIds: [imageId] }, [
-      'ImageNotFoundException',
-    ]);
-    return out.imageDetails?.[0] ?? null;
-  } catch (e) {
-    if (errorName(e) === 'ImageNotFoundException') return null;
-    throw e;
-  }
-}
 
 const SEVERE = ['CRITICAL', 'HIGH'] as const;
 
@@ -343,7 +359,8 @@ async function guarded(name: string, check: () => Promise<CheckResult>): Promise
   try {
     return await check();
   } catch (e) {
-    if (e instanceof AwsError) return { name, ok: false, detail: e.message };
+    // An AWS or cluster failure (worded for the user, exit 1) fails the check; a bug still throws.
+    if (e instanceof PipewrightError && e.exitCode === 1) return { name, ok: false, detail: e.message };
     throw e;
   }
 }

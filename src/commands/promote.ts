@@ -5,12 +5,14 @@
  */
 import { loadConfig } from '../config/load.js';
 import { openEcr, type EcrOptions } from '../aws/ecr.js';
-import { promote, type KubeOptions, type PromoteResult } from '../aws/promote.js';
+import { promote, type PromoteResult } from '../aws/promote.js';
 import { FindingsError, UsageError } from '../errors.js';
 import { paint, processIo, type Io } from '../io.js';
 import type { CommonOptions } from './common.js';
 
-export interface PromoteCommandOptions extends CommonOptions, EcrOptions, KubeOptions {
+export interface PromoteCommandOptions extends CommonOptions, EcrOptions {
+  readonly context?: string;
+  readonly kubeconfig?: string;
   readonly from: string;
   readonly to: string;
   /** A tag or sha256: digest; default: the image running in --from. */
@@ -31,7 +33,12 @@ export async function run(opts: PromoteCommandOptions, io: Io = processIo): Prom
       to: opts.to,
       image: opts.image,
       dryRun: opts.dryRun ?? false,
-      kube: { context: opts.context, kubeconfig: opts.kubeconfig },
+      kube: {
+        cwd: opts.cwd,
+        ...(opts.context !== undefined && { context: opts.context }),
+        ...(opts.kubeconfig !== undefined && { kubeconfig: opts.kubeconfig }),
+        forbiddenHint: 'promote reads the source Deployment: it needs get on deployments and list on replicasets in its namespace',
+      },
       root,
     },
     (line) => io.err(`${line}\n`),

@@ -9,23 +9,21 @@
  */
 import { loadConfig } from '../config/load.js';
 import { processIo, paint, type Io } from '../io.js';
-import { loadKubeConfig, type Kube } from '../k8s/client.js';
+import { clusterKubes } from '../k8s/contexts.js';
+import { describeImage, openEcr, type EcrOptions } from '../aws/ecr.js';
+import type { Model } from '../model/model.js';
 import { formatAge, shortDigest, statusRows, type StatusRow, type TagsOf } from '../k8s/status.js';
 import type { CommonOptions } from './common.js';
 
-export interface StatusOptions extends CommonOptions {
+export interface StatusOptions extends CommonOptions, EcrOptions {
   /** kubeconfig context for every cluster. Default: per cluster, its EKS context, else the current one. */
   readonly context?: string;
   /** kubeconfig file. Default: KUBECONFIG, then ~/.kube/config. */
   readonly kubeconfig?: string;
-  /** AWS flags: for the ECR tag lookup, which the caller wires through `deps.tagsOf`. */
-  readonly region?: string;
-  readonly profile?: string;
-  readonly endpointUrl?: string;
 }
 
 export interface StatusDeps {
-  /** The tags of an image digest (ECR). Without it the TAG column shows "-" for digest-pinned images. */
+  /** The tags of an image digest. Default: ECR's (--region, --profile, --endpoint-url). */
   readonly tagsOf?: TagsOf;
   /** The time ages are measured from. Default: now. */
   readonly now?: () => number;
@@ -64,49 +62,26 @@ function render(io: Io, rows: readonly StatusRow[], now: number): string {
   return table(io, [head, ...body]);
 }
 
+/** The TAG column: the digest's tags in the app's ECR repository (--region, --profile, --endpoint-url). */
+function ecrTags(opts: EcrOptions, model: Model): TagsOf {
+  const ecr = openEcr(opts, { defaultRegion: model.aws.region, accountId: model.aws.accountId, repository: model.image.repository });
+  return async (digest) => (await describeImage(ecr, { imageDigest: digest }))?.imageTags ?? [];
+}
+
 export async function run(opts: StatusOptions, io: Io = processIo, deps: StatusDeps = {}): Promise<number> {
   const { model } = await loadConfig(opts);
-  const kc = await loadKubeConfig({
-    cwd: opts.cwd,
-    ...(opts.kubeconfig !== undefined && { kubeconfig: opts.kubeconfig }),
-    ...(opts.context !== undefined && { context: opts.context }),
-    forbiddenHint: FORBIDDEN_HINT,
-  });
-
-  const clusters = new Set(model.environments.flatMap((e) => e.clusters.map((c) => `${c.name} (${c.region})`)));
-  const fallback = new Set<string>();
-  const contextFor = (c: { name: string; region: string }): string | undefined => {
-    if (opts.context !== undefined) return opts.context;
-    const own = kc.contexts.find((n) => {
-      const eks = kc.eksOf(n);
-      return eks !== null && eks.name === c.name && eks.region === c.region;
-    });
-    if (!own) fallback.add(`${c.name} (${c.region})`);
-    return own;
-  };
-  const kubes = new Map<string, Promise<Kube>>();
-  const current = kc.eksOf(kc.currentContext);
-  const kubeFor = async (c: { name: string; region: string }): Promise<Kube | string> => {
-    const ctx = contextFor(c);
-    if (ctx === undefined && current && (current.name !== c.name || current.region !== c.region)) {
-      // The current context is another EKS cluster: reading it would show that cluster's state under this one's name.
-      return `${kc.source} has no context for EKS cluster ${c.name} (${c.region}); add one with \`aws eks update-kubeconfig --name ${c.name} --region ${c.region}\``;
-    }
-    const key = ctx ?? '\u0000current';
-    let k = kubes.get(key);
-    if (!k) kubes.set(key, (k = kc.open(ctx)));
-    return k;
-  };
-
-  const rows = await statusRows(model, {
-    kubeFor,
-    ...(deps.tagsOf && { tagsOf: deps.tagsOf }),
-    warn: (m) => io.err(`${m}\n`),
-  });
-  if (opts.context !== undefined && clusters.size > 1) io.err(`note: every cluster is read through context ${opts.context} (--context)\n`);
-  if (opts.context === undefined && clusters.size > 1 && fallback.size > 0 && !current) {
-    io.err(`note: ${kc.source} has no context for EKS cluster${fallback.size > 1 ? 's' : ''} ${[...fallback].join(', ')}: read through the current context ${kc.currentContext}\n`);
-  }
+  const kubes = await clusterKubes(
+    {
+      cwd: opts.cwd,
+      ...(opts.kubeconfig !== undefined && { kubeconfig: opts.kubeconfig }),
+      ...(opts.context !== undefined && { context: opts.context }),
+      forbiddenHint: FORBIDDEN_HINT,
+    },
+    model.environments.flatMap((e) => e.clusters),
+  );
+  const tagsOf = deps.tagsOf ?? ecrTags(opts, model);
+  const rows = await statusRows(model, { kubeFor: kubes.kubeFor, tagsOf, warn: (m) => io.err(`${m}\n`) });
+  for (const note of kubes.notes()) io.err(`${note}\n`);
   for (const r of rows) if (r.error) io.err(`${r.environment}: ${r.error}\n`);
 
   if (opts.json) io.out(`${JSON.stringify(rows, null, 2)}\n`);
