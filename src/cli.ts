@@ -48,6 +48,29 @@ async function program(): Promise<Command> {
 
   lazy(
     p
+      .command('init')
+      .description('set up pipewright in a Flask repository: write pipewright.yaml, generate, create develop and staging, install the hook')
+      .option('--app <name>', 'app name (default: inferred from pyproject.toml, else the directory name)')
+      .option('--account-id <id>', 'AWS account id, 12 digits')
+      .option('--region <region>', 'AWS region (default: AWS_REGION or AWS_DEFAULT_REGION, else asked, else eu-west-1)')
+      .option('--wsgi <module:callable>', 'gunicorn target (default: inferred: app:app, wsgi:app or module:create_app())')
+      .option('--python <version>', 'Python version (default: inferred from pyproject.toml or .python-version, else 3.12)')
+      .option('-y, --yes', 'ask nothing: take every inferred value and default (for scripts)')
+      .option('--force', 'run in a working tree with changes of your own; rewrite an existing pipewright.yaml; overwrite generated files edited by hand')
+      .option('--no-branches', 'do not create the develop and staging branches')
+      .option('--no-hook', 'do not install the pre-push hook')
+      .option('--dry-run', 'write nothing; print the pipewright.yaml that would be written and what would follow')
+      .option('--json', 'print what was done as JSON')
+      .addHelpText(
+        'after',
+        '\nExamples:\n  pipewright init                                   # asks for what it cannot infer\n  pipewright init --yes --account-id 123456789012 --region eu-west-1\n  pipewright init --dry-run --account-id 123456789012   # see pipewright.yaml and the rest first\n' +
+          '\nRunning it again is safe: an existing pipewright.yaml is kept, and what is already done is left alone.\n' +
+          "It refuses a working tree with changes of your own (not init's output) unless --force.",
+      ),
+    () => import('./commands/init.js'),
+  );
+  lazy(
+    p
       .command('generate')
       .description('write the Jenkinsfile and the Kustomize base and overlays (and scaffold Dockerfile, .dockerignore, script/cibuild if absent)')
       .option('--check', 'write nothing; print a unified diff and exit 1 if generated files are out of date')
@@ -158,29 +181,6 @@ async function program(): Promise<Command> {
       .option('--context <name>', 'kubeconfig context (default: the current context)')
       .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, then ~/.kube/config)');
 
-  lazy(
-    p
-      .command('init')
-      .description('set up pipewright in a Flask repository: write pipewright.yaml, generate, create develop and staging, install the hook')
-      .option('--app <name>', 'app name (default: inferred from pyproject.toml, else the directory name)')
-      .option('--account-id <id>', 'AWS account id, 12 digits')
-      .option('--region <region>', 'AWS region (default: AWS_REGION or AWS_DEFAULT_REGION, else asked, else eu-west-1)')
-      .option('--wsgi <module:callable>', 'gunicorn target (default: inferred: app:app, wsgi:app or module:create_app())')
-      .option('--python <version>', 'Python version (default: inferred from pyproject.toml or .python-version, else 3.12)')
-      .option('-y, --yes', 'ask nothing: take every inferred value and default (for scripts)')
-      .option('--force', 'run in a working tree with changes of your own; rewrite an existing pipewright.yaml; overwrite generated files edited by hand')
-      .option('--no-branches', 'do not create the develop and staging branches')
-      .option('--no-hook', 'do not install the pre-push hook')
-      .option('--dry-run', 'write nothing; print the pipewright.yaml that would be written and what would follow')
-      .option('--json', 'print what was done as JSON')
-      .addHelpText(
-        'after',
-        '\nExamples:\n  pipewright init                                   # asks for what it cannot infer\n  pipewright init --yes --account-id 123456789012 --region eu-west-1\n  pipewright init --dry-run --account-id 123456789012   # see pipewright.yaml and the rest first\n' +
-          '\nRunning it again is safe: an existing pipewright.yaml is kept, and what is already done is left alone.\n' +
-          "It refuses a working tree with changes of your own (not init's output) unless --force.",
-      ),
-    () => import('./commands/init.js'),
-  );
   lazy(
     p
       .command('graph')

@@ -164,7 +164,8 @@ test('appNameFrom: a DNS label of at most 40 characters, or null', () => {
   assert.is(appNameFrom('___'), null);
 });
 
-test('parseToml: tables, dotted and quoted keys, literal and multi-line strings, arrays over lines', () => {
+test('parseToml: tables, dotted and quoted keys, literal and multi-line strings, arrays over lines; bad TOML is an empty document', () => {
+  assert.equal(parseToml('[project\nname = "x"'), {});
   const doc = parseToml(
     [
       '# top',
@@ -193,7 +194,8 @@ test('parseToml: tables, dotted and quoted keys, literal and multi-line strings,
   assert.is(getString(doc, ['project', 'quoted key']), 'qé');
   assert.equal(getStrings(doc, ['project', 'keywords']), ['a', 'b']);
   assert.is(getString(doc, ['project', 'version']), undefined);
-  assert.is(getPath(doc, ['tool', 'other']), undefined);
+  assert.ok(Array.isArray(getPath(doc, ['tool', 'other'])), 'an array of tables');
+  assert.is(getString(doc, ['tool', 'other', 'name']), undefined);
   assert.is(getString(doc, ['tool', 'poetry', 'dependencies', 'flask', 'version']), '^3');
 });
 
