@@ -132,6 +132,7 @@ if (!KUBECONFIG) {
     assert.is(can('get', 'secrets'), 'no');
     assert.is(can('create', 'pods', '--subresource=exec'), 'no');
     assert.is(can('create', 'namespaces'), 'no');
+    assert.is(can('patch', `namespaces/${env.namespace}`), 'no'); // bootstrap owns the namespace and its Pod Security labels
     assert.is(can('update', 'roles.rbac.authorization.k8s.io'), 'no');
   });
 

@@ -116,7 +116,6 @@ test('the deployer Role allows only the overlay kinds, without delete, secrets, 
   const [develop, green] = m.environments;
   const rules = deployerRules(green!);
   assert.equal(rules, [
-    { apiGroups: [''], resources: ['namespaces'], resourceNames: ['shop-green'], verbs: ['get', 'patch'] },
     { apiGroups: [''], resources: ['services'], verbs: ['get', 'create', 'patch'] },
     { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
     { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['list'] },
@@ -220,7 +219,7 @@ test('kube stand-in: bootstrap creates the namespaces, the deployer ServiceAccou
 
   const role = standin.get('Role', 'pipewright-deployer', 'shop-develop')! as unknown as { rules: { resources: string[]; verbs: string[] }[] };
   const verbs = Object.fromEntries(role.rules.map((x) => [x.resources.join(','), x.verbs]));
-  assert.equal(verbs, { namespaces: ['get', 'patch'], services: ['get', 'create', 'patch'], deployments: ['get', 'list', 'watch', 'create', 'patch'], replicasets: ['list'] });
+  assert.equal(verbs, { services: ['get', 'create', 'patch'], deployments: ['get', 'list', 'watch', 'create', 'patch'], replicasets: ['list'] });
   assert.ok((standin.get('Role', 'pipewright-deployer', 'shop-green') as any).rules.some((x: { resources: string[] }) => x.resources.includes('ingresses')));
 
   const binding = standin.get('RoleBinding', 'pipewright-deployer', 'shop-green') as any;

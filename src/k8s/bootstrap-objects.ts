@@ -60,25 +60,21 @@ export interface DesiredObject {
 
 /** The kinds an environment's overlay applies (see src/render/kustomize.ts and kustomize/). */
 export function overlayKinds(e: Pick<EnvironmentModel, 'ingress'>): string[] {
-  return ['Namespace', 'Service', 'Deployment', ...(e.ingress.enabled ? ['Ingress'] : [])];
+  return ['Service', 'Deployment', ...(e.ingress.enabled ? ['Ingress'] : [])];
 }
 
 /**
  * The rights the pipeline needs on each kind. `kubectl apply` (client-side) reads the live object
  * and creates it when missing, else sends a patch carrying the last-applied annotation: get,
- * create, patch; never update, delete (no --prune, no --force) or list. A Namespace is
- * cluster-scoped, so a Role cannot let anyone create one: bootstrap creates it, and the Role
- * allows get and patch of that one namespace (the API authorises a request on namespace N as if
- * it were in N). `kubectl rollout status` lists and watches the Deployment; `kubectl rollout undo`
+ * create, patch; never update, delete (no --prune, no --force) or list. Namespaces are not in the
+ * overlays: bootstrap creates them with their labels (Pod Security among them), so the deployer
+ * has no right at all on Namespace objects and cannot relabel its own. `kubectl rollout status` lists and watches the Deployment; `kubectl rollout undo`
  * lists the Deployment's ReplicaSets to find the previous revision, then patches the Deployment.
  */
 export function deployerRules(e: Pick<EnvironmentModel, 'namespace' | 'ingress'>): PolicyRule[] {
   const rules: PolicyRule[] = [];
   for (const kind of overlayKinds(e)) {
     switch (kind) {
-      case 'Namespace':
-        rules.push({ apiGroups: [''], resources: ['namespaces'], resourceNames: [e.namespace], verbs: ['get', 'patch'] });
-        break;
       case 'Service':
         rules.push({ apiGroups: [''], resources: ['services'], verbs: ['get', 'create', 'patch'] });
         break;
@@ -98,7 +94,7 @@ export function deployerRules(e: Pick<EnvironmentModel, 'namespace' | 'ingress'>
   return rules;
 }
 
-/** Labels every environment object carries; the Namespace's agree with the overlay's namespace.yaml. */
+/** Labels every environment object carries (the overlay's labels agree). */
 function environmentLabels(m: Model, e: EnvironmentModel): Record<string, string> {
   return {
     'app.kubernetes.io/part-of': m.app,

@@ -62,7 +62,6 @@ export function renderKustomize(m: Model, t: TemplateSet): GeneratedFile[] {
     const view = overlayView(m, e);
     files.push(
       file(`${dir}/kustomization.yaml`, renderTemplate(t, 'kustomize/overlay/kustomization.yaml.mustache', view)),
-      file(`${dir}/namespace.yaml`, renderTemplate(t, 'kustomize/overlay/namespace.yaml.mustache', view)),
       file(`${dir}/deployment-patch.yaml`, renderTemplate(t, 'kustomize/overlay/deployment-patch.yaml.mustache', view)),
     );
     if (e.ingress.enabled) files.push(file(`${dir}/ingress.yaml`, renderTemplate(t, 'kustomize/overlay/ingress.yaml.mustache', view)));
