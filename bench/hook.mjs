@@ -43,7 +43,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cli = path.join(root, 'dist', 'bin', 'cli.js');
+const cli = path.join(root, 'bin', 'pipewright.cjs') // what node_modules/.bin/pipewright runs;
 
 const SPRINT = 20; // develop commits between two merges into staging
 const BETAS_PER_RELEASE = 5; // staging merges between two merges into master
