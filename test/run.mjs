@@ -11,8 +11,8 @@ const filter = `${process.argv[2] ?? ''}[^/]*\\.test\\.js$`;
 const uvu = path.join(root, 'node_modules', 'uvu', 'bin.js');
 const res = spawnSync(process.execPath, [uvu, 'dist/test', filter], {
   cwd: root,
-  // FORCE_COLOR=0 turns colour off in uvu (and Node); with NO_COLOR as well, Node warns that one is ignored.
-  env: { ...process.env, FORCE_COLOR: '0' },
+  // NO_COLOR turns colour off in uvu and in the CLI; FORCE_COLOR beside it would make Node warn.
+  env: Object.fromEntries(Object.entries({ ...process.env, NO_COLOR: '1' }).filter(([k]) => k !== 'FORCE_COLOR')),
   encoding: 'utf8',
   maxBuffer: 256 * 1024 * 1024,
 });
