@@ -223,8 +223,9 @@ async function program(): Promise<Command> {
         .command('bootstrap')
         .description("create the environments' namespaces and a deployer ServiceAccount whose Role allows only what the pipeline needs; print the Fargate profile selectors")
         .option('--dry-run', 'change nothing; print what would be created or updated')
-        .option('--json', 'print the changes and the Fargate selectors as JSON'),
-    ).addHelpText('after', '\nExamples:\n  pipewright cluster bootstrap --dry-run\n  pipewright cluster bootstrap --context arn:aws:eks:eu-west-1:123456789012:cluster/main'),
+        .addOption(new Option('--manifests', 'contact no cluster: print the objects as YAML, for kubectl apply -f - or a GitOps repository').conflicts('dryRun'))
+        .option('--json', 'print the changes and the Fargate selectors as JSON (with --manifests: the objects)'),
+    ).addHelpText('after', '\nExamples:\n  pipewright cluster bootstrap --dry-run\n  pipewright cluster bootstrap --manifests > k8s/pipewright-bootstrap.yaml\n  pipewright cluster bootstrap --context arn:aws:eks:eu-west-1:123456789012:cluster/main'),
     () => import('./commands/cluster-bootstrap.js'),
   );
   lazy(

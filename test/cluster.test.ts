@@ -111,6 +111,21 @@ test('bootstrap objects validate against the Kubernetes schemas', () => {
   );
 });
 
+test('bootstrap --manifests prints the same objects as YAML without any cluster or kubeconfig', async () => {
+  const r = await cli(['cluster', 'bootstrap', '--manifests'], { KUBECONFIG: undefined });
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stderr, '');
+  const docs = yaml.loadAll(r.stdout) as { kind: string }[];
+  const m = modelOf(CONFIG);
+  assert.equal(docs, JSON.parse(JSON.stringify(bootstrapObjects(m).map((d) => d.object))));
+  const models: Record<string, new (o: any) => { validate(): void }> = { Namespace, ServiceAccount, Role, RoleBinding };
+  for (const d of docs) new models[d.kind]!(d).validate();
+  const json = await cli(['cluster', 'bootstrap', '--manifests', '--json']);
+  assert.equal(JSON.parse(json.stdout), docs);
+  const both = await cli(['cluster', 'bootstrap', '--manifests', '--dry-run']);
+  assert.is(both.status, 2, both.stderr);
+});
+
 test('the deployer Role allows only the overlay kinds, without delete, secrets, pods or wildcards', () => {
   const m = modelOf(CONFIG);
   const [develop, green] = m.environments;
