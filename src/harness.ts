@@ -205,23 +205,33 @@ export function pathBatches(files: readonly string[]): string[][] {
   return batches;
 }
 
-/** Parses files as Groovy 2.4 up to Phases.CONVERSION, one JVM per ~64 KB of paths. */
-export async function parseGroovy(files: readonly string[]): Promise<ParseResult[]> {
+/**
+ * Runs a harness script of harness/ over `files`, one JVM per ~64 KB of paths, and returns one
+ * result per file, in order. `results` picks the per-file array out of the script's JSON output.
+ * Missing groovy/java → UsageError; a crashed or garbled run → an Error with its output.
+ */
+export async function runHarnessBatches<T>(harness: string, what: string, files: readonly string[], results: (output: unknown) => unknown): Promise<T[]> {
   if (files.length === 0) return [];
   const groovy = requireGroovy();
-  const script = path.join(packageRoot, 'harness', 'ParseCheck.groovy');
-  const out: ParseResult[] = [];
+  const script = path.join(packageRoot, 'harness', harness);
+  const out: T[] = [];
   for (const batch of pathBatches(files)) {
     const exit = await runGroovy(groovy, [script, ...batch], '');
-    if ((exit.code !== 0 && exit.code !== 1) || hasStackTrace(exit.stderr)) throw harnessError('the Groovy parse check', exit);
-    let results: unknown;
+    if ((exit.code !== 0 && exit.code !== 1) || hasStackTrace(exit.stderr)) throw harnessError(what, exit);
+    let parsed: unknown;
     try {
-      results = JSON.parse(exit.stdout);
+      parsed = JSON.parse(exit.stdout);
     } catch {
-      throw harnessError('the Groovy parse check (unreadable output)', exit);
+      throw harnessError(`${what} (unreadable output)`, exit);
     }
-    if (!Array.isArray(results) || results.length !== batch.length) throw harnessError('the Groovy parse check', exit);
-    out.push(...(results as ParseResult[]));
+    const list = results(parsed);
+    if (!Array.isArray(list) || list.length !== batch.length) throw harnessError(`${what} (expected ${batch.length} results)`, exit);
+    out.push(...(list as T[]));
   }
   return out;
+}
+
+/** Parses files as Groovy 2.4 up to Phases.CONVERSION. */
+export function parseGroovy(files: readonly string[]): Promise<ParseResult[]> {
+  return runHarnessBatches<ParseResult>('ParseCheck.groovy', 'the Groovy parse check', files, (output) => output);
 }

@@ -19,9 +19,7 @@
  * - `println` output goes to the harness's stderr, never into the result.
  * - Every script is compiled and executed by Groovy (about 10 ms per generated job).
  */
-import path from 'node:path';
-import { packageRoot } from './paths.js';
-import { harnessError, hasStackTrace, pathBatches, requireGroovy, runGroovy } from './harness.js';
+import { runHarnessBatches } from './harness.js';
 
 export interface DslNode {
   readonly name: string;
@@ -39,27 +37,8 @@ export interface DslScriptResult {
 }
 
 /** Runs the scripts in order in one JVM (per ~64 KB of paths); missing groovy/java → UsageError. */
-export async function runJobDsl(files: readonly string[]): Promise<DslScriptResult[]> {
-  if (files.length === 0) return [];
-  const groovy = requireGroovy();
-  const script = path.join(packageRoot, 'harness', 'JobDslHarness.groovy');
-  const out: DslScriptResult[] = [];
-  for (const batch of pathBatches(files)) {
-    const exit = await runGroovy(groovy, [script, ...batch], '');
-    if ((exit.code !== 0 && exit.code !== 1) || hasStackTrace(exit.stderr)) throw harnessError('the Job DSL harness', exit);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(exit.stdout);
-    } catch {
-      throw harnessError('the Job DSL harness (unreadable output)', exit);
-    }
-    const scripts = (parsed as { scripts?: unknown } | null)?.scripts;
-    if (!Array.isArray(scripts) || scripts.length !== batch.length) {
-      throw harnessError(`the Job DSL harness (expected ${batch.length} results)`, exit);
-    }
-    out.push(...(scripts as DslScriptResult[]));
-  }
-  return out;
+export function runJobDsl(files: readonly string[]): Promise<DslScriptResult[]> {
+  return runHarnessBatches<DslScriptResult>('JobDslHarness.groovy', 'the Job DSL harness', files, (output) => (output as { scripts?: unknown } | null)?.scripts);
 }
 
 /** Every node called `name`, depth-first in document order (a match's own descendants included). */

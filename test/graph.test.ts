@@ -10,7 +10,8 @@ import { resolveModel, type Model } from '../src/model/model.js';
 import { buildGraph, type DeliveryGraph, type GraphNode } from '../src/render/graph/delivery-graph.js';
 import { renderMermaid } from '../src/render/graph/mermaid.js';
 import { renderSvg } from '../src/render/graph/svg.js';
-import { mermaidText, xmlText } from '../src/render/graph/text.js';
+import { mermaidText } from '../src/render/graph/text.js';
+import { xmlText } from '../src/render/xml-text.js';
 import { fromRoot, runCli, tempDir } from './helpers.js';
 
 const update = process.env.UPDATE_GOLDEN === '1';

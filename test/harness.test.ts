@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { findGroovy, parseGroovy, runPipelines, type RunResult, type Scenario, type StepCall } from '../src/harness.js';
 import { UsageError } from '../src/errors.js';
-import { engineAvailable, fromRoot, tempDir } from './helpers.js';
+import { engineAvailable, fromRoot, tempDir, withoutGroovy } from './helpers.js';
 
 const hasGroovy = engineAvailable('groovy');
 
@@ -298,10 +298,7 @@ test('ParseCheck: good files pass; syntax errors and Groovy 3 syntax fail with l
 test('findGroovy finds the engine; without it the error says how to install it', async () => {
   if (!hasGroovy) return;
   assert.ok(findGroovy());
-  const saved = { PATH: process.env.PATH, GROOVY_HOME: process.env.GROOVY_HOME };
-  process.env.PATH = '';
-  delete process.env.GROOVY_HOME;
-  try {
+  await withoutGroovy(async () => {
     assert.is(findGroovy(), null);
     try {
       await runPipelines(scenarios);
@@ -310,10 +307,7 @@ test('findGroovy finds the engine; without it the error says how to install it',
       assert.instance(e, UsageError);
       assert.is((e as Error).message, 'Groovy 2.4 is needed: apt-get install -y --no-install-recommends groovy default-jre-headless');
     }
-  } finally {
-    process.env.PATH = saved.PATH;
-    if (saved.GROOVY_HOME !== undefined) process.env.GROOVY_HOME = saved.GROOVY_HOME;
-  }
+  });
 });
 
 test('a harness crash (not a pipeline failure) surfaces as an Error with the stack trace', async () => {

@@ -71,3 +71,16 @@ export function runCliAsync(args: string[], opts: { cwd?: string; env?: NodeJS.P
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
 }
+
+/** Run `fn` as on a machine without Groovy (empty PATH, no GROOVY_HOME), then restore both. */
+export async function withoutGroovy<T>(fn: () => Promise<T> | T): Promise<T> {
+  const saved = { PATH: process.env.PATH, GROOVY_HOME: process.env.GROOVY_HOME };
+  process.env.PATH = '';
+  delete process.env.GROOVY_HOME;
+  try {
+    return await fn();
+  } finally {
+    process.env.PATH = saved.PATH;
+    if (saved.GROOVY_HOME !== undefined) process.env.GROOVY_HOME = saved.GROOVY_HOME;
+  }
+}

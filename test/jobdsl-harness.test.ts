@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import path from 'node:path';
 import { arg, child, findAll, runJobDsl, type DslNode, type DslScriptResult } from '../src/jobdsl.js';
 import { UsageError } from '../src/errors.js';
-import { engineAvailable, fromRoot } from './helpers.js';
+import { engineAvailable, fromRoot, withoutGroovy } from './helpers.js';
 
 const hasGroovy = engineAvailable('groovy');
 
@@ -170,19 +170,15 @@ test('no scripts: no JVM, no result', async () => {
 });
 
 test('groovy or java missing: a UsageError with the install hint', async () => {
-  const saved = { PATH: process.env.PATH, GROOVY_HOME: process.env.GROOVY_HOME };
-  process.env.PATH = '';
-  delete process.env.GROOVY_HOME;
-  try {
-    await runJobDsl([GOOD[0]!]);
-    assert.unreachable('should have thrown');
-  } catch (e) {
-    assert.instance(e, UsageError);
-    assert.is((e as Error).message, 'Groovy 2.4 is needed: apt-get install -y --no-install-recommends groovy default-jre-headless');
-  } finally {
-    process.env.PATH = saved.PATH;
-    if (saved.GROOVY_HOME !== undefined) process.env.GROOVY_HOME = saved.GROOVY_HOME;
-  }
+  await withoutGroovy(async () => {
+    try {
+      await runJobDsl([GOOD[0]!]);
+      assert.unreachable('should have thrown');
+    } catch (e) {
+      assert.instance(e, UsageError);
+      assert.is((e as Error).message, 'Groovy 2.4 is needed: apt-get install -y --no-install-recommends groovy default-jre-headless');
+    }
+  });
 });
 
 test('findAll is depth-first in document order; child follows a path; arg is the first argument', () => {

@@ -62,22 +62,11 @@ async function readRepository(ecr: Ecr): Promise<Current> {
   };
 }
 
-/** Make the call; CreateRepository answers with the new repository's URI. */
+/** Make the call; CreateRepository answers with the new repository's URI (null for the others). */
 async function apply(ecr: Ecr, call: EcrCall): Promise<string | null> {
-  const p = call.params as never;
-  switch (call.operation) {
-    case 'CreateRepository':
-      return (await ecr.send('CreateRepository', p, ['RepositoryAlreadyExistsException'])).repository?.repositoryUri ?? null;
-    case 'PutImageTagMutability':
-      await ecr.send('PutImageTagMutability', p);
-      return null;
-    case 'PutImageScanningConfiguration':
-      await ecr.send('PutImageScanningConfiguration', p);
-      return null;
-    case 'PutLifecyclePolicy':
-      await ecr.send('PutLifecyclePolicy', p);
-      return null;
-  }
+  const expected = call.operation === 'CreateRepository' ? ['RepositoryAlreadyExistsException'] : [];
+  const out = await ecr.send(call.operation, call.params as never, expected);
+  return (out as { repository?: { repositoryUri?: string } }).repository?.repositoryUri ?? null;
 }
 
 export async function ensureRepository(ecr: Ecr, model: Model, opts: { readonly dryRun?: boolean } = {}): Promise<EnsureResult> {
@@ -110,14 +99,10 @@ export async function ensureRepository(ecr: Ecr, model: Model, opts: { readonly 
       }
       uri = current.uri;
       made.push(call);
-      made.push(...(await applyAll(ecr, plan.calls)));
+      for (const rest of plan.calls) await apply(ecr, rest);
+      made.push(...plan.calls);
       break;
     }
   }
   return { ...base, uri, status: created ? 'created' : 'updated', calls: made, drift: plan.drift };
-}
-
-async function applyAll(ecr: Ecr, calls: readonly EcrCall[]): Promise<EcrCall[]> {
-  for (const call of calls) await apply(ecr, call);
-  return [...calls];
 }

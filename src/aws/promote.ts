@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { FindingsError, PipewrightError, UsageError } from '../errors.js';
 import type { EnvironmentModel, Model } from '../model/model.js';
-import { DOCKER_TAG } from '../model/names.js';
+import { DOCKER_TAG, IMAGE_DIGEST } from '../model/names.js';
 import { describeImage, type Ecr } from './ecr.js';
 import type { KubeOptions } from '../k8s/client.js';
 import type { DeployedState } from '../k8s/deployments.js';
@@ -133,7 +133,6 @@ export function promotionEnvironments(model: Model, from: string, to: string): [
   return [model.environments[i]!, model.environments[j]!];
 }
 
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const GIT_TAG = /^git-([0-9a-f]{40})$/;
 
 /** --image → an ECR image id. Accepts a tag, a digest, or `<uri>@sha256:…` / `<uri>:<tag>`. */
@@ -142,7 +141,7 @@ export function parseImageRef(ref: string, uri: string): { imageTag: string } | 
   const at = r.lastIndexOf('@');
   if (at !== -1) r = r.slice(at + 1);
   else if (r.startsWith(`${uri}:`)) r = r.slice(uri.length + 1);
-  if (DIGEST.test(r)) return { imageDigest: r };
+  if (IMAGE_DIGEST.test(r)) return { imageDigest: r };
   if (DOCKER_TAG.test(r)) return { imageTag: r };
   throw new UsageError(`--image ${ref}: not an image tag or sha256: digest (allowed: a tag such as git-<tree hash>, or sha256:<64 hex digits>)`);
 }

@@ -17,6 +17,19 @@ export interface HookInstallOptions extends CommonOptions {
   readonly dryRun?: boolean;
 }
 
+/** The --json report of install and uninstall: where the hook is, what was done, `extra`, and in a dry run the contents. */
+export function hookJson(loc: HookLocation, change: HookChange<string>, dryRun: boolean, extra: Record<string, unknown>): string {
+  const report = {
+    hooksDir: loc.hooksDir,
+    file: loc.file,
+    action: change.action,
+    manager: loc.manager,
+    ...extra,
+    ...(dryRun && { dryRun: true, ...(change.contents != null && { contents: change.contents }) }),
+  };
+  return `${JSON.stringify(report, null, 2)}\n`;
+}
+
 /** A path as the user thinks of it: relative to the work tree root when inside it. */
 export function shownPath(loc: HookLocation, p: string): string {
   const rel = path.relative(loc.root, p);
@@ -34,20 +47,7 @@ export async function run(opts: HookInstallOptions, io: Io = processIo): Promise
   }
 
   if (opts.json) {
-    io.out(
-      `${JSON.stringify(
-        {
-          hooksDir: loc.hooksDir,
-          file: loc.file,
-          action: change.action,
-          manager: loc.manager,
-          ...(change.snippet !== undefined && { lefthookConfig: loc.lefthookConfig ?? 'lefthook.yml', snippet: change.snippet }),
-          ...(dryRun && { dryRun: true, ...(change.contents != null && { contents: change.contents }) }),
-        },
-        null,
-        2,
-      )}\n`,
-    );
+    io.out(hookJson(loc, change, dryRun, change.snippet !== undefined ? { lefthookConfig: loc.lefthookConfig ?? 'lefthook.yml', snippet: change.snippet } : {}));
   } else {
     io.out(describeInstall(change, dryRun));
   }

@@ -1,7 +1,7 @@
 /** `pipewright hook uninstall`: remove exactly the block `hook install` added; idempotent. */
 import { applyHookChange, lefthookRunsPipewright, locateHook, planUninstall } from '../git/hook-install.js';
 import { processIo, type Io } from '../io.js';
-import { shownPath } from './hook-install.js';
+import { hookJson, shownPath } from './hook-install.js';
 import type { CommonOptions } from './common.js';
 
 export interface HookUninstallOptions extends CommonOptions {
@@ -20,20 +20,7 @@ export async function run(opts: HookUninstallOptions, io: Io = processIo): Promi
   const lefthook = loc.manager === 'lefthook' && lefthookRunsPipewright(loc.root, loc.lefthookConfig);
 
   if (opts.json) {
-    io.out(
-      `${JSON.stringify(
-        {
-          hooksDir: loc.hooksDir,
-          file: loc.file,
-          action: change.action,
-          manager: loc.manager,
-          deleted,
-          ...(dryRun && { dryRun: true, ...(change.contents != null && { contents: change.contents }) }),
-        },
-        null,
-        2,
-      )}\n`,
-    );
+    io.out(hookJson(loc, change, dryRun, { deleted }));
   } else if (change.action === 'absent') {
     io.out(`${f} has no pipewright block: nothing to remove\n`);
   } else {

@@ -6,7 +6,7 @@
  * from the app name, rules from the environment order) are resolved in src/model/.
  */
 import { z } from 'zod';
-import { branchNameProblem } from '../model/names.js';
+import { APP_NAME_MAX, DNS_LABEL, branchNameProblem } from '../model/names.js';
 import { DEFAULTS } from '../model/defaults.js';
 
 /** What is allowed for a value, shown in error messages. Kept out of the JSON Schema on purpose. */
@@ -17,7 +17,6 @@ export function allow<T extends z.ZodType>(schema: T, allowed: string): T {
   return schema;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 const dnsLabel = (max: number, what: string) =>
   allow(
@@ -180,8 +179,7 @@ const Rules = z
 export const ConfigSchema = z
   .strictObject({
     $schema: z.string().optional().describe('JSON Schema reference for editors.'),
-    // 40 + '-' + a 20-character environment name keeps every derived namespace within 63.
-    app: dnsLabel(40, 'The application name: used for the image, the Deployment and the namespaces.'),
+    app: dnsLabel(APP_NAME_MAX, 'The application name: used for the image, the Deployment and the namespaces.'),
     aws: z
       .strictObject({
         accountId: allow(

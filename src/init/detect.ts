@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { DEFAULTS } from '../model/defaults.js';
-import { DNS_LABEL } from '../model/names.js';
+import { APP_NAME_MAX, DNS_LABEL } from '../model/names.js';
 import { getPath, getString, getStrings, getTable, parseToml, type TomlTable } from './toml.js';
 
 /** A value and why it was chosen, e.g. `{ value: 'hello:create_app()', from: 'inferred from hello/__init__.py: def create_app()' }`. */
@@ -31,8 +31,6 @@ export interface Detection {
   readonly warnings: readonly string[];
 }
 
-/** The longest app name the schema accepts (namespaces add `-<environment>`). */
-export const APP_NAME_MAX = 40;
 
 /** Python minors with an official `python:3.N-slim` image worth offering. */
 const PYTHON_MINORS = [8, 9, 10, 11, 12, 13, 14];

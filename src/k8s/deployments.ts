@@ -3,6 +3,7 @@
  * rolled out. Read by `status` and by `promote` (the source environment's image).
  */
 import type { V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
+import { IMAGE_DIGEST } from '../model/names.js';
 import { KubeError, type Kube } from './client.js';
 
 export interface DeployedState {
@@ -27,8 +28,9 @@ const REVISION = 'deployment.kubernetes.io/revision';
 
 /** The digest of an image reference `repo@sha256:…`, else null. */
 export function digestOf(image: string): string | null {
-  const m = /@(sha256:[a-f0-9]{64})$/.exec(image);
-  return m ? m[1]! : null;
+  const at = image.lastIndexOf('@');
+  const digest = at === -1 ? '' : image.slice(at + 1);
+  return IMAGE_DIGEST.test(digest) ? digest : null;
 }
 
 /** The tag of an image reference `repo:tag` (not a registry port), else null. */

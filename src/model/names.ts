@@ -16,6 +16,10 @@ export const DNS_LABEL_MAX = 63;
 /** A Docker tag: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`. */
 export const DOCKER_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 export const DOCKER_TAG_MAX = 128;
+/** An image digest as registries report it. */
+export const IMAGE_DIGEST = /^sha256:[0-9a-f]{64}$/;
+/** The longest app name: `<app>-<environment>` (at most 20) keeps every derived namespace within 63. */
+export const APP_NAME_MAX = 40;
 
 const HASH_LEN = 12;
 

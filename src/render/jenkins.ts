@@ -9,6 +9,7 @@ import { GroovyCode, groovyArgs, groovyComment, groovyString as g, groovyValue }
 import { renderTemplate } from './mustache.js';
 import { deployKustomizationHead } from './kustomize.js';
 import { yamlScalar } from './yaml-scalar.js';
+import { xmlText } from './xml-text.js';
 
 /** The agent block of the stages that need a workspace. */
 function agent(m: Model): string {
@@ -104,8 +105,6 @@ export function libraryStepNames(t: TemplateSet): string[] {
     .sort();
 }
 
-const html = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
 /** The org's shared library, with the org defaults (ECR, credentials) from the config. */
 export function renderLibrary(m: Model, t: TemplateSet): GeneratedFile[] {
   const view = {
@@ -114,9 +113,9 @@ export function renderLibrary(m: Model, t: TemplateSet): GeneratedFile[] {
     engine: g(m.build.engine),
     gitCredentialsId: g(m.jenkins.gitCredentialsId),
     rolloutTimeout: g(m.jenkins.rolloutTimeout),
-    regionText: html(m.aws.region),
-    registryText: html(m.image.registry),
-    engineText: html(m.build.engine),
+    regionText: xmlText(m.aws.region),
+    registryText: xmlText(m.image.registry),
+    engineText: xmlText(m.build.engine),
   };
   return libraryStepNames(t).flatMap((name): GeneratedFile[] => [
     { path: `vars/${name}.groovy`, contents: renderTemplate(t, `vars-templates/vars/${name}.groovy.mustache`, view), owner: 'pipewright' },

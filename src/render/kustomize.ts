@@ -7,6 +7,7 @@
  */
 import type { EnvironmentModel, Model } from '../model/model.js';
 import type { TemplateSet } from '../templates.js';
+import { IMAGE_DIGEST } from '../model/names.js';
 import type { GeneratedFile } from './types.js';
 import { renderTemplate } from './mustache.js';
 import { yamlScalar as y } from './yaml-scalar.js';
@@ -94,6 +95,6 @@ export function deployKustomizationHead(m: Model, e: Pick<EnvironmentModel, 'nam
 
 /** The whole wrapper for a digest: what pipewrightDeploy writes. */
 export function deployKustomization(m: Model, e: Pick<EnvironmentModel, 'name'>, digest: string): string {
-  if (!/^sha256:[a-f0-9]{64}$/.test(digest)) throw new Error(`not an image digest: ${digest}`);
+  if (!IMAGE_DIGEST.test(digest)) throw new Error(`not an image digest: ${digest}`);
   return `${deployKustomizationHead(m, e)}    digest: ${digest}\n`;
 }

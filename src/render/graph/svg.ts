@@ -7,7 +7,8 @@
  * goes through xmlText; every number is rounded, so the same graph gives the same bytes.
  */
 import type { DeliveryGraph, EdgeKind, GraphEdge, GraphNode } from './delivery-graph.js';
-import { fitText, textWidth, xmlText } from './text.js';
+import { fitText, textWidth } from './text.js';
+import { xmlText } from '../xml-text.js';
 
 const MARGIN = 24;
 const COL_GAP = 112;

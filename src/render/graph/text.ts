@@ -1,6 +1,6 @@
 /**
- * Text for the two graph renderers: the one escaping function for Mermaid labels, the one for
- * XML/SVG text and attributes, and a font-free estimate of how wide a line of sans-serif text is.
+ * Text for the two graph renderers: the one escaping function for Mermaid labels, and a font-free
+ * estimate of how wide a line of sans-serif text is (XML/SVG text is escaped by ../xml-text.ts).
  */
 
 // eslint-disable-next-line no-control-regex
@@ -16,19 +16,6 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 export function mermaidText(value: string): string {
   return value.replace(CONTROL, ' ').replace(/["#&<>`|]/g, (c) => `#${c.charCodeAt(0)};`);
 }
-
-/**
- * A value as XML character data or a double-quoted attribute value. Characters XML 1.0 does not
- * allow at all (control characters, lone surrogates, U+FFFE/U+FFFF) become a space, so the SVG
- * always parses.
- */
-export function xmlText(value: string): string {
-  return value
-    .replace(/[\u0000-\u001f\u007f-\u009f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, ' ')
-    .replace(/[&<>"']/g, (c) => ENTITIES[c]!);
-}
-
-const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
 /**
  * Advance widths (in em) of a wide sans-serif (DejaVu Sans, the widest common default), so the
