@@ -568,6 +568,10 @@ class PwRunner {
     Map<String, String> contents = new LinkedHashMap<String, String>()
     List<String> dirs = new ArrayList<String>()
     List<Object[]> shRules = new ArrayList<Object[]>()
+    /** A real workspace: `sh` rules with run: true execute there, and so does the checkout script. */
+    File workspace
+    Map<String, String> shellEnv = new LinkedHashMap<String, String>()
+    String checkoutScript
     Map inputCfg
     Map credentials
     Set<String> secrets = new LinkedHashSet<String>()
@@ -645,7 +649,15 @@ class PwRunner {
         for (Object o : (sc.sh instanceof List ? (List) sc.sh : [])) {
             Map m = (Map) o
             Pattern p = Pattern.compile(String.valueOf(m.match))
-            shRules.add([p, m.stdout == null ? '' : String.valueOf(m.stdout), m.status == null ? 0 : (m.status as int)] as Object[])
+            shRules.add([p, m.stdout == null ? '' : String.valueOf(m.stdout), m.status == null ? 0 : (m.status as int), truth(m.run)] as Object[])
+        }
+        if (sc.shell instanceof Map) {
+            Map shell = (Map) sc.shell
+            workspace = new File(String.valueOf(shell.workspace))
+            if (!workspace.isDirectory()) throw new PwStepError('harness: shell.workspace is not a directory: ' + workspace)
+            if (shell.env instanceof Map) for (Object k : ((Map) shell.env).keySet()) shellEnv.put(String.valueOf(k), String.valueOf(((Map) shell.env).get(k)))
+            if (shell.checkout != null) checkoutScript = String.valueOf(shell.checkout)
+            env.setProperty('WORKSPACE', workspace.canonicalPath)
         }
         inputCfg = sc.input instanceof Map ? (Map) sc.input : [:]
         credentials = sc.credentials instanceof Map ? (Map) sc.credentials : [:]
@@ -944,7 +956,47 @@ class PwRunner {
 
     void implicitCheckout() {
         record('checkout', [scm: 'scm', implicit: true])
+        checkoutScm()
+    }
+
+    /** What `checkout scm` does: the scenario's checkout script, run for real when there is a workspace. */
+    void checkoutScm() {
         files.addAll(repoFiles)
+        if (workspace == null || checkoutScript == null) return
+        Map out = runShell(checkoutScript)
+        if (out.status != 0) throw new PwStepError('checkout scm failed (exit ' + out.status + '): ' + String.valueOf(out.stderr).trim())
+    }
+
+    /** Runs `script` with /bin/sh in the workspace (or the current dir() in it), as a Jenkins agent would. */
+    Map runShell(String script) {
+        File dir = dirs.isEmpty() ? workspace : new File(workspace, dirs.get(dirs.size() - 1))
+        dir.mkdirs()
+        ProcessBuilder pb = new ProcessBuilder('/bin/sh', '-c', script)
+        pb.directory(dir)
+        Map<String, String> e = pb.environment()
+        e.clear()
+        e.putAll(shellEnv)
+        for (Map.Entry<String, String> x : env.getEnvironment().entrySet()) if (x.value != null) e.put(x.key, x.value)
+        Process p = pb.start()
+        p.outputStream.close()
+        StringBuilder out = new StringBuilder()
+        StringBuilder err = new StringBuilder()
+        p.waitForProcessOutput(out, err)
+        return [stdout: out.toString(), stderr: err.toString(), status: p.exitValue()]
+    }
+
+    /** cleanWs / deleteDir on a real workspace: its contents go, as on an agent. */
+    void deleteReal(String prefix) {
+        if (workspace == null) return
+        File target = prefix == '' ? workspace : new File(workspace, prefix)
+        if (!target.canonicalPath.startsWith(workspace.canonicalPath)) return
+        if (target.canonicalPath == workspace.canonicalPath) {
+            File[] list = workspace.listFiles()
+            for (File f : (list == null ? new File[0] : list)) {
+                if (f.isDirectory()) f.deleteDir() else f.delete()
+            }
+        } else if (target.isDirectory()) target.deleteDir()
+        else target.delete()
     }
 
     void markAll(PwStage s, String status) {
@@ -979,10 +1031,13 @@ class PwRunner {
                 if (phase == 2 && !w.all()) { markAll(s, 'skipped'); return }
                 if (s.agent != null) {
                     record('agent', new LinkedHashMap(s.agent))
+                    // docker/dockerfile with reuseNode inside a node: the same node and workspace, no new checkout
+                    // (docker-workflow's AbstractDockerPipelineScript skips the label script and its checkout).
+                    boolean reused = nodeDepth > 0 && reuseNode(s.agent)
                     if (!s.agent.none) {
                         nodeDepth++
                         nodePushed++
-                        boolean skipCo = skipDefaultCheckout
+                        boolean skipCo = reused || skipDefaultCheckout
                         for (PwDslCall o : s.options) if (o.name == 'skipDefaultCheckout') skipCo = o.args.length == 0 || truth(o.args[0])
                         if (!skipCo) implicitCheckout()
                     }
@@ -1011,6 +1066,14 @@ class PwRunner {
             nodeDepth -= nodePushed
             stagePath = prevPath
         }
+    }
+
+    static boolean reuseNode(Map agent) {
+        for (String kind : ['docker', 'dockerfile']) {
+            Object d = agent.get(kind)
+            if (d instanceof Map && ((Map) d).reuseNode) return true
+        }
+        return false
     }
 
     void runParallelStages(PwStage s) {
@@ -1124,6 +1187,11 @@ class PwRunner {
                 String wf = normalize(String.valueOf(a.file))
                 files.add(wf)
                 contents.put(wf, a.text == null ? '' : String.valueOf(a.text))
+                if (workspace != null && !wf.startsWith('/')) {
+                    File real = new File(workspace, wf)
+                    real.parentFile.mkdirs()
+                    real.setText(a.text == null ? '' : String.valueOf(a.text), 'UTF-8')
+                }
                 return null
             case 'readFile':
                 String rf = normalize(String.valueOf(a.file))
@@ -1153,12 +1221,16 @@ class PwRunner {
             case 'warnError': return warnError(body)
             case 'waitUntil': return waitUntil(body)
             case 'checkout': case 'git':
-                files.addAll(repoFiles)
+                checkoutScm()
                 Map co = new LinkedHashMap()
                 for (String k : ['GIT_COMMIT', 'GIT_BRANCH', 'GIT_URL']) if (env.lookup(k) != null) co.put(k, env.lookup(k))
                 return co
-            case 'cleanWs': deleteUnder(''); return null
-            case 'deleteDir': deleteUnder(dirs.isEmpty() ? '' : dirs.get(dirs.size() - 1)); return null
+            case 'cleanWs': deleteUnder(''); deleteReal(''); return null
+            case 'deleteDir':
+                String dd = dirs.isEmpty() ? '' : dirs.get(dirs.size() - 1)
+                deleteUnder(dd)
+                deleteReal(dd)
+                return null
             case 'isUnix': return true
             case 'pwd':
                 String ws = env.lookup('WORKSPACE') ?: '/workspace'
@@ -1194,8 +1266,17 @@ class PwRunner {
         int status = 0
         for (Object[] rule : shRules) {
             if (((Pattern) rule[0]).matcher(text).find()) {
-                stdout = (String) rule[1]
-                status = (int) rule[2]
+                if (rule[3]) {
+                    if (workspace == null) throw new PwUnsupported('sh rule with run: true but no shell.workspace')
+                    Map out = runShell(text)
+                    stdout = (String) out.stdout
+                    status = (int) out.status
+                    // What the build log would show; the error itself stays Jenkins' own message.
+                    if (status != 0 && out.stderr) a.stderr = ((String) out.stderr).trim()
+                } else {
+                    stdout = (String) rule[1]
+                    status = (int) rule[2]
+                }
                 break
             }
         }

@@ -34,8 +34,19 @@ export interface Scenario {
   /** The library's vars/ directory. */
   readonly vars: string;
   readonly env: Readonly<Record<string, string>>;
-  /** The first entry whose `match` (Java regex, find()) occurs in the script decides; default stdout "" status 0. */
-  readonly sh?: readonly { match: string; stdout?: string; status?: number }[];
+  /**
+   * The first entry whose `match` (Java regex, find()) occurs in the script decides; default stdout "" status 0.
+   * `run: true` runs the script for real with /bin/sh in `shell.workspace` instead (its stdout and exit
+   * status are the answer; on failure its stderr is recorded on the step as `stderr`).
+   */
+  readonly sh?: readonly { match: string; stdout?: string; status?: number; run?: boolean }[];
+  /**
+   * A real workspace on disk (WORKSPACE is set to it). Real `sh` runs get `env` plus the pipeline's
+   * environment and nothing else (no HOME of the user running the tests, no git identity: a bare
+   * agent). `checkout` is the shell that `checkout scm` and every implicit checkout run there;
+   * `cleanWs`/`deleteDir` empty it and `writeFile` writes into it, as on an agent.
+   */
+  readonly shell?: { readonly workspace: string; readonly env?: Readonly<Record<string, string>>; readonly checkout?: string };
   /** Workspace-relative paths that exist (the checkout); files written by writeFile exist too. */
   readonly files?: readonly string[];
   /** The answer to every `input`: approver (default "approver") or abort (build ABORTED, "Rejected by <approver>"). */

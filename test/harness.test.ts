@@ -2,7 +2,7 @@
 // against stub steps, plus the Groovy 2.4 parse check. One JVM for all pipeline scenarios.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { findGroovy, parseGroovy, runPipelines, type RunResult, type Scenario, type StepCall } from '../src/harness.js';
 import { UsageError } from '../src/errors.js';
@@ -308,6 +308,63 @@ test('findGroovy finds the engine; without it the error says how to install it',
       assert.is((e as Error).message, 'Groovy 2.4 is needed: apt-get install -y --no-install-recommends groovy default-jre-headless');
     }
   });
+});
+
+test('a real workspace: run: true scripts and the checkout run in it with only the given environment; cleanWs empties it, writeFile writes it', async () => {
+  if (!hasGroovy) return;
+  const t = tempDir();
+  try {
+    const ws = path.join(t.dir, 'ws');
+    mkdirSync(ws);
+    const jf = path.join(t.dir, 'Jenkinsfile');
+    writeFileSync(
+      jf,
+      [
+        'pipeline {',
+        '    agent any',
+        '    stages {',
+        "        stage('S') {",
+        '            steps {',
+        "                writeFile(file: 'out/note.txt', text: 'hi')",
+        String.raw`                script { env.SEEN = sh(script: 'cat out/note.txt checked-out; echo "$HOME|$PW_X|$BRANCH_NAME"', returnStdout: true).trim() }`,
+        String.raw`                withEnv(['PW_X=x y']) { sh(script: 'test "$PW_X" = "x y" && pwd > where.txt') }`,
+        "                script { env.STATUS = String.valueOf(sh(script: 'ls missing-file', returnStatus: true)) }",
+        "                sh(script: 'echo stubbed-and-never-run > stub.txt')",
+        "                echo(env.SEEN + ' ' + env.STATUS)",
+        '            }',
+        '            post { cleanup { cleanWs() } }',
+        '        }',
+        "        stage('T') { steps { sh(script: 'ls nothing-here') } }",
+        '    }',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const base: Scenario = {
+      name: 'real',
+      jenkinsfile: jf,
+      vars: path.join(dir, 'vars'),
+      env: { BRANCH_NAME: 'develop' },
+      shell: { workspace: ws, env: { PATH: process.env.PATH!, HOME: '/nonexistent-home' }, checkout: 'echo checkout > checked-out' },
+      sh: [
+        { match: '^echo stubbed', stdout: '' },
+        { match: '.', run: true },
+      ],
+    };
+    const [r] = await runPipelines([base]);
+    assert.is(r!.result, 'FAILURE');
+    const echo = r!.steps.find((s) => s.step === 'echo' && String(s.args.message).startsWith('hi'))!;
+    // the file writeFile wrote and the checkout made are on disk; only the given environment (plus the pipeline's) reaches the shell
+    assert.is(echo.args.message, 'hicheckout\n/nonexistent-home||develop 2');
+    const failed = r!.steps.filter((s) => s.step === 'sh' && s.args.stderr).map((s) => s.args.stderr);
+    assert.is(failed.length, 2);
+    assert.match(String(failed[1]), 'nothing-here');
+    assert.is(r!.error, 'script returned exit code 2');
+    // cleanWs emptied the real workspace; stage T's script then ran in the empty workspace (no new checkout: no agent)
+    assert.equal(readdirSync(ws), []);
+  } finally {
+    t.cleanup();
+  }
 });
 
 test('a harness crash (not a pipeline failure) surfaces as an Error with the stack trace', async () => {
