@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fromRoot, runCli, tempDir, copyExample } from './helpers.js';
+import { addHeader, SCAFFOLD_LINE } from '../src/render/marker.js';
 
 function example() {
   const t = tempDir();
@@ -29,6 +30,16 @@ test('first run writes the base, three overlays, the manifest and the scaffolds'
   } finally {
     t.cleanup();
   }
+});
+
+test('the Dockerfile header never pushes a parser directive off the first line (BuildKit reads them only there)', () => {
+  // The built-in Dockerfile has no `# syntax=` line (it would make docker pull a frontend from Docker Hub).
+  assert.not.match(readFileSync(fromRoot('scaffold/Dockerfile.mustache'), 'utf8'), /^#\s*syntax=/m);
+  // A templatesDir Dockerfile with directives keeps them first, the marker after them.
+  const marked = addHeader('Dockerfile', '# syntax=docker/dockerfile:1\n# escape=`\nFROM scratch\n', SCAFFOLD_LINE);
+  assert.is(marked, `# syntax=docker/dockerfile:1\n# escape=\`\n# ${SCAFFOLD_LINE}\nFROM scratch\n`);
+  assert.is(addHeader('Dockerfile', 'FROM scratch\n# syntax=late\n', 'x'), '# x\nFROM scratch\n# syntax=late\n');
+  assert.is(addHeader('ci.yaml', '# syntax=not-a-directive-here\n', 'x'), '# x\n# syntax=not-a-directive-here\n');
 });
 
 test('a second run touches nothing and --check passes', () => {

@@ -21,7 +21,7 @@ export interface GitHubTarget {
 }
 
 export interface BranchProtectionBody {
-  readonly required_status_checks: { readonly strict: true; readonly contexts: readonly string[] };
+  readonly required_status_checks: { readonly strict: false; readonly contexts: readonly string[] };
   readonly enforce_admins: true;
   readonly required_pull_request_reviews: { readonly required_approving_review_count: 1; readonly dismiss_stale_reviews: true };
   readonly restrictions: null;
@@ -72,7 +72,7 @@ export interface RulesetBody {
     | {
         readonly type: 'required_status_checks';
         readonly parameters: {
-          readonly strict_required_status_checks_policy: true;
+          readonly strict_required_status_checks_policy: false;
           readonly required_status_checks: readonly { readonly context: string }[];
         };
       }
@@ -94,7 +94,10 @@ const branchPath = (branch: string): string => branch.split('/').map(encodeURICo
 
 export function branchProtectionBody(context: string): BranchProtectionBody {
   return {
-    required_status_checks: { strict: true, contexts: [context] },
+    // Not strict: "up to date before merging" would have GitHub's "Update branch" merge master
+    // into staging after every release, a merge the branch rules (hook and Guard) refuse. Staging
+    // never needs master's merge commits: their trees are staging's own.
+    required_status_checks: { strict: false, contexts: [context] },
     enforce_admins: true,
     required_pull_request_reviews: { required_approving_review_count: 1, dismiss_stale_reviews: true },
     restrictions: null,
@@ -114,6 +117,7 @@ function commonNotes(model: Model, branches: readonly BranchRuleModel[], context
     .map((r) => `${r.branch} only from ${r.mergeFrom!.join(' or ')}`);
   const notes = [
     `GitHub cannot express the merge sources (${sources.join('; ') || 'none'}): the required check ${context} is the Jenkins build of the pull request, whose Guard stage fails a pull request from any other branch.`,
+    `Never press "Update branch" on a pull request into ${branches.map((r) => r.branch).join(' or ')}: it merges the target into the source (e.g. master into staging), which the branch rules refuse. The check is not strict, so no pull request needs it: GitHub's merge commits carry the merged branch's tree, so the source never lags behind in content.`,
     `Allow merge commits only (${`gh api --method PATCH ${repoPath(t)} -F allow_merge_commit=true -F allow_squash_merge=false -F allow_rebase_merge=false`}): a squash or rebase merge leaves no merge commit on ${branches.map((r) => r.branch).join(', ')}, and the Guard refuses such a build.`,
   ];
   const noBranching = branches.filter((r) => !r.branchFrom).map((r) => r.branch);
@@ -180,7 +184,8 @@ export function githubRuleset(model: Model, t: GitHubTarget = {}): GitHubRuleset
           },
           {
             type: 'required_status_checks',
-            parameters: { strict_required_status_checks_policy: true, required_status_checks: [{ context }] },
+            // Not strict, for the same reason as branchProtectionBody's required_status_checks.
+            parameters: { strict_required_status_checks_policy: false, required_status_checks: [{ context }] },
           },
         ],
       }
