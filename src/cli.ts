@@ -83,13 +83,14 @@ async function program(): Promise<Command> {
   lazy(
     p
       .command('library')
-      .description("write the org's Jenkins shared library (vars/*.groovy and vars/*.txt) into --out")
+      .description("write the org's Jenkins shared library (vars/*.groovy and vars/*.txt) into --out: the same for every app, so it needs no pipewright.yaml")
       .option('--out <dir>', 'root of the shared library repository')
+      .option('--templates-dir <dir>', 'override vars-templates/vars/*.mustache templates by file name')
       .option('--check', 'write nothing; print a unified diff and exit 1 if the library is out of date')
       .addOption(new Option('--dry-run', 'write nothing; list what would change').conflicts('check'))
       .option('--force', 'overwrite or remove library files that were edited by hand')
       .option('--json', 'print the list of changes as JSON')
-      .addHelpText('after', '\nExample:\n  pipewright library --out ../jenkins-library   # then commit and tag it, and pin that tag in jenkins.library.version'),
+      .addHelpText('after', '\nExamples:\n  pipewright library --out ../jenkins-library   # then commit and tag it, and pin that tag in jenkins.library.version\n  pipewright library --out . --check            # in the library repository\'s CI'),
     () => import('./commands/library.js'),
   );
   lazy(
@@ -113,9 +114,17 @@ async function program(): Promise<Command> {
       .description('show the stages and commands a build of a branch would run, in order (runs the generated pipeline in Groovy 2.4; needs groovy and java)')
       .option('--branch <name>', 'the branch to plan (for a pull request: its target)')
       .option('--pr-from <branch>', 'plan a pull request from this branch into --branch')
+      .option('--fork <owner>', 'with --pr-from: the pull request comes from a fork owned by <owner> (CHANGE_FORK)')
       .option('--image-exists', 'assume ECR already has the image, as in a promotion')
       .option('--json', 'print stages and commands as JSON')
-      .addHelpText('after', '\nExamples:\n  pipewright plan --branch master\n  pipewright plan --branch master --pr-from develop   # shows the Guard refusing it'),
+      .addHelpText(
+        'after',
+        '\nThe build runs against a real git repository made as GitHub leaves it: HEAD of a protected branch is\n' +
+          "GitHub's merge commit (untagged), and the checkout has no tags, as github-branch-source checks out.\n" +
+          '\nExamples:\n  pipewright plan --branch master                       # tags the release, waits for approval, deploys\n' +
+          '  pipewright plan --branch master --pr-from develop     # shows the Guard refusing it\n' +
+          '  pipewright plan --branch master --pr-from staging --fork mallory   # a fork is never a promotion source',
+      ),
     () => import('./commands/plan.js'),
   );
   const hook = p.command('hook').description('the git pre-push hook that enforces the branch rules: install, uninstall, pre-push');

@@ -35,7 +35,15 @@ export class GroovyCode {
   }
 }
 
-export type GroovyValue = string | number | boolean | null | GroovyCode | readonly GroovyValue[] | { readonly [key: string]: GroovyValue };
+/** `[literal map][reference]`: a lookup of a pipewright reference in a literal map, e.g. the building branch's tag prefix. */
+export class GroovyIndex {
+  constructor(
+    readonly map: { readonly [key: string]: GroovyValue },
+    readonly key: GroovyCode,
+  ) {}
+}
+
+export type GroovyValue = string | number | boolean | null | GroovyCode | GroovyIndex | readonly GroovyValue[] | { readonly [key: string]: GroovyValue };
 
 /** A Groovy literal for JSON-like data: lists `[a, b]`, maps `[key: v]` (`[:]` when empty). */
 export function groovyValue(v: GroovyValue): string {
@@ -43,6 +51,7 @@ export function groovyValue(v: GroovyValue): string {
   if (typeof v === 'string') return groovyString(v);
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (v instanceof GroovyCode) return v.code;
+  if (v instanceof GroovyIndex) return `${groovyValue(v.map)}[${v.key.code}]`;
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) throw new Error(`cannot write ${v} as Groovy`);
     return Number.isInteger(v) ? String(v) : JSON.stringify(v);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { loadConfig } from '../src/config/load.js';
 import { APP_TEMPLATE_GROUPS, renderApp } from '../src/render/app.js';
 import { renderLibrary } from '../src/render/jenkins.js';
-import { mark } from '../src/render/marker.js';
+import { LIBRARY_LINE, markLine } from '../src/render/marker.js';
 import { loadTemplates } from '../src/templates.js';
 import type { GeneratedFile } from '../src/render/types.js';
 import { fromRoot } from './helpers.js';
@@ -16,9 +16,7 @@ const update = process.env.UPDATE_GOLDEN === '1';
 const { model } = await loadConfig({ cwd: fromRoot('examples/hello-flask') });
 const render = () => ({
   'hello-flask': renderApp(model, loadTemplates({ groups: APP_TEMPLATE_GROUPS, configFile: model.configFile })),
-  library: renderLibrary(model, loadTemplates({ groups: ['vars-templates'], configFile: model.configFile })).map((f) =>
-    mark(f, model.configFile, 'pipewright library --out ../library'),
-  ),
+  library: renderLibrary(loadTemplates({ groups: ['vars-templates'], configFile: model.configFile })).map((f) => markLine(f, LIBRARY_LINE)),
 });
 const sets: Record<string, GeneratedFile[]> = render();
 

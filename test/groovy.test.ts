@@ -126,7 +126,9 @@ test('property: hostile branch names, credential ids, labels, approvers, command
   const parsed = await parseGroovy(cases.map((c) => c.paths.jenkinsfile));
   assert.equal(parsed.filter((p) => p.errors.length > 0), [], 'every hostile Jenkinsfile parses');
 
-  const runs = await runPipelines(cases.map((c) => scenarioFor(c.m, c.paths, { branch: c.h.branch, tagsOnHead: [c.h.tag], approver: 'approver' })));
+  const runs = await runPipelines(
+    cases.map((c, i) => scenarioFor(c.m, c.paths, { branch: c.h.branch, tagsOnHead: [c.h.tag], approver: 'approver' }, path.join(work.dir, `run-${i}`))),
+  );
   runs.forEach((r, i) => {
     const { h } = cases[i]!;
     const at = `sample ${i}: ${JSON.stringify(h)}`;

@@ -1,8 +1,11 @@
-/** `pipewright library --out DIR`: the org's Jenkins shared library (vars/), through the one writer. */
+/**
+ * `pipewright library --out DIR`: the org's Jenkins shared library (vars/), through the one writer.
+ * The library is shared by every app and holds no app's values, so no pipewright.yaml is read:
+ * any two apps' repositories, or none, give the same bytes.
+ */
 import path from 'node:path';
-import { loadConfig } from '../config/load.js';
 import { renderLibrary } from '../render/jenkins.js';
-import { mark } from '../render/marker.js';
+import { LIBRARY_LINE, markLine } from '../render/marker.js';
 import { loadTemplates } from '../templates.js';
 import { UsageError } from '../errors.js';
 import { processIo, type Io } from '../io.js';
@@ -12,18 +15,18 @@ import type { CommonOptions } from './common.js';
 export interface LibraryOptions extends CommonOptions, WriteFlags {
   /** The library repository's root (vars/ is written inside it). */
   readonly out?: string;
+  /** Override the library's templates (vars-templates/vars/<step>.*.mustache) by file name. */
+  readonly templatesDir?: string;
 }
 
 export async function run(opts: LibraryOptions, io: Io = processIo): Promise<number> {
   if (!opts.out) throw new UsageError('library: --out <dir> is required: the root of the shared library repository');
-  const { model, root } = await loadConfig(opts);
   const out = path.resolve(opts.cwd, opts.out);
   const templates = loadTemplates({
     groups: ['vars-templates'],
-    templatesDir: model.templatesDir && path.resolve(root, model.templatesDir),
-    configFile: model.configFile,
+    templatesDir: opts.templatesDir && path.resolve(opts.cwd, opts.templatesDir),
+    configFile: '--templates-dir',
   });
-  const command = `pipewright library --out ${path.relative(root, out) || '.'}`;
-  const files = renderLibrary(model, templates).map((f) => mark(f, model.configFile, command));
-  return writeFiles(files, out, model.configFile, opts, io);
+  const files = renderLibrary(templates).map((f) => markLine(f, LIBRARY_LINE));
+  return writeFiles(files, out, 'the library templates', opts, io);
 }

@@ -1,14 +1,16 @@
 /**
- * `pipewright plan --branch <name> [--pr-from <branch>]`: runs the generated Jenkinsfile and
- * library in the Groovy 2.4 harness (no Jenkins, no AWS, no cluster) and prints the stages and
- * commands a build of that branch would run, in order.
+ * `pipewright plan --branch <name> [--pr-from <branch> [--fork <owner>]]`: runs the generated
+ * Jenkinsfile and library in the Groovy 2.4 harness against a real git repository made as GitHub
+ * leaves it (no Jenkins, no AWS, no cluster), and prints the stages and commands a build of that
+ * branch would run, in order, and the release tag it would push.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { loadConfig } from '../config/load.js';
 import { loadTemplates } from '../templates.js';
-import { runPipelines } from '../harness.js';
+import { requireGroovy, runPipelines } from '../harness.js';
 import { scenarioFor } from '../plan/scenario.js';
 import { plannedCommands } from '../plan/commands.js';
 import { writePipeline } from '../plan/workspace.js';
@@ -21,6 +23,8 @@ export interface PlanOptions extends CommonOptions {
   readonly branch?: string;
   /** Plan a pull request from this branch into --branch. */
   readonly prFrom?: string;
+  /** With prFrom: the pull request comes from a fork owned by this account (CHANGE_FORK). */
+  readonly fork?: string;
   /** Assume ECR already has the image (a promotion). Default false: it is built. */
   readonly imageExists?: boolean;
 }
@@ -31,7 +35,12 @@ export async function run(opts: PlanOptions, io: Io = processIo): Promise<number
     const problem = branchNameProblem(b);
     if (problem) throw new UsageError(`plan: "${b}" is not a valid branch name: it ${problem}`);
   }
+  if (opts.fork !== undefined && !opts.prFrom) throw new UsageError('plan: --fork needs --pr-from: a fork is where a pull request comes from');
+  if (opts.fork !== undefined && !/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(opts.fork)) {
+    throw new UsageError(`plan: --fork "${opts.fork}" is not a GitHub account name (allowed: letters, digits and -, at most 39)`);
+  }
   const { model, root } = await loadConfig(opts);
+  requireGroovy(); // before anything is built: without Groovy the answer is the install hint
   const templates = loadTemplates({
     groups: ['vars-templates'],
     templatesDir: model.templatesDir && path.resolve(root, model.templatesDir),
@@ -39,25 +48,33 @@ export async function run(opts: PlanOptions, io: Io = processIo): Promise<number
   });
   const work = mkdtempSync(path.join(tmpdir(), 'pipewright-plan-'));
   try {
-    const paths = writePipeline(model, templates, work);
-
-    const pr = opts.prFrom ? { id: '1', from: opts.prFrom, to: opts.branch } : undefined;
-    const [result] = await runPipelines([
-      scenarioFor(model, paths, {
-        branch: pr ? 'PR-1' : opts.branch,
-        ...(pr && { pr }),
-        imageInEcr: opts.imageExists ?? false,
-        files: ['script/cibuild'],
-      }),
-    ]);
-    const commands = plannedCommands(result!);
+    const paths = writePipeline(model, templates, path.join(work, 'pipeline'));
+    const pr = opts.prFrom ? { id: '1', from: opts.prFrom, to: opts.branch, ...(opts.fork !== undefined && { fork: opts.fork }) } : undefined;
+    const scenario = scenarioFor(
+      model,
+      paths,
+      { branch: pr ? 'PR-1' : opts.branch, ...(pr && { pr }), imageInEcr: opts.imageExists ?? false, files: ['script/cibuild'] },
+      path.join(work, 'run'),
+    );
+    const [result] = await runPipelines([scenario]);
+    const r = result!;
+    const commands = plannedCommands(r);
+    // What the build left in the repository: the release tags it pushed onto HEAD.
+    const pushed = execFileSync('git', ['tag', '--points-at', scenario.repo.head], { cwd: scenario.repo.url, encoding: 'utf8' }).split('\n').filter(Boolean);
+    const env = model.environments.find((e) => e.branch === opts.branch);
+    const notes = [
+      ...(!pr && !env
+        ? [`${opts.branch} deploys to no environment: the environment branches are ${model.environments.map((e) => e.branch).join(', ')}${model.environments.some((e) => e.branch === 'master') && opts.branch === 'main' ? ' (is production main? set productionBranch: main)' : ''}`]
+        : []),
+    ];
     if (opts.json) {
-      io.out(`${JSON.stringify({ branch: opts.branch, pr: pr ?? null, result: result!.result, error: result!.error, stages: result!.stages, commands }, null, 2)}\n`);
-      return result!.result === 'SUCCESS' ? 0 : 1;
+      io.out(`${JSON.stringify({ branch: opts.branch, pr: pr ?? null, result: r.result, error: r.error, releaseTags: pushed, notes, stages: r.stages, commands }, null, 2)}\n`);
+      return r.result === 'SUCCESS' ? 0 : 1;
     }
-    const title = pr ? `pull request ${pr.from} → ${pr.to}` : `branch ${opts.branch}`;
+    const title = pr ? `pull request ${pr.fork ? `${pr.fork}:` : ''}${pr.from} → ${pr.to}` : `branch ${opts.branch}`;
     io.out(`${paint(io, 'bold', `Plan for ${title}`)} (${model.configFile}, app ${model.app}; ECR ${opts.imageExists ? 'has' : 'lacks'} the image)\n`);
-    for (const stage of result!.stages.filter((s) => s.status === 'ran' || s.status === 'failed')) {
+    io.out(`${paint(io, 'dim', pr ? 'checkout: the pull request head, without tags' : describeCheckout(model, opts.branch))}\n`);
+    for (const stage of r.stages.filter((s) => s.status === 'ran' || s.status === 'failed')) {
       const mark = stage.status === 'failed' ? paint(io, 'red', '✗') : '•';
       io.out(`${'  '.repeat(stage.path.split('/').length - 1)}${mark} ${stage.name}\n`);
       for (const c of commands.filter((x) => x.stage === stage.path)) {
@@ -66,12 +83,22 @@ export async function run(opts: PlanOptions, io: Io = processIo): Promise<number
         io.out(`${'  '.repeat(stage.path.split('/').length)}${where}${c.step.startsWith('pipewright') ? paint(io, 'dim', text) : text}\n`);
       }
     }
-    const skipped = result!.stages.filter((s) => s.status === 'skipped' && !s.path.includes('/')).map((s) => s.name);
+    const skipped = r.stages.filter((s) => s.status === 'skipped' && !s.path.includes('/')).map((s) => s.name);
     if (skipped.length > 0) io.out(`skipped: ${skipped.join(', ')}\n`);
-    io.out(result!.result === 'SUCCESS' ? 'result: SUCCESS\n' : `result: ${result!.result}: ${result!.error ?? ''}\n`);
+    if (pushed.length > 0) io.out(`release: ${pushed.join(', ')} pushed onto HEAD (${scenario.repo.head.slice(0, 12)})\n`);
+    for (const n of notes) io.out(`${paint(io, 'yellow', 'note')}: ${n}\n`);
+    const failedStep = r.steps.filter((s) => s.step === 'sh' && typeof s.args.stderr === 'string').at(-1);
+    io.out(r.result === 'SUCCESS' ? 'result: SUCCESS\n' : `result: ${r.result}: ${r.error ?? ''}${failedStep ? `\n  ${String(failedStep.args.stderr).split('\n').join('\n  ')}` : ''}\n`);
     // Like --check: the plan worked, and its answer is that this build would fail.
-    return result!.result === 'SUCCESS' ? 0 : 1;
+    return r.result === 'SUCCESS' ? 0 : 1;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** The simulated checkout, in words: what the build starts from. */
+function describeCheckout(m: { rules: { branches: readonly { branch: string; mergeFrom: readonly string[] | null; directCommits: boolean }[] } }, branch: string): string {
+  const rule = m.rules.branches.find((r) => r.branch === branch);
+  const how = rule && !rule.directCommits && rule.mergeFrom ? `GitHub's merge commit of ${rule.mergeFrom[0]} (untagged)` : 'a commit';
+  return `checkout: HEAD is ${how}, fetched without tags, as github-branch-source checks out`;
 }

@@ -261,7 +261,7 @@ export const ConfigSchema = z
         approvalTimeoutHours: allow(z.int().min(1).max(720), 'a whole number of hours from 1 to 720').optional().describe('How long the production approval waits before the build is aborted. Default 24.'),
         rolloutTimeout: allow(z.string().regex(/^[1-9][0-9]*[sm]$/), 'seconds or minutes such as 300s or 5m').optional().describe('kubectl rollout status timeout. Default 5m.'),
         buildsToKeep: allow(z.int().min(1).max(1000), 'a whole number from 1 to 1000').optional().describe('Builds kept per branch (the build discarder). Default 30.'),
-        autoTag: z.boolean().optional().describe('Create and push the missing release tag instead of failing. Default false.'),
+        autoTag: z.boolean().optional().describe('The pipeline tags the release itself when HEAD has no release tag (GitHub\'s merge commits never have one). false: HEAD must already be tagged, or the build fails. Default true.'),
       })
       .optional()
       .describe('Jenkins settings: the library, agents, credentials (ids only, never secrets) and gates.'),

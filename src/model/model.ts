@@ -210,7 +210,7 @@ export function resolveModel(c: ParsedConfig, configFile: string): Model {
       approvalTimeoutHours: c.jenkins?.approvalTimeoutHours ?? DEFAULTS.approvalTimeoutHours,
       rolloutTimeout: c.jenkins?.rolloutTimeout ?? DEFAULTS.rolloutTimeout,
       buildsToKeep: c.jenkins?.buildsToKeep ?? DEFAULTS.buildsToKeep,
-      autoTag: c.jenkins?.autoTag ?? false,
+      autoTag: c.jenkins?.autoTag ?? true,
     },
     smoke: { command: c.smoke?.command ?? null },
     cluster: {

@@ -17,7 +17,7 @@ export interface PlannedCommand {
 }
 
 /** Steps shown in a plan; the rest (echo, withEnv, pseudo-steps…) are bookkeeping. */
-const SHOWN = new Set(['sh', 'input', 'writeFile', 'withCredentials', 'container', 'parallel']);
+const SHOWN = new Set(['sh', 'input', 'writeFile', 'withCredentials', 'container', 'parallel', 'lock', 'milestone', 'agent']);
 
 function envOf(step: StepCall, env: Map<string, string>): void {
   const overrides = step.args.overrides;
@@ -45,6 +45,8 @@ export function plannedCommands(run: RunResult): PlannedCommand[] {
     envOf(s, env);
     if (!SHOWN.has(s.step) && !s.step.startsWith('pipewright')) continue;
     if (s.step === 'pipewrightArgs') continue;
+    // Only the agents that say something: a container the stage runs in.
+    if (s.step === 'agent' && !(s.args.docker && typeof s.args.docker === 'object')) continue;
     out.push({ stage: s.stage, step: s.step, text: describe(s, env), ...(s.branch && { branch: s.branch }) });
   }
   return out;
@@ -65,6 +67,14 @@ function describe(s: StepCall, env: ReadonlyMap<string, string>): string {
       return `in container ${String(a.name ?? a.value)}`;
     case 'parallel':
       return `in parallel: ${JSON.stringify(a.branches ?? a)}`;
+    case 'lock':
+      return `lock ${String(a.resource ?? a.value)} (one deploy at a time)`;
+    case 'milestone':
+      return `milestone ${String(a.ordinal)}: an older build that gets here later is aborted`;
+    case 'agent': {
+      const d = a.docker as { image?: unknown; reuseNode?: unknown };
+      return `in a ${String(d.image)} container${d.reuseNode ? ' (same node and workspace)' : ''}`;
+    }
     default:
       return s.step;
   }

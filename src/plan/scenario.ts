@@ -1,65 +1,120 @@
 /**
- * What the outside world answers when a generated pipeline runs in the harness: git, ECR and
- * kubectl replies as `sh` stubs. One builder serves `pipewright plan` (a plausible happy path)
- * and the tests (which flip one fact at a time).
+ * What the outside world answers when a generated pipeline runs in the harness. git is real: the
+ * build checks out a repository made like GitHub's (merge commits by GitHub, no tags at checkout,
+ * see git-fixture.ts) and every `git …` the pipeline runs, fetches and pushes included, runs
+ * against it. ECR and kubectl replies are `sh` stubs. One builder serves `pipewright plan` (a
+ * plausible happy path) and the tests (which flip one fact at a time).
  */
+import path from 'node:path';
 import type { Model } from '../model/model.js';
 import type { Scenario } from '../harness.js';
+import { jenkinsCheckout, seedOrigin, type FlowBranch, type Origin, type Person } from './git-fixture.js';
 
 export interface PipelineCase {
   /** BRANCH_NAME: a branch, or PR-<n> for a pull request build. */
   readonly branch: string;
-  /** For a pull request: its source (CHANGE_BRANCH) and target (CHANGE_TARGET). */
-  readonly pr?: { readonly id: string; readonly from: string; readonly to: string };
-  /** The git tree hash of HEAD. Default a fixed sample. */
-  readonly tree?: string;
+  /** For a pull request: its source (CHANGE_BRANCH), target (CHANGE_TARGET) and, from a fork, the fork's owner (CHANGE_FORK). */
+  readonly pr?: { readonly id: string; readonly from: string; readonly to: string; readonly fork?: string };
   /** Whether ECR already has git-<tree>. Default false. */
   readonly imageInEcr?: boolean;
-  /** HEAD: a merge whose second parent is on the allowed source (default), a merge from elsewhere, or a direct commit. */
+  /** HEAD: GitHub's merge of the allowed source (default), a merge from elsewhere, or a direct commit. */
   readonly head?: 'merge' | 'foreign-merge' | 'direct';
-  /** Tags on HEAD. Default: a stable and a beta sample tag. */
+  /** Tags already on HEAD. Default none: GitHub's merge commit never has one. */
   readonly tagsOnHead?: readonly string[];
-  /** All tags in the repository (for auto-tag). Default: tagsOnHead. */
-  readonly allTags?: readonly string[];
+  /** Tags on the merged source commit. Default: the release its own pipeline gave it (e.g. v1.0.1-beta.1 on staging). */
+  readonly tagsOnMerged?: readonly string[];
+  /** Tags on the first commit. Default: the first stable release, v1.0.0. */
+  readonly tagsOnRoot?: readonly string[];
+  /** The job's clone option fetches tags at checkout. Default false: github-branch-source fetches none. */
+  readonly checkoutTags?: boolean;
   readonly rolloutFails?: boolean;
   readonly approver?: string;
   readonly abortApproval?: boolean;
-  readonly author?: { readonly email: string; readonly name: string };
-  /** Workspace files that exist, e.g. script/cibuild. */
+  /** Author of the change. Default Dev Eloper <dev@example.com>. */
+  readonly author?: Person;
+  /** Who merged the pull requests on GitHub. Default Mer Ger <merger@example.com>. */
+  readonly mergedBy?: Person;
+  /** Files of the repository, e.g. script/cibuild. */
   readonly files?: readonly string[];
 }
 
-export const SAMPLE_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+export interface PipelineScenario extends Scenario {
+  /** The "GitHub" repository of this run, and its commits. */
+  readonly repo: Origin;
+}
+
 export const SAMPLE_DIGEST = `sha256:${'5e1f'.repeat(16)}`;
+/** The releases a repository has before the built change: the first stable one, and the beta its staging build gave. */
+export const SAMPLE_TAGS: Readonly<Record<string, string>> = { root: 'v1.0.0', stable: 'v1.0.1', beta: 'v1.0.1-beta.1' };
 
 /** A Java regex matching `s` literally. */
 const lit = (s: string): string => s.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
 
-export function scenarioFor(m: Model, paths: { jenkinsfile: string; vars: string }, c: PipelineCase): Scenario {
-  const tags = c.tagsOnHead ?? ['v1.0.0', 'v1.0.0-beta.1'];
-  const author = c.author ?? { email: 'dev@example.com', name: 'Dev Eloper' };
-  const head = c.head ?? 'merge';
+/** The environment branches in flow order, with the sample tags their pipelines leave. */
+export function flowOf(m: Model): FlowBranch[] {
+  return m.environments.map((e) => {
+    const rule = m.rules.branches.find((r) => r.branch === e.branch);
+    const kind = rule?.releaseTag;
+    const sample = kind ? SAMPLE_TAGS[kind.name] : undefined;
+    return {
+      branch: e.branch,
+      from: rule?.mergeFrom?.[0] ?? null,
+      sampleTag: kind && sample && new RegExp(kind.pattern).test(sample) ? sample : null,
+    };
+  });
+}
+
+function rootTags(m: Model): string[] {
+  const stable = m.rules.branches.find((r) => r.releaseTag?.name === 'stable');
+  return stable && new RegExp(stable.releaseTag!.pattern).test(SAMPLE_TAGS.root!) ? [SAMPLE_TAGS.root!] : [];
+}
+
+/** The scenario of one build; its repository and workspace are made under `dir` (a fresh directory). */
+export function scenarioFor(m: Model, paths: { jenkinsfile: string; vars: string }, c: PipelineCase, dir: string): PipelineScenario {
+  const files = Object.fromEntries((c.files ?? []).map((f) => [f, f.startsWith('script/') ? '#!/bin/sh\nexit 0\n' : `${f}\n`]));
+  const repo = seedOrigin(path.join(dir, 'github'), {
+    flow: flowOf(m),
+    branch: c.pr ? c.pr.from : c.branch,
+    head: c.head ?? 'merge',
+    tagsOnHead: c.tagsOnHead ?? [],
+    ...(c.tagsOnMerged && { tagsOnMerged: c.tagsOnMerged }),
+    tagsOnRoot: c.tagsOnRoot ?? rootTags(m),
+    files: { 'requirements.txt': 'flask>=3\n', ...files },
+    ...(c.author && { author: c.author }),
+    ...(c.mergedBy && { mergedBy: c.mergedBy }),
+    ...(c.pr && { pullRequest: c.pr.id }),
+  });
+  return scenarioOn(m, paths, c, repo, dir);
+}
+
+/**
+ * The scenario of one build of `c.branch` (or pull request `c.pr`) in an existing "GitHub"
+ * repository, checking out `repo.head` (the revision the branch scan found).
+ */
+export function scenarioOn(m: Model, paths: { jenkinsfile: string; vars: string }, c: PipelineCase, repo: Origin, dir: string): PipelineScenario {
+  const checkout = jenkinsCheckout(path.join(dir, 'agent'), repo.url, c.pr ? { pullRequest: c.pr.id } : { branch: c.branch }, {
+    tags: c.checkoutTags ?? false,
+    revision: repo.head,
+  });
   const env: Record<string, string> = { BRANCH_NAME: c.branch, BUILD_NUMBER: '1', JOB_NAME: `${m.app}/${c.branch}` };
-  if (c.pr) Object.assign(env, { CHANGE_ID: c.pr.id, CHANGE_BRANCH: c.pr.from, CHANGE_TARGET: c.pr.to });
+  if (c.pr) Object.assign(env, { CHANGE_ID: c.pr.id, CHANGE_BRANCH: c.pr.from, CHANGE_TARGET: c.pr.to }, c.pr.fork ? { CHANGE_FORK: c.pr.fork } : {});
   return {
-    name: c.pr ? `${c.branch} (${c.pr.from} → ${c.pr.to})` : c.branch,
+    name: c.pr ? `${c.branch} (${c.pr.fork ? `${c.pr.fork}:` : ''}${c.pr.from} → ${c.pr.to})` : c.branch,
     jenkinsfile: paths.jenkinsfile,
     vars: paths.vars,
     env,
     files: c.files ?? [],
     input: { approver: c.approver ?? 'approver', abort: c.abortApproval ?? false },
     credentials: { [m.jenkins.gitCredentialsId]: { username: 'x-access-token', password: 'not-a-real-token' } },
+    shell: { workspace: checkout.workspace, env: checkout.env, checkout: checkout.script },
     sh: [
-      { match: lit('git rev-parse "HEAD^{tree}"'), stdout: `${c.tree ?? SAMPLE_TREE}\n` },
-      { match: lit('git rev-list --parents -n 1 HEAD'), stdout: head === 'direct' ? 'c0ffee1 bead001\n' : 'c0ffee1 bead001 feed002\n' },
-      { match: lit('git merge-base --is-ancestor'), status: head === 'merge' ? 0 : 1 },
+      // Every script that runs git (alone, or inside a shell conditional) runs for real.
+      { match: String.raw`(^|[\s;&|(])git\s`, run: true },
       { match: lit('--image-ids "imageTag=$PW_TAG" > /dev/null'), status: c.imageInEcr ? 0 : 254 },
       { match: lit('--image-ids "imageTag=$PW_TAG" --query'), stdout: `${SAMPLE_DIGEST}\n` },
       { match: lit('--image-ids "imageTag=$PW_ENV_TAG" --query'), stdout: 'None\n' },
-      { match: lit('git tag --points-at HEAD'), stdout: tags.join('\n') },
-      { match: lit('git tag --list'), stdout: (c.allTags ?? tags).join('\n') },
-      { match: lit('git log -1 --format=%ae%n%an'), stdout: `${author.email}\n${author.name}\n` },
       { match: lit('kubectl rollout status'), status: c.rolloutFails ? 1 : 0 },
     ],
+    repo,
   };
 }

@@ -14,6 +14,6 @@ export function writePipeline(m: Model, templates: TemplateSet, dir: string): Pi
   mkdirSync(path.join(dir, 'vars'), { recursive: true });
   const jenkinsfile = path.join(dir, 'Jenkinsfile');
   writeFileSync(jenkinsfile, renderJenkinsfile(m, templates).contents);
-  for (const f of renderLibrary(m, templates)) writeFileSync(path.join(dir, f.path), f.contents);
+  for (const f of renderLibrary(templates)) writeFileSync(path.join(dir, f.path), f.contents);
   return { jenkinsfile, vars: path.join(dir, 'vars') };
 }

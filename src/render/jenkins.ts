@@ -5,11 +5,16 @@
 import type { EnvironmentModel, Model } from '../model/model.js';
 import type { TemplateSet } from '../templates.js';
 import type { GeneratedFile } from './types.js';
-import { GroovyCode, groovyArgs, groovyComment, groovyString as g, groovyValue } from '../groovy.js';
+import { GroovyCode, GroovyIndex, groovyArgs, groovyComment, groovyString as g, groovyValue } from '../groovy.js';
 import { renderTemplate } from './mustache.js';
 import { deployKustomizationHead } from './kustomize.js';
 import { yamlScalar } from './yaml-scalar.js';
-import { xmlText } from './xml-text.js';
+
+/** Hours a build may take besides waiting for its approval. */
+const BUILD_HOURS = 2;
+
+/** The image the tests run in: the app's own Python. */
+const testImage = (m: Model): string => `python:${m.runtime.python}`;
 
 /** The agent block of the stages that need a workspace. */
 function agent(m: Model): string {
@@ -21,7 +26,7 @@ function agent(m: Model): string {
     'spec:',
     '  containers:',
     '    - name: tools',
-    `      image: ${yamlScalar(`python:${m.runtime.python}`)}`,
+    `      image: ${yamlScalar(testImage(m))}`,
     '      command: [sleep]',
     '      args: [infinity]',
     '      resources: { requests: { cpu: 500m, memory: 1Gi } }',
@@ -35,7 +40,7 @@ function agent(m: Model): string {
   return `{ kubernetes { yaml ${g(pod)}; defaultContainer 'tools' } }`;
 }
 
-function environmentView(m: Model, e: EnvironmentModel) {
+function environmentView(m: Model, e: EnvironmentModel, i: number) {
   const deployArgs = (cluster: EnvironmentModel['clusters'][number]) =>
     groovyArgs({
       environment: e.name,
@@ -54,6 +59,10 @@ function environmentView(m: Model, e: EnvironmentModel) {
     namespaceComment: groovyComment(e.namespace),
     approval: e.approval,
     approveStage: g(`Approve ${e.name}`),
+    // Milestone ordinals only need to grow within a build; each environment has its own pair.
+    approveMilestone: 2 * i + 1,
+    deployMilestone: 2 * i + 2,
+    lockResource: g(`pipewright/${m.app}/${e.name}`),
     approvalMessage: g(`Deploy ${m.app} to ${e.name} (${e.namespace})?`),
     deployStage: g(`Deploy ${e.name}`),
     rolloutStage: g(`Rollout ${e.name}`),
@@ -70,11 +79,16 @@ function environmentView(m: Model, e: EnvironmentModel) {
 
 export function renderJenkinsfile(m: Model, t: TemplateSet): GeneratedFile {
   const rules = m.rules.branches.map((r) => ({ branch: r.branch, mergeFrom: r.mergeFrom, directCommits: r.directCommits }));
+  const approvals = m.environments.filter((e) => e.approval);
   const view = {
     library: g(`${m.jenkins.library.name}@${m.jenkins.library.version}`),
     appComment: groovyComment(m.app),
     buildsToKeep: g(String(m.jenkins.buildsToKeep)),
+    approvalBranches: groovyValue(approvals.map((e) => e.branch)),
+    buildTimeoutHours: (approvals.length > 0 ? m.jenkins.approvalTimeoutHours : 0) + BUILD_HOURS,
     agent: agent(m),
+    // The pod agent's default container already is python:<version>; a docker agent runs the tests in one.
+    testAgent: m.build.engine === 'docker' ? { testImage: g(testImage(m)), pythonComment: groovyComment(m.runtime.python) } : null,
     rules: groovyValue(rules),
     gitCredentialsId: g(m.jenkins.gitCredentialsId),
     releaseTags: m.rules.branches
@@ -87,12 +101,17 @@ export function renderJenkinsfile(m: Model, t: TemplateSet): GeneratedFile {
         autoTag: m.jenkins.autoTag ? 'true' : 'false',
         gitCredentialsId: g(m.jenkins.gitCredentialsId),
       })),
-    repository: g(m.image.repository),
-    tagPrefixes: groovyValue(Object.fromEntries(m.environments.map((e) => [e.branch, e.imageTag]))),
-    engine: g(m.build.engine),
+    imageArgs: groovyArgs({
+      repository: m.image.repository,
+      registry: m.image.registry,
+      region: m.aws.region,
+      tagPrefix: new GroovyIndex(Object.fromEntries(m.environments.map((e) => [e.branch, e.imageTag])), new GroovyCode('env.BRANCH_NAME')),
+      engine: m.build.engine,
+    }),
+    audit: approvals.length > 0,
     approvalTimeoutHours: m.jenkins.approvalTimeoutHours,
     approvers: g(m.jenkins.approvers),
-    environments: m.environments.map((e) => environmentView(m, e)),
+    environments: m.environments.map((e, i) => environmentView(m, e, i)),
   };
   return { path: 'Jenkinsfile', contents: renderTemplate(t, 'vars-templates/Jenkinsfile.mustache', view), owner: 'pipewright' };
 }
@@ -105,20 +124,14 @@ export function libraryStepNames(t: TemplateSet): string[] {
     .sort();
 }
 
-/** The org's shared library, with the org defaults (ECR, credentials) from the config. */
-export function renderLibrary(m: Model, t: TemplateSet): GeneratedFile[] {
-  const view = {
-    region: g(m.aws.region),
-    registry: g(m.image.registry),
-    engine: g(m.build.engine),
-    gitCredentialsId: g(m.jenkins.gitCredentialsId),
-    rolloutTimeout: g(m.jenkins.rolloutTimeout),
-    regionText: xmlText(m.aws.region),
-    registryText: xmlText(m.image.registry),
-    engineText: xmlText(m.build.engine),
-  };
+/**
+ * The org's shared library. It is shared by every app, so it holds no app's values: every step
+ * takes what is the app's own (registry, region, credentials, timeouts) from the Jenkinsfile, and
+ * any two configs give byte-identical files.
+ */
+export function renderLibrary(t: TemplateSet): GeneratedFile[] {
   return libraryStepNames(t).flatMap((name): GeneratedFile[] => [
-    { path: `vars/${name}.groovy`, contents: renderTemplate(t, `vars-templates/vars/${name}.groovy.mustache`, view), owner: 'pipewright' },
-    { path: `vars/${name}.txt`, contents: renderTemplate(t, `vars-templates/vars/${name}.txt.mustache`, view), owner: 'pipewright' },
+    { path: `vars/${name}.groovy`, contents: renderTemplate(t, `vars-templates/vars/${name}.groovy.mustache`, {}), owner: 'pipewright' },
+    { path: `vars/${name}.txt`, contents: renderTemplate(t, `vars-templates/vars/${name}.txt.mustache`, {}), owner: 'pipewright' },
   ]);
 }
