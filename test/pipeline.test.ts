@@ -5,6 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../src/config/load.js';
 import { validateConfig } from '../src/config/validate.js';
@@ -28,11 +29,31 @@ function renderTo(m: Model, name: string) {
 }
 
 const paths = renderTo(model, 'example');
+const config = (extra: Record<string, unknown>, name = 'a.yaml') =>
+  resolveModel(validateConfig({ app: 'shop', aws: { accountId: '123456789012', region: 'eu-west-1' }, ...extra }, name), name);
+/** Other configs, rendered once; their builds run in the same JVM as the example's. */
+const others = (() => {
+  const noAutoTag = config({ jenkins: { autoTag: false } });
+  const kaniko = config({ build: { engine: 'kaniko' } });
+  const smoke = resolveModel(
+    validateConfig({ app: 'hello-flask', aws: { accountId: '123456789012', region: 'eu-west-1' }, defaults: { ingress: { host: 'hello.example.com' } } }, 'a.yaml'),
+    'a.yaml',
+  );
+  const noFetch = renderTo(noAutoTag, 'nofetch');
+  // A library whose Release tag step skips the tag fetch: what the checkout alone gives.
+  const step = path.join(noFetch.vars, 'pipewrightReleaseTag.groovy');
+  const text = readFileSync(step, 'utf8');
+  const fetch = `sh(script: 'git fetch --no-tags --force origin "+refs/tags/*:refs/tags/*"')`;
+  if (!text.includes(fetch)) throw new Error('the Release tag step no longer fetches tags this way: update this test');
+  writeFileSync(step, text.replace(fetch, "echo('no fetch')"));
+  return {
+    noAutoTag: { m: noAutoTag, p: renderTo(noAutoTag, 'no-autotag') },
+    noFetch: { m: noAutoTag, p: noFetch },
+    kaniko: { m: kaniko, p: renderTo(kaniko, 'kaniko') },
+    smoke: { m: smoke, p: renderTo(smoke, 'smoke') },
+  };
+})();
 const scenario = (c: PipelineCase, p = paths, m = model) => scenarioFor(m, p, c, path.join(work.dir, `run-${++runs}`));
-async function run(cases: PipelineCase[], p = paths, m = model): Promise<(RunResult & { repo: PipelineScenario['repo'] })[]> {
-  const scenarios = cases.map((c) => scenario(c, p, m));
-  return (await runPipelines(scenarios)).map((r, i) => ({ ...r, repo: scenarios[i]!.repo }));
-}
 
 const ran = (r: RunResult) => r.stages.filter((s) => s.status === 'ran' || s.status === 'failed').map((s) => s.path);
 const sh = (r: RunResult) => plannedCommands(r).filter((c) => c.step === 'sh').map((c) => c.text);
@@ -82,11 +103,12 @@ const releaseTag = (tag: string | null) => [
 ];
 
 const files = ['script/cibuild'];
-let results: Record<string, RunResult & { repo: PipelineScenario['repo'] }> = {};
+type Result = RunResult & { repo: PipelineScenario['repo'] };
+let results: Record<string, Result> = {};
 
 test.before(async () => {
   if (!hasGroovy) return;
-  const cases: Record<string, PipelineCase> = {
+  const cases: Record<string, PipelineCase & { with?: { m: Model; p: typeof paths } }> = {
     develop: { branch: 'develop', files },
     staging: { branch: 'staging', files, imageInEcr: true },
     master: { branch: 'master', files, imageInEcr: true, approver: 'alice' },
@@ -104,9 +126,16 @@ test.before(async () => {
     mergerApproved: { branch: 'master', files, imageInEcr: true, approver: 'merger@example.com' },
     rejected: { branch: 'master', files, imageInEcr: true, abortApproval: true },
     rolloutFails: { branch: 'develop', files, rolloutFails: true },
+    noAutoTag: { branch: 'master', files, imageInEcr: true, with: others.noAutoTag },
+    withoutFetch: { branch: 'master', files, imageInEcr: true, tagsOnHead: ['v2.0.0'], with: others.noFetch },
+    tagsInCheckout: { branch: 'master', files, imageInEcr: true, tagsOnHead: ['v2.0.0'], checkoutTags: true, with: others.noFetch },
+    kaniko: { branch: 'develop', files, with: others.kaniko },
+    smoke: { branch: 'staging', files: ['script/cibuild', 'script/smoke'], imageInEcr: true, with: others.smoke },
   };
-  const out = await run(Object.values(cases));
-  results = Object.fromEntries(Object.keys(cases).map((k, i) => [k, out[i]!]));
+  // One JVM for every build.
+  const scenarios = Object.values(cases).map(({ with: w, ...c }) => scenario(c, w?.p ?? paths, w?.m ?? model));
+  const out = await runPipelines(scenarios);
+  results = Object.fromEntries(Object.keys(cases).map((k, i) => [k, { ...out[i]!, repo: scenarios[i]!.repo }]));
 });
 
 test.after(() => work.cleanup());
@@ -184,33 +213,19 @@ test('a minor release: a newer beta tagged on the staging commit decides the sta
   assert.equal(tagsAt(r.repo, r.repo.head), ['v1.1.0']);
 });
 
-test('without the tag fetch the release tag stage would not see GitHub\'s tags: the harness checkout really has none', async () => {
+test('without the tag fetch the release tag stage would not see GitHub\'s tags: the harness checkout really has none', () => {
   if (!hasGroovy) return;
-  // The same build with a library whose Release tag step skips the fetch: it cannot find v2.0.0.
-  const m = resolveModel(validateConfig({ app: 'shop', aws: { accountId: '123456789012', region: 'eu-west-1' }, jenkins: { autoTag: false } }, 'a.yaml'), 'a.yaml');
-  const p = renderTo(m, 'nofetch');
-  const { readFileSync, writeFileSync } = await import('node:fs');
-  const step = path.join(p.vars, 'pipewrightReleaseTag.groovy');
-  writeFileSync(step, readFileSync(step, 'utf8').replace(`sh(script: 'git fetch --no-tags --force origin "+refs/tags/*:refs/tags/*"')`, "echo('no fetch')"));
-  const [withoutFetch, tagsInCheckout] = await run(
-    [
-      { branch: 'master', files, imageInEcr: true, tagsOnHead: ['v2.0.0'] },
-      { branch: 'master', files, imageInEcr: true, tagsOnHead: ['v2.0.0'], checkoutTags: true },
-    ],
-    p,
-    m,
-  );
-  assert.is(withoutFetch!.result, 'FAILURE');
-  assert.match(withoutFetch!.error!, 'Release tag: every master commit needs a stable release tag');
-  assert.match(withoutFetch!.error!, 'HEAD has none');
+  const withoutFetch = results.withoutFetch!;
+  assert.is(withoutFetch.result, 'FAILURE');
+  assert.match(withoutFetch.error!, 'Release tag: every master commit needs a stable release tag');
+  assert.match(withoutFetch.error!, 'HEAD has none');
   // a job whose clone option fetches tags (the generated Job DSL's) has them at checkout
-  assert.is(tagsInCheckout!.result, 'SUCCESS', tagsInCheckout!.error ?? '');
+  assert.is(results.tagsInCheckout!.result, 'SUCCESS', results.tagsInCheckout!.error ?? '');
 });
 
-test('autoTag false: an untagged GitHub merge commit fails at Release tag, before any approval, with the fix', async () => {
+test('autoTag false: an untagged GitHub merge commit fails at Release tag, before any approval, with the fix', () => {
   if (!hasGroovy) return;
-  const m = resolveModel(validateConfig({ app: 'shop', aws: { accountId: '123456789012', region: 'eu-west-1' }, jenkins: { autoTag: false } }, 'a.yaml'), 'a.yaml');
-  const [r] = await run([{ branch: 'master', files, imageInEcr: true }], renderTo(m, 'no-autotag'), m);
+  const r = results.noAutoTag;
   assert.is(r!.result, 'FAILURE');
   assert.match(r!.error!, 'Release tag: every master commit needs a stable release tag');
   assert.match(r!.error!, 'HEAD has none');
@@ -303,28 +318,23 @@ test('a rollout that does not finish is undone and fails the build', () => {
 test('one change flowing develop → staging → master builds exactly one image (the same git tree; ECR simulated from the pushes)', async () => {
   if (!hasGroovy) return;
   const ecr = new Set<string>();
-  let builds = 0;
-  const trees = new Set<string>();
-  for (const branch of ['develop', 'staging', 'master']) {
-    const s = scenario({ branch, files, approver: 'alice' });
-    const imageInEcr = ecr.has(`git-${s.repo.tree}`);
-    const [r] = await run([{ branch, files, imageInEcr, approver: 'alice' }]);
-    assert.is(r!.result, 'SUCCESS', `${branch}: ${r!.error}`);
-    trees.add(r!.repo.tree);
-    for (const c of sh(r!)) {
-      if (c.startsWith('docker build')) builds++;
-      const pushed = /^docker push \S+:(git-[0-9a-f]{40})$/.exec(c);
-      if (pushed) ecr.add(pushed[1]!);
-    }
-  }
-  assert.is(trees.size, 1, 'GitHub\'s merge commits carry the merged tree');
-  assert.is(builds, 1);
+  const pushed = (r: RunResult) => sh(r).flatMap((c) => /^docker push \S+:(git-[0-9a-f]{40})$/.exec(c)?.[1] ?? []);
+  const builds = (r: RunResult) => sh(r).filter((c) => c.startsWith('docker build')).length;
+  const develop = results.develop!; // built: ECR had nothing
+  for (const tag of pushed(develop)) ecr.add(tag);
+  const later = ['staging', 'master'].map((branch) => {
+    const tree = scenario({ branch, files }).repo.tree; // what HEAD's tree will be
+    return scenario({ branch, files, approver: 'alice', imageInEcr: ecr.has(`git-${tree}`) });
+  });
+  const promoted = await runPipelines(later);
+  promoted.forEach((r) => assert.is(r.result, 'SUCCESS', r.error ?? ''));
+  assert.equal(new Set([develop.repo.tree, ...later.map((s) => s.repo.tree)]).size, 1, 'GitHub\'s merge commits carry the merged tree');
+  assert.equal([develop, ...promoted].map(builds), [1, 0, 0]);
 });
 
-test('kaniko: the build runs in a pod agent, in the kaniko container, with no docker daemon; the tests in its python container', async () => {
+test('kaniko: the build runs in a pod agent, in the kaniko container, with no docker daemon; the tests in its python container', () => {
   if (!hasGroovy) return;
-  const m = resolveModel(validateConfig({ app: 'shop', aws: { accountId: '123456789012', region: 'eu-west-1' }, build: { engine: 'kaniko' } }, 'k.yaml'), 'k.yaml');
-  const [r] = await run([{ branch: 'develop', files }], renderTo(m, 'kaniko'), m);
+  const r = results.kaniko;
   assert.is(r!.result, 'SUCCESS', r!.error ?? '');
   const agent = steps(r!, 'agent').find((s) => s.stage === 'Build')!.args as { kubernetes: { yaml: string; defaultContainer: string } };
   assert.match(agent.kubernetes.yaml, 'name: kaniko');
@@ -336,13 +346,9 @@ test('kaniko: the build runs in a pod agent, in the kaniko container, with no do
   assert.not.ok(sh(r!).some((c) => c.startsWith('docker ')));
 });
 
-test('script/smoke gets the environment URL', async () => {
+test('script/smoke gets the environment URL', () => {
   if (!hasGroovy) return;
-  const m = resolveModel(
-    validateConfig({ app: 'hello-flask', aws: { accountId: '123456789012', region: 'eu-west-1' }, defaults: { ingress: { host: 'hello.example.com' } } }, 'a.yaml'),
-    'a.yaml',
-  );
-  const [staging] = await run([{ branch: 'staging', files: ['script/cibuild', 'script/smoke'], imageInEcr: true }], renderTo(m, 'smoke'), m);
+  const staging = results.smoke;
   assert.is(staging!.result, 'SUCCESS', staging!.error ?? '');
   assert.is(sh(staging!).at(-1), './script/smoke http://hello.example.com/');
   // the secret the stub credentials hold never reaches a recorded step
