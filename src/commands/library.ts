@@ -25,5 +25,5 @@ export async function run(opts: LibraryOptions, io: Io = processIo): Promise<num
   });
   const command = `pipewright library --out ${path.relative(root, out) || '.'}`;
   const files = renderLibrary(model, templates).map((f) => mark(f, model.configFile, command));
-  return writeFiles(files, out, model.configFile, opts, io);
+  return writeFiles(files, out, model.configFile, opts, io, command);
 }
