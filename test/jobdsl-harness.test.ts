@@ -3,6 +3,7 @@
 // `pipewright jobs` generates (folders, multibranch jobs, the seed job), plus broken scripts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { arg, child, findAll, runJobDsl, type DslNode, type DslScriptResult } from '../src/jobdsl.js';
 import { UsageError } from '../src/errors.js';
@@ -207,6 +208,7 @@ test('the dynamic blocks are checked as Job DSL checks them: traits, options, ty
     'bad-enum.groovy': [6, "jobDsl: removedJobAction('REMOVE') is an invalid enum value, must be one of 'IGNORE', 'DISABLE', 'DELETE'"],
     'missing-source-param.groovy': [6, 'github: the following options are required and must be specified: repositoryUrl, configuredByUrl'],
   };
+  assert.equal(readdirSync(fixture('strict')).sort(), Object.keys(expected).sort(), 'every strict fixture has its expected error');
   const files = Object.keys(expected).map((f) => fixture(`strict/${f}`));
   const rs = await runJobDsl(files);
   assert.equal(
