@@ -96,16 +96,22 @@ async function program(): Promise<Command> {
   lazy(
     p
       .command('jobs')
-      .description('write the Job DSL of every repository in the catalog (one multibranch pipeline job each) and the seed job')
+      .description('write the Job DSL of every repository in the catalog (one multibranch pipeline job each) and the seed job that applies it')
       .option('--catalog <file>', 'the catalog of repositories', 'catalog.yaml')
-      .option('--out <dir>', 'output directory (Job DSL under <dir>/dsl, the seed job in <dir>/seed-job.groovy)', 'jobs')
+      .option('--out <dir>', 'output directory (Job DSL under <dir>/dsl; the seed job in <dir>/seed-job.groovy and, for JCasC, <dir>/seed-job.jcasc.yaml)', 'jobs')
       .option('--plan', 'write nothing; list the jobs this run would add, change or remove against the last run')
       .option('--check', 'write nothing; print a unified diff and exit 1 if the Job DSL is out of date')
       .addOption(new Option('--dry-run', 'write nothing; list the files that would change').conflicts('check'))
       .option('--force', 'overwrite or remove generated files that were edited by hand')
       .option('--templates-dir <dir>', 'override jobs/*.mustache templates by file name')
       .option('--json', 'machine-readable output')
-      .addHelpText('after', '\nExamples:\n  pipewright jobs --catalog catalog.yaml --out jobs --plan   # what the seed job is about to change\n  pipewright jobs --catalog catalog.yaml --out jobs'),
+      .addHelpText(
+        'after',
+        '\nExamples:\n  pipewright jobs --catalog catalog.yaml --out jobs           # then commit catalog.yaml and jobs/\n' +
+          '  pipewright jobs --catalog catalog.yaml --out jobs --check   # in the jobs repository\'s CI: exit 1 on drift\n' +
+          '  pipewright jobs --catalog catalog.yaml --out jobs --plan    # what the seed job is about to change\n' +
+          '\nThe seed job only applies the committed jobs/dsl with Job DSL: it runs no pipewright and no npm.',
+      ),
     () => import('./commands/jobs.js'),
   );
   lazy(

@@ -13,6 +13,13 @@
  * - `items` are the script's top-level calls, in order. Only the methods Jenkins' Job DSL accepts
  *   at the top level are allowed there: folder, multibranchPipelineJob, job, pipelineJob,
  *   listView, organizationFolder. Any other is the error "unknown top-level Job DSL method x".
+ * - The dynamic blocks pipewright generates are checked as Job DSL checks a Describable's block,
+ *   against the plugins' data-bound parameters (JdCheck.SPECS in the harness): a `github` or `git`
+ *   branch source under `source`, its `traits` (only the traits that source's context takes), their
+ *   options (CloneOption's four constructor parameters included) and the `jobDsl` step under
+ *   `steps`. An unknown trait or option, a value of the wrong type, an unknown enum value, an unset
+ *   constructor parameter, or a discovery strategy id other than 1, 2 and 3 is an `error` with its
+ *   line. Other blocks are recorded as they come.
  * - A script that does not compile on Groovy 2.4 (Groovy 3 syntax included) or that throws has
  *   `error` (the first compiler message, or the exception) and `line` (0 when unknown) instead of
  *   `items`; the other scripts are still reported.

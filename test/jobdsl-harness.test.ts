@@ -3,6 +3,7 @@
 // `pipewright jobs` generates (folders, multibranch jobs, the seed job), plus broken scripts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { arg, child, findAll, runJobDsl, type DslNode, type DslScriptResult } from '../src/jobdsl.js';
 import { UsageError } from '../src/errors.js';
@@ -64,9 +65,19 @@ test('a GitHub multibranch job: owner, repository, credentials, discovery traits
   assert.is(arg(child(github, 'repositoryUrl')), 'https://github.com/acme/shop');
   assert.is(arg(child(github, 'configuredByUrl')), false);
   assert.is(arg(child(github, 'credentialsId')), 'github-app');
-  assert.is(arg(child(github, 'traits', 'gitHubBranchDiscovery', 'strategyId')), 1);
+  assert.is(arg(child(github, 'traits', 'gitHubBranchDiscovery', 'strategyId')), 3);
   assert.is(arg(child(github, 'traits', 'gitHubPullRequestDiscovery', 'strategyId')), 1);
-  assert.is(arg(child(github, 'traits', 'headWildcardFilter', 'includes')), 'master staging develop PR-*');
+  assert.is(arg(child(github, 'traits', 'headWildcardFilter', 'includes')), 'main master staging develop PR-*');
+  // a one-line block (semicolons) under the trait's @Symbol, cloneOption
+  assert.equal(
+    child(github, 'traits', 'cloneOption', 'extension')?.children.map((c) => [c.name, arg(c)]),
+    [
+      ['shallow', false],
+      ['noTags', false],
+      ['reference', ''],
+      ['timeout', 20],
+    ],
+  );
   assert.is(arg(child(github, 'traits', 'headWildcardFilter', 'excludes')), '');
   assert.is(arg(child(shop, 'triggers', 'periodicFolderTrigger', 'interval')), '1d');
   assert.equal(child(shop, 'orphanedItemStrategy', 'discardOldItems')?.children, [
@@ -86,6 +97,18 @@ test('a plain git multibranch job: remote, a no-argument trait, escapes and unic
   assert.is(arg(child(git, 'credentialsId')), 'git-ssh');
   assert.equal(child(git, 'traits', 'gitBranchDiscovery'), { name: 'gitBranchDiscovery', args: [], children: [] });
   assert.is(arg(child(git, 'traits', 'headWildcardFilter', 'includes')), 'master develop');
+  // the trait under its class name, cloneOptionTrait; a null timeout is git's default
+  const clone = child(git, 'traits', 'cloneOptionTrait', 'extension');
+  assert.equal(
+    clone?.children.map((c) => [c.name, arg(c)]),
+    [
+      ['shallow', false],
+      ['noTags', false],
+      ['reference', ''],
+      ['timeout', null],
+      ['honorRefspec', true],
+    ],
+  );
   assert.is(arg(child(legacy, 'description')), 'Billing (the old one): \'legacy\'\nété — "quoted" $HOME \\ done');
   assert.is(arg(child(legacy, 'triggers', 'periodicFolderTrigger', 'interval')), '12h');
   assert.equal(
@@ -98,7 +121,7 @@ test('a plain git multibranch job: remote, a no-argument trait, escapes and unic
   assert.is(arg(child(legacy, 'factory', 'workflowBranchProjectFactory', 'scriptPath')), 'ci/Jenkinsfile');
 });
 
-test('the seed job: scm, trigger, shell step and the jobDsl step with its removal actions', async () => {
+test('the seed job: scm, trigger and the jobDsl step with the sandbox and its removal actions', async () => {
   if (!hasGroovy) return;
   const roots = await items('seed-job.groovy');
   assert.equal(
@@ -110,10 +133,14 @@ test('the seed job: scm, trigger, shell step and the jobDsl step with its remova
   assert.is(arg(child(seed, 'scm', 'git', 'remote', 'credentials')), 'github-app');
   assert.is(arg(child(seed, 'scm', 'git', 'branch')), 'main');
   assert.is(arg(child(seed, 'triggers', 'scm')), 'H/5 * * * *');
-  assert.match(String(arg(child(seed, 'steps', 'shell'))), /pipewright jobs --catalog catalog\.yaml/);
+  assert.equal(
+    child(seed, 'steps')?.children.map((c) => c.name),
+    ['jobDsl'],
+  );
   const dsl = child(seed, 'steps', 'jobDsl');
   assert.ok(dsl, 'jobDsl step');
   assert.is(arg(child(dsl, 'targets')), 'generated/dsl/**/*.groovy');
+  assert.is(arg(child(dsl, 'sandbox')), true);
   assert.is(arg(child(dsl, 'removedJobAction')), 'DISABLE');
   assert.is(arg(child(dsl, 'removedViewAction')), 'IGNORE');
   assert.is(arg(child(dsl, 'lookupStrategy')), 'SEED_JOB');
@@ -163,6 +190,31 @@ test('Groovy 3 syntax (a lambda) fails on Groovy 2.4', async () => {
   assert.is(r.items, undefined);
   assert.match(r.error ?? '', /unexpected token: ->/);
   assert.is(r.line, 2);
+});
+
+test('the dynamic blocks are checked as Job DSL checks them: traits, options, types, enums, required parameters', async () => {
+  if (!hasGroovy) return;
+  const expected: Record<string, [number, string]> = {
+    'unknown-trait.groovy': [
+      13,
+      'No signature of method: gitHubBranchDiscovry(<closure>) in the traits of a github branch source (known: gitHubBranchDiscovery, gitHubPullRequestDiscovery, gitHubForkDiscovery, gitHubTagDiscovery, headWildcardFilter, cloneOption, cloneOptionTrait)',
+    ],
+    'git-trait-on-github.groovy': [13, 'No signature of method: gitBranchDiscovery() in the traits of a github branch source (known: gitHubBranchDiscovery, gitHubPullRequestDiscovery, gitHubForkDiscovery, gitHubTagDiscovery, headWildcardFilter, cloneOption, cloneOptionTrait)'],
+    'bad-strategy.groovy': [13, 'gitHubBranchDiscovery: strategyId(4) is not one of 1, 2, 3'],
+    'string-strategy.groovy': [13, "gitHubPullRequestDiscovery: strategyId('1') takes a whole number"],
+    'missing-strategy.groovy': [13, 'gitHubPullRequestDiscovery: the following options are required and must be specified: strategyId'],
+    'clone-option-incomplete.groovy': [14, 'cloneOptionTrait extension: the following options are required and must be specified: reference, timeout'],
+    'unknown-option.groovy': [19, 'No signature of method: fetchTags(true) in cloneOptionTrait extension; possible solutions: shallow(), noTags(), reference(), timeout(), depth(), honorRefspec()'],
+    'bad-enum.groovy': [6, "jobDsl: removedJobAction('REMOVE') is an invalid enum value, must be one of 'IGNORE', 'DISABLE', 'DELETE'"],
+    'missing-source-param.groovy': [6, 'github: the following options are required and must be specified: repositoryUrl, configuredByUrl'],
+  };
+  assert.equal(readdirSync(fixture('strict')).sort(), Object.keys(expected).sort(), 'every strict fixture has its expected error');
+  const files = Object.keys(expected).map((f) => fixture(`strict/${f}`));
+  const rs = await runJobDsl(files);
+  assert.equal(
+    Object.fromEntries(rs.map((r) => [path.basename(r.file), [r.line, r.error]])),
+    expected,
+  );
 });
 
 test('no scripts: no JVM, no result', async () => {

@@ -2,7 +2,7 @@
 // argument checks, executed in Groovy 2.4.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runPipelines } from '../src/harness.js';
 import { engineAvailable, runCli, tempDir, copyExample } from './helpers.js';
@@ -25,6 +25,11 @@ test('library --out writes marked vars/*.groovy and vars/*.txt through the write
     assert.match(readFileSync(path.join(t.dir, 'lib/vars/pipewrightImage.groovy'), 'utf8'), "registry: 'string', region: 'string'");
     assert.ok(readFileSync(path.join(t.dir, 'lib/.pipewright/manifest.json'), 'utf8').includes('vars/pipewrightGuard.groovy'));
     assert.is(runCli(['library', '--out', 'lib', '--check'], { cwd: t.dir }).status, 0);
+    // drift names the command that regenerates the library, not `generate`
+    rmSync(path.join(t.dir, 'lib/vars/pipewrightGuard.txt'));
+    const drift = runCli(['library', '--out', 'lib', '--check'], { cwd: t.dir });
+    assert.is(drift.status, 1);
+    assert.match(drift.stderr, 'differ from what pipewright.yaml generates; run `pipewright library --out lib`');
     assert.is(runCli(['library'], { cwd: t.dir }).status, 2);
   } finally {
     t.cleanup();

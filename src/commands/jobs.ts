@@ -8,7 +8,7 @@ import { CatalogSchema } from '../config/catalog-schema.js';
 import { validateWith } from '../config/validate.js';
 import { parseConfigText } from '../config/load.js';
 import { catalogProblems, resolveCatalog } from '../model/catalog.js';
-import { diffJobs, INDEX_FILE, renderJobs, type JobIndex } from '../render/jobs.js';
+import { diffJobs, INDEX_FILE, jobsCommand, renderJobs, type JobIndex } from '../render/jobs.js';
 import { loadTemplates } from '../templates.js';
 import { UsageError } from '../errors.js';
 import { paint, processIo, type Io } from '../io.js';
@@ -64,13 +64,11 @@ export async function run(opts: JobsOptions, io: Io = processIo): Promise<number
   const templates = loadTemplates({ groups: ['jobs'], templatesDir: opts.templatesDir && path.resolve(opts.cwd, opts.templatesDir), configFile: shown });
 
   const bar = await progress(catalog.jobs.length, opts.json ?? false);
+  const catalogArg = path.relative(opts.cwd, catalogPath) || '.';
+  const outArg = path.relative(opts.cwd, out) || '.';
   let rendered;
   try {
-    rendered = renderJobs(catalog, templates, {
-      catalogArg: path.relative(opts.cwd, catalogPath) || '.',
-      outArg: path.relative(opts.cwd, out) || '.',
-      onJob: bar.tick,
-    });
+    rendered = renderJobs(catalog, templates, { catalogArg, outArg, onJob: bar.tick });
   } finally {
     bar.stop();
   }
@@ -85,9 +83,16 @@ export async function run(opts: JobsOptions, io: Io = processIo): Promise<number
     for (const name of diff.changed) io.out(`${paint(io, 'yellow', '~')} ${name}\n`);
     for (const name of diff.removed) io.out(`${paint(io, 'red', '-')} ${name}\n`);
     const total = diff.added.length + diff.changed.length + diff.removed.length;
-    const removal = diff.removed.length > 0 ? `; the seed job will ${catalog.seed.removedJobAction} removed jobs (seed.removedJobAction)` : '';
+    const action = catalog.seed.removedJobAction;
+    // Job DSL's DISABLE only disables jobs that can be disabled: never a multibranch job (or a folder).
+    const removal =
+      diff.removed.length === 0
+        ? ''
+        : action === 'DISABLE'
+          ? '; the seed job leaves removed jobs as they are: Job DSL cannot disable multibranch jobs (seed.removedJobAction DISABLE; DELETE deletes them)'
+          : `; the seed job will ${action} removed jobs (seed.removedJobAction)`;
     io.out(`${total === 0 ? 'no job changes' : `${diff.added.length} to add, ${diff.changed.length} to change, ${diff.removed.length} to remove`}${removal}\n`);
     return 0;
   }
-  return writeFiles(rendered.files, out, shown, opts, io);
+  return writeFiles(rendered.files, out, shown, opts, io, jobsCommand(catalogArg, outArg));
 }

@@ -14,8 +14,18 @@ export interface WriteFlags {
   readonly json?: boolean;
 }
 
-/** Plan, then check, preview or write `files` under `root`. Returns the exit code. */
-export async function writeFiles(files: readonly GeneratedFile[], root: string, configFile: string, flags: WriteFlags, io: Io): Promise<number> {
+/**
+ * Plan, then check, preview or write `files` under `root`. Returns the exit code. `command` is
+ * what regenerates them, named in the drift message (the marker names the same command).
+ */
+export async function writeFiles(
+  files: readonly GeneratedFile[],
+  root: string,
+  configFile: string,
+  flags: WriteFlags,
+  io: Io,
+  command = 'pipewright generate',
+): Promise<number> {
   const force = flags.force ?? false;
   const plan = await planWrite(files, { root, force });
   const pending = pendingChanges(plan);
@@ -33,7 +43,7 @@ export async function writeFiles(files: readonly GeneratedFile[], root: string, 
     }
     if (!flags.json) {
       io.out(await unifiedDiff(plan));
-      io.err(`drift: ${pending.length} file(s) differ from what ${configFile} generates; run \`pipewright generate\`\n`);
+      io.err(`drift: ${pending.length} file(s) differ from what ${configFile} generates; run \`${command}\`\n`);
     }
     return 1;
   }

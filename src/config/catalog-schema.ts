@@ -26,9 +26,9 @@ const entrySettings = {
   jenkinsfile: allow(z.string().max(300).regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/), 'a path inside the repository')
     .optional()
     .describe('Path of the Jenkinsfile. Default "Jenkinsfile".'),
-  includes: allow(z.string().max(500).regex(/^[A-Za-z0-9*._/-]+( [A-Za-z0-9*._/-]+)*$/), 'space-separated branch wildcards, e.g. master staging develop PR-*')
+  includes: allow(z.string().max(500).regex(/^[A-Za-z0-9*._/-]+( [A-Za-z0-9*._/-]+)*$/), 'space-separated branch wildcards, e.g. main master staging develop PR-*')
     .optional()
-    .describe('Branches and pull requests to build. Default: "master staging develop PR-*".'),
+    .describe('Branches and pull requests to build. Default: "main master staging develop PR-*".'),
   scanInterval: allow(z.string().regex(/^[1-9][0-9]*[mhd]$/), 'a Jenkins interval such as 30m, 2h or 1d').optional().describe('Periodic scan. Default 1d.'),
 };
 
@@ -47,17 +47,19 @@ export const CatalogSchema = z
     $schema: z.string().optional(),
     seed: z
       .strictObject({
-        repository: gitUrl.describe('The jobs repository the seed job checks out (it holds catalog.yaml).'),
+        repository: gitUrl.describe('The jobs repository the seed job checks out: it holds catalog.yaml and the Job DSL `pipewright jobs` writes from it.'),
         branch: allow(z.string().regex(/^[A-Za-z0-9._/-]+$/), 'a branch name').optional().describe('Default "main".'),
         credentialsId: credentialsId.optional(),
         name: itemName.optional().describe('The seed job name. Default "pipewright-seed".'),
         schedule: z.string().min(1).max(100).optional().describe('Cron schedule to poll the jobs repository. Default "H/15 * * * *".'),
-        removedJobAction: z.enum(['DISABLE', 'DELETE', 'IGNORE']).optional().describe('What Job DSL does with jobs no longer generated. Default DISABLE.'),
-        pipewrightVersion: allow(z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+([-.][A-Za-z0-9.]+)?$/), 'an npm version such as 0.1.0')
+        removedJobAction: z
+          .enum(['DISABLE', 'DELETE', 'IGNORE'])
           .optional()
-          .describe('The pipewright version the seed job runs. Default: this version.'),
+          .describe(
+            'What Job DSL does with jobs no longer generated. Default DISABLE. Job DSL disables only jobs that can be disabled: a removed multibranch job or folder is left as it is (DELETE removes it, with its builds).',
+          ),
       })
-      .describe('The seed job that runs `pipewright jobs`, then Job DSL.'),
+      .describe('The seed job: it checks out the jobs repository and applies the committed Job DSL (no pipewright, no npm on the controller).'),
     defaults: z.strictObject(entrySettings).optional(),
     repositories: z
       .array(Repository)

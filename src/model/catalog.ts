@@ -2,7 +2,6 @@
 import { createHash } from 'node:crypto';
 import type { ConfigProblem } from '../errors.js';
 import type { ParsedCatalog, RepositoryEntry } from '../config/catalog-schema.js';
-import { VERSION } from '../version.js';
 
 export type JobSource =
   | { readonly kind: 'github'; readonly owner: string; readonly repository: string; readonly url: string }
@@ -34,14 +33,14 @@ export interface CatalogModel {
     readonly credentialsId: string | null;
     readonly schedule: string;
     readonly removedJobAction: 'DISABLE' | 'DELETE' | 'IGNORE';
-    readonly pipewrightVersion: string;
   };
   /** Sorted by full name. */
   readonly jobs: readonly JobModel[];
 }
 
 export const CATALOG_DEFAULTS = {
-  includes: 'master staging develop PR-*',
+  /** Production may be `main` or `master`: both are built, whichever the repository has. */
+  includes: 'main master staging develop PR-*',
   scriptPath: 'Jenkinsfile',
   scanInterval: '1d',
   seedName: 'pipewright-seed',
@@ -94,7 +93,6 @@ export function resolveCatalog(c: ParsedCatalog, catalogFile: string): CatalogMo
       credentialsId: c.seed.credentialsId ?? null,
       schedule: c.seed.schedule ?? CATALOG_DEFAULTS.schedule,
       removedJobAction: c.seed.removedJobAction ?? CATALOG_DEFAULTS.removedJobAction,
-      pipewrightVersion: c.seed.pipewrightVersion ?? VERSION,
     },
     jobs,
   };

@@ -17,15 +17,31 @@ multibranchPipelineJob('payments/hello-flask') {
                     configuredByUrl(false)
                     credentialsId('github-app')
                     traits {
+                        // 3: every branch, also while it is filed as a pull request (1 would stop
+                        // develop building and deploying while a develop->staging PR is open)
                         gitHubBranchDiscovery {
-                            strategyId(1)
+                            strategyId(3)
                         }
+                        // 1: pull requests from this repository, built merged with their target
+                        // (status continuous-integration/jenkins/pr-merge). No gitHubForkDiscovery:
+                        // fork code never runs on agents that hold deploy credentials.
                         gitHubPullRequestDiscovery {
                             strategyId(1)
                         }
                         headWildcardFilter {
-                            includes('master staging develop PR-*')
+                            includes('main master staging develop PR-*')
                             excludes('')
+                        }
+                        // fetch tags too (a branch source fetches none by default): the release-tag
+                        // checks read them. A full clone, refspecs honoured, git's default timeout.
+                        cloneOptionTrait {
+                            extension {
+                                shallow(false)
+                                noTags(false)
+                                reference('')
+                                timeout(null)
+                                honorRefspec(true)
+                            }
                         }
                     }
                 }
@@ -63,15 +79,31 @@ multibranchPipelineJob('payments/ledger') {
                     configuredByUrl(false)
                     credentialsId('github-app')
                     traits {
+                        // 3: every branch, also while it is filed as a pull request (1 would stop
+                        // develop building and deploying while a develop->staging PR is open)
                         gitHubBranchDiscovery {
-                            strategyId(1)
+                            strategyId(3)
                         }
+                        // 1: pull requests from this repository, built merged with their target
+                        // (status continuous-integration/jenkins/pr-merge). No gitHubForkDiscovery:
+                        // fork code never runs on agents that hold deploy credentials.
                         gitHubPullRequestDiscovery {
                             strategyId(1)
                         }
                         headWildcardFilter {
-                            includes('master staging develop PR-*')
+                            includes('main master staging develop PR-*')
                             excludes('')
+                        }
+                        // fetch tags too (a branch source fetches none by default): the release-tag
+                        // checks read them. A full clone, refspecs honoured, git's default timeout.
+                        cloneOptionTrait {
+                            extension {
+                                shallow(false)
+                                noTags(false)
+                                reference('')
+                                timeout(null)
+                                honorRefspec(true)
+                            }
                         }
                     }
                 }

@@ -21,6 +21,16 @@ multibranchPipelineJob('platform/discovery/search') {
                             includes('master staging develop')
                             excludes('')
                         }
+                        // fetch tags too (a branch source fetches none by default)
+                        cloneOptionTrait {
+                            extension {
+                                shallow(false)
+                                noTags(false)
+                                reference('')
+                                timeout(null)
+                                honorRefspec(true)
+                            }
+                        }
                     }
                 }
             }
