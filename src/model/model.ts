@@ -4,7 +4,7 @@
  */
 import type { ConfigProblem } from '../errors.js';
 import type { EnvironmentConfig, ParsedConfig } from '../config/schema.js';
-import { BUILTIN_CHECKS, DEFAULTS, DEFAULT_ENVIRONMENTS, DEFAULT_TAG_PATTERNS } from './defaults.js';
+import { BUILTIN_CHECKS, DEFAULTS, DEFAULT_TAG_PATTERNS, defaultEnvironments } from './defaults.js';
 import { toDockerTag } from './names.js';
 import { VERSION } from '../version.js';
 
@@ -96,7 +96,7 @@ export interface Model {
 type Settings = Pick<EnvironmentConfig, 'replicas' | 'resources' | 'ingress' | 'env' | 'clusters'>;
 
 function environmentsOf(c: ParsedConfig): EnvironmentConfig[] {
-  return c.environments ?? DEFAULT_ENVIRONMENTS.map((e) => ({ ...e }));
+  return c.environments ?? defaultEnvironments(c.productionBranch);
 }
 
 const namespaceOf = (c: ParsedConfig, e: EnvironmentConfig): string => e.namespace ?? `${c.app}-${e.name}`;
@@ -239,9 +239,29 @@ export function semanticProblems(c: ParsedConfig): ConfigProblem[] {
       } else seen.set(v, i);
     });
   };
-  dupes('name', (e) => e.name);
-  dupes('branch', (e) => e.branch);
-  dupes('namespace', (e) => namespaceOf(c, e));
+  if (c.productionBranch !== undefined) {
+    // productionBranch only renames a default environment's branch; with environments, each names its own.
+    const production = (c.environments ?? []).findIndex((e) => e.production);
+    const clash = c.environments ? undefined : envs.find((e) => !e.production && e.branch === c.productionBranch);
+    if (c.environments) {
+      problems.push({
+        path: 'productionBranch',
+        message: 'cannot be combined with environments: it only sets the production branch of the default environments',
+        allowed: `set branch: ${c.productionBranch} on the production environment${production >= 0 ? ` (environments.${production}.branch)` : ''} and remove productionBranch`,
+      });
+    } else if (clash) {
+      problems.push({
+        path: 'productionBranch',
+        message: `"${c.productionBranch}" already deploys to the ${clash.name} environment`,
+        allowed: `a branch other than ${envs.filter((e) => !e.production).map((e) => e.branch).join(' and ')}, such as main or master`,
+      });
+    }
+  }
+  if (c.environments) {
+    dupes('name', (e) => e.name);
+    dupes('branch', (e) => e.branch);
+    dupes('namespace', (e) => namespaceOf(c, e));
+  }
 
   if (c.image?.kmsKey !== undefined && c.image.encryption !== 'KMS') {
     problems.push({ path: 'image.kmsKey', message: 'is set but image.encryption is not KMS', allowed: 'image.encryption: KMS, or no kmsKey' });
