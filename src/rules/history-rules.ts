@@ -48,6 +48,8 @@ export const historyRules: readonly Rule<HistoryContext>[] = [
       for (const r of ctx.rules.branches.filter((b) => b.mergeFrom)) {
         if (!ctx.ref(r.branch)) continue;
         const sources = r.mergeFrom!.filter((s) => ctx.ref(s));
+        // No source to compare with: environment-branch-exists reports the missing branch instead.
+        if (sources.length === 0) continue;
         for (const c of ctx.firstParent(r.branch)) {
           const merged = c.parents[1];
           if (!merged || sources.some((s) => ctx.firstParentSet(s).has(merged))) continue;
