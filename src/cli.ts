@@ -55,6 +55,7 @@ async function program(): Promise<Command> {
       .option('--region <region>', 'AWS region (default: AWS_REGION or AWS_DEFAULT_REGION, else asked, else eu-west-1)')
       .option('--wsgi <module:callable>', 'gunicorn target (default: inferred: app:app, wsgi:app or module:create_app())')
       .option('--python <version>', 'Python version (default: inferred from pyproject.toml or .python-version, else 3.12)')
+      .option('--production-branch <name>', 'the branch that deploys to production (default: the repository\'s default branch: origin/HEAD, else main or master)')
       .option('-y, --yes', 'ask nothing: take every inferred value and default (for scripts)')
       .option('--force', 'run in a working tree with changes of your own; rewrite an existing pipewright.yaml; overwrite generated files edited by hand')
       .option('--no-branches', 'do not create the develop and staging branches')
