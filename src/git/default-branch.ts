@@ -53,4 +53,3 @@ export function defaultBranch(git: Git, remote: string | null, skip: readonly st
   }
   return null;
 }
-

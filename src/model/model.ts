@@ -239,24 +239,8 @@ export function semanticProblems(c: ParsedConfig): ConfigProblem[] {
       } else seen.set(v, i);
     });
   };
-  if (c.productionBranch !== undefined) {
-    // productionBranch only renames a default environment's branch; with environments, each names its own.
-    const production = (c.environments ?? []).findIndex((e) => e.production);
-    const clash = c.environments ? undefined : envs.find((e) => !e.production && e.branch === c.productionBranch);
-    if (c.environments) {
-      problems.push({
-        path: 'productionBranch',
-        message: 'cannot be combined with environments: it only sets the production branch of the default environments',
-        allowed: `set branch: ${c.productionBranch} on the production environment${production >= 0 ? ` (environments.${production}.branch)` : ''} and remove productionBranch`,
-      });
-    } else if (clash) {
-      problems.push({
-        path: 'productionBranch',
-        message: `"${c.productionBranch}" already deploys to the ${clash.name} environment`,
-        allowed: `a branch other than ${envs.filter((e) => !e.production).map((e) => e.branch).join(' and ')}, such as main or master`,
-      });
-    }
-  }
+  problems.push(...productionBranchProblems(c, envs));
+  // The default environments differ from each other, unless productionBranch names one (above).
   if (c.environments) {
     dupes('name', (e) => e.name);
     dupes('branch', (e) => e.branch);
@@ -305,4 +289,30 @@ export function semanticProblems(c: ParsedConfig): ConfigProblem[] {
     });
   }
   return problems;
+}
+
+/** productionBranch only renames the default production environment's branch; with environments, each names its own. */
+function productionBranchProblems(c: ParsedConfig, envs: readonly EnvironmentConfig[]): ConfigProblem[] {
+  if (c.productionBranch === undefined) return [];
+  if (c.environments) {
+    const production = c.environments.findIndex((e) => e.production);
+    return [
+      {
+        path: 'productionBranch',
+        message: 'cannot be combined with environments: it only sets the production branch of the default environments',
+        allowed: `set branch: ${c.productionBranch} on the production environment${production >= 0 ? ` (environments.${production}.branch)` : ''} and remove productionBranch`,
+      },
+    ];
+  }
+  const others = envs.filter((e) => !e.production);
+  const clash = others.find((e) => e.branch === c.productionBranch);
+  return clash
+    ? [
+        {
+          path: 'productionBranch',
+          message: `"${c.productionBranch}" already deploys to the ${clash.name} environment`,
+          allowed: `a branch other than ${others.map((e) => e.branch).join(' and ')}, such as main or master`,
+        },
+      ]
+    : [];
 }
