@@ -164,7 +164,7 @@ async function program(): Promise<Command> {
   lazy(
     p
       .command('lint')
-      .description('check the branch rules, then audit the history of the protected branches against them')
+      .description('check the branch rules and that the environment branches exist (the production branch against the default branch), then audit the history of the protected branches against them')
       .option('--remote <name>', "audit the remote's branches (refs/remotes/<name>/…) instead of the local ones")
       .option('--json', 'print the findings as JSON')
       .addHelpText('after', '\nExamples:\n  pipewright lint\n  git fetch origin && pipewright lint --remote origin'),
