@@ -55,6 +55,7 @@ async function program(): Promise<Command> {
       .option('--region <region>', 'AWS region (default: AWS_REGION or AWS_DEFAULT_REGION, else asked, else eu-west-1)')
       .option('--wsgi <module:callable>', 'gunicorn target (default: inferred: app:app, wsgi:app or module:create_app())')
       .option('--python <version>', 'Python version (default: inferred from pyproject.toml or .python-version, else 3.12)')
+      .option('--production-branch <name>', 'the branch that deploys to production (default: the repository\'s default branch: origin/HEAD, else main or master)')
       .option('-y, --yes', 'ask nothing: take every inferred value and default (for scripts)')
       .option('--force', 'run in a working tree with changes of your own; rewrite an existing pipewright.yaml; overwrite generated files edited by hand')
       .option('--no-branches', 'do not create the develop and staging branches')
@@ -178,7 +179,7 @@ async function program(): Promise<Command> {
   lazy(
     p
       .command('lint')
-      .description('check the branch rules, then audit the history of the protected branches against them')
+      .description('check the branch rules and that the environment branches exist (the production branch against the default branch), then audit the history of the protected branches against them')
       .option('--remote <name>', "audit the remote's branches (refs/remotes/<name>/…) instead of the local ones")
       .option('--json', 'print the findings as JSON')
       .addHelpText('after', '\nExamples:\n  pipewright lint\n  git fetch origin && pipewright lint --remote origin'),

@@ -79,6 +79,59 @@ test('custom environments derive their rules from the order; defaults merge unde
   assert.is(m.environments[2]!.approval, false);
 });
 
+test('productionBranch: main feeds blue, and the rules, release tags and image tag follow it', () => {
+  const m = resolveModel(validateConfig({ ...minimal, productionBranch: 'main' }, 'pipewright.yaml'), 'pipewright.yaml');
+  assert.equal(m.environments.map((e) => [e.branch, e.name, e.production]), [
+    ['develop', 'develop', false],
+    ['staging', 'green', false],
+    ['main', 'blue', true],
+  ]);
+  assert.equal(
+    m.rules.branches.map((r) => [r.branch, r.mergeFrom, r.directCommits, r.releaseTag?.name ?? null, r.environment]),
+    [
+      ['develop', null, true, null, 'develop'],
+      ['staging', ['develop'], false, 'beta', 'green'],
+      ['main', ['staging'], false, 'stable', 'blue'],
+    ],
+  );
+  assert.is(m.environments[2]!.imageTag, 'main');
+  assert.not.ok(JSON.stringify(m).includes('master'), 'nothing of the model still names master');
+  // Written as the default, it is the default.
+  assert.equal(
+    resolveModel(validateConfig({ ...minimal, productionBranch: 'master' }, 'a'), 'a'),
+    resolveModel(validateConfig(minimal, 'a'), 'a'),
+  );
+});
+
+test('productionBranch with environments, a taken branch or a bad name: one line each, naming the key and the fix', () => {
+  const withEnvs = problemsOf({
+    ...minimal,
+    productionBranch: 'main',
+    environments: [
+      { name: 'dev', branch: 'develop' },
+      { name: 'prod', branch: 'master', production: true },
+    ],
+  });
+  assert.equal(withEnvs, [
+    'pipewright.yaml: productionBranch: cannot be combined with environments: it only sets the production branch of the default environments ' +
+      '(allowed: set branch: main on the production environment (environments.1.branch) and remove productionBranch)',
+  ]);
+  assert.equal(problemsOf({ ...minimal, productionBranch: 'staging' }), [
+    'pipewright.yaml: productionBranch: "staging" already deploys to the green environment (allowed: a branch other than develop and staging, such as main or master)',
+  ]);
+  const bad = problemsOf({ ...minimal, productionBranch: 'ma..in' });
+  assert.is(bad.length, 1, bad.join('\n'));
+  assert.match(bad[0]!, /^pipewright\.yaml: productionBranch: "ma\.\.in" is not a valid git branch name: .* \(allowed: a git branch name/);
+  const typo = problemsOf({ ...minimal, productionbranch: 'main' });
+  assert.ok(typo.some((l) => l.startsWith('pipewright.yaml: productionbranch: unknown key (did you mean "productionBranch"?)')), typo.join('\n'));
+});
+
+test('the published JSON Schema offers productionBranch', () => {
+  const schema = JSON.parse(readFileSync(fromRoot('schema/pipewright.schema.json'), 'utf8'));
+  assert.is(schema.properties.productionBranch.type, 'string');
+  assert.match(schema.properties.productionBranch.description, 'Default "master"');
+});
+
 test('every problem is reported in one pass as file: key.path: message (allowed: …)', () => {
   const lines = problemsOf({
     app: 'Bad_Name',

@@ -206,6 +206,7 @@ const ANSWERS: InitAnswers = {
   wsgi: { value: 'hello:create_app()', from: 'inferred from hello/__init__.py: def create_app()' },
   healthPath: { value: '/health', from: 'inferred from hello/views.py: @bp.get("/health")' },
   python: { value: '3.11', from: 'inferred from .python-version: 3.11.9\n# injected: true' },
+  productionBranch: { value: 'main', from: 'inferred from origin/HEAD, which points at origin/main' },
 };
 
 test('the written config: schema line, a comment on every value, and the loader reads back exactly the answers', async () => {
@@ -217,12 +218,27 @@ test('the written config: schema line, a comment on every value, and the loader 
   const parsed = validateConfig(await parseConfigText(text, 'pipewright.yaml'), 'pipewright.yaml');
   const expected = resolveModel(
     validateConfig(
-      { app: 'hello-flask', aws: { accountId: '123456789012', region: 'us-east-1' }, runtime: { wsgi: 'hello:create_app()', healthPath: '/health', python: '3.11' } },
+      {
+        app: 'hello-flask',
+        aws: { accountId: '123456789012', region: 'us-east-1' },
+        runtime: { wsgi: 'hello:create_app()', healthPath: '/health', python: '3.11' },
+        productionBranch: 'main',
+      },
       'expected',
     ),
     'pipewright.yaml',
   );
   assert.equal(resolveModel(parsed, 'pipewright.yaml'), expected);
+  assert.match(text, '# inferred from origin/HEAD, which points at origin/main\nproductionBranch: main\n');
+  assert.match(text, 'and blue (branch main, production)', 'the intro names the production branch');
+});
+
+test('the written config for a master repository has no productionBranch: the default, as before', async () => {
+  const text = renderInitConfig({ ...ANSWERS, productionBranch: { value: 'master', from: 'inferred from the current branch, master' } }, 'schema.json');
+  assert.not.match(text, 'productionBranch');
+  assert.match(text, 'blue (branch master, production)');
+  const m = resolveModel(validateConfig(await parseConfigText(text, 'pipewright.yaml'), 'pipewright.yaml'), 'pipewright.yaml');
+  assert.equal(m.environments.map((e) => e.branch), ['develop', 'staging', 'master']);
 });
 
 test('answerProblem: the schema judges every answer', () => {
@@ -233,6 +249,20 @@ test('answerProblem: the schema judges every answer', () => {
   assert.match(answerProblem('wsgi', 'hello')!, 'module:callable');
   assert.is(answerProblem('wsgi', 'hello:create_app()'), null);
   assert.match(answerProblem('python', '3')!, 'Python 3 minor version');
+  assert.is(answerProblem('productionBranch', 'main'), null);
+  assert.is(answerProblem('productionBranch', 'release/prod'), null);
+  assert.match(answerProblem('productionBranch', 'a..b')!, 'is not a valid git branch name');
+  assert.match(answerProblem('productionBranch', 'staging')!, '"staging" already deploys to the green environment');
+});
+
+test('catalogEntry: includes only when the catalog default would not build an environment branch', () => {
+  assert.is(catalogEntry('shop', null, '', ['develop', 'staging', 'master']).entry.includes, undefined);
+  const { entry, placeholder } = catalogEntry('shop', 'git@github.com:acme/shop.git', '', ['develop', 'staging', 'main']);
+  assert.equal(entry, { name: 'shop', github: 'acme/shop', includes: 'main staging develop PR-*' });
+  const lines = catalogEntryYaml(entry, placeholder);
+  assert.ok(lines.includes('  includes: "main staging develop PR-*"   # the default would not build main'), lines.join('\n'));
+  const yamlText = `seed:\n  repository: https://git.example.com/jobs.git\nrepositories:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
+  validateWith(CatalogSchema, yaml.load(yamlText, { schema: yaml.CORE_SCHEMA }), 'catalog.yaml', { expected: 'a catalog' });
 });
 
 test('catalogEntry: GitHub remotes become github:, others git: without credentials, none a placeholder; all valid catalog entries', () => {

@@ -94,6 +94,7 @@ test('init on the example: pipewright.yaml, generated files, develop and staging
   assert.match(text, '# inferred from hello/__init__.py: @app.get("/healthz")\n  healthPath: /healthz\n');
   assert.match(text, '# inferred from the directory name "hello-flask"\napp: hello-flask\n');
   assert.match(text, '# from --account-id\n  accountId: "123456789012"\n');
+  assert.not.match(text, 'productionBranch', 'a master repository: the default, not written');
   {
     const { model } = await loadConfig({ cwd: dir });
     const expected = resolveModel(
@@ -125,7 +126,7 @@ test('init on the example: pipewright.yaml, generated files, develop and staging
     assert.is(statSync(hook).mode & 0o111, 0o111);
 
     // The report: inferred values, the catalog entry and the next commands.
-    for (const s of ['create      pipewright.yaml', 'create      Jenkinsfile', 'scaffold    Dockerfile', `develop     created at ${head.slice(0, 7)} (HEAD, master)`, 'installed .git/hooks/pre-push', '- name: hello-flask', 'pipewright ecr ensure', 'pipewright cluster bootstrap', 'git push origin develop staging', 'git switch develop']) {
+    for (const s of ['create      pipewright.yaml', 'create      Jenkinsfile', 'scaffold    Dockerfile', `develop     created at ${head.slice(0, 7)} (HEAD, master)`, 'installed .git/hooks/pre-push', '- name: hello-flask', 'pipewright ecr ensure', 'pipewright cluster bootstrap', 'git push origin develop staging', 'git switch develop', `master      exists, at ${head.slice(0, 7)}: production (blue), fed only by merges from staging`, 'changes flow develop → staging → master by pull requests']) {
       assert.ok(res.stdout.includes(s), s);
     }
 
@@ -355,7 +356,7 @@ test('--json: what was done, the catalog entry from the GitHub remote, and the n
   const res = cli(dir, [...YES, '--json']);
   assert.is(res.status, 0, res.stderr);
   const out = JSON.parse(res.stdout);
-  assert.equal(Object.keys(out), ['root', 'dryRun', 'changed', 'app', 'config', 'files', 'kept', 'branches', 'hook', 'catalogEntry', 'nextSteps', 'warnings']);
+  assert.equal(Object.keys(out), ['root', 'dryRun', 'changed', 'app', 'config', 'files', 'kept', 'branches', 'production', 'hook', 'catalogEntry', 'nextSteps', 'warnings']);
   assert.is(out.root, dir);
   assert.is(out.changed, true);
   assert.is(out.config.action, 'create');
@@ -366,6 +367,7 @@ test('--json: what was done, the catalog entry from the GitHub remote, and the n
     { name: 'develop', action: 'created', commit: head, from: 'HEAD' },
     { name: 'staging', action: 'created', commit: head, from: 'HEAD' },
   ]);
+  assert.equal(out.production, { branch: 'master', environment: 'blue', commit: head, mergeFrom: ['staging'] });
   assert.equal(out.hook, { file: '.git/hooks/pre-push', action: 'installed', manager: 'git' });
   assert.equal(out.catalogEntry, { name: 'hello-flask', github: 'acme/hello-flask' });
   assert.equal(out.nextSteps.map((s: { lines: string[] }) => s.lines[s.lines.length - 1]), [
@@ -400,6 +402,127 @@ test('a branch the remote already has is created from it, not from HEAD', () => 
   assert.equal(JSON.parse(res.stdout).branches[0], { name: 'develop', action: 'created', commit: onDevelop, from: 'origin/develop' });
   assert.is(git(dir, 'rev-parse', 'develop'), onDevelop);
   assert.is(git(dir, 'rev-parse', '--abbrev-ref', 'develop@{upstream}'), 'origin/develop');
+});
+
+// ---------------------------------------------------------------------------------------------
+// Production on main: init reads the repository's default branch.
+
+/** The example in a repository whose production branch is main, with a bare remote (not yet its origin). */
+function mainRepo(): { dir: string; remote: string; head: string } {
+  const dir = exampleRepo();
+  git(dir, 'branch', '-m', 'master', 'main');
+  const remote = path.join(path.dirname(dir), 'remote.git');
+  git(path.dirname(dir), 'init', '-q', '--bare', remote);
+  return { dir, remote, head: git(dir, 'rev-parse', 'HEAD') };
+}
+
+test('origin/HEAD is main: productionBranch: main with its reason, main feeds blue everywhere, and the next steps say so', async () => {
+  if (!hasGit) return;
+  const { dir, remote, head } = mainRepo();
+  git(dir, 'remote', 'add', 'origin', remote);
+  git(dir, 'push', '-q', 'origin', 'main');
+  git(dir, 'remote', 'set-head', 'origin', 'main');
+  // Nothing else tells: a local master too, and HEAD on a feature branch.
+  git(dir, 'branch', 'master');
+  git(dir, 'switch', '-q', '-c', 'feature/setup');
+  const res = cli(dir, YES);
+  assert.is(res.status, 0, res.stderr);
+  const text = readFileSync(path.join(dir, 'pipewright.yaml'), 'utf8');
+  assert.match(text, '\n# inferred from origin/HEAD, which points at origin/main\nproductionBranch: main\n');
+  const { model } = await loadConfig({ cwd: dir });
+  assert.equal(model.environments.map((e) => [e.branch, e.name, e.production]), [
+    ['develop', 'develop', false],
+    ['staging', 'green', false],
+    ['main', 'blue', true],
+  ]);
+  assert.equal(model.rules.branches.map((r) => [r.branch, r.mergeFrom, r.releaseTag?.name ?? null]), [
+    ['develop', null, null],
+    ['staging', ['develop'], 'beta'],
+    ['main', ['staging'], 'stable'],
+  ]);
+  // develop and staging as ever; main is production, named in the summary and the next steps.
+  assert.is(git(dir, 'rev-parse', 'refs/heads/develop'), head);
+  assert.is(git(dir, 'rev-parse', 'refs/heads/staging'), head);
+  for (const s of [
+    /productionBranch\s+main\s+inferred from origin\/HEAD, which points at origin\/main/,
+    `main        exists, at ${head.slice(0, 7)}: production (blue), fed only by merges from staging`,
+    'changes flow develop → staging → main by pull requests',
+    'git push origin develop staging',
+    // The catalog's default includes (master staging develop PR-*) would never build main.
+    'includes: "main staging develop PR-*"',
+  ]) {
+    assert.match(res.stdout, s);
+  }
+  assert.not.match(res.stdout + res.stderr, /\bmaster\b(?! +exists| +\(|,)/, 'master is named nowhere else');
+  // The generated pipeline carries main's rules, and generate agrees with what init wrote.
+  assert.match(readFileSync(path.join(dir, 'Jenkinsfile'), 'utf8'), "branch: 'main', mergeFrom: ['staging']");
+  assert.is(cli(dir, ['generate', '--check']).status, 0);
+  // The repository now agrees with its config: lint finds nothing to say about the branches.
+  const lint = cli(dir, ['lint', '--json']);
+  assert.equal(JSON.parse(lint.stdout).findings.filter((f: { rule: string }) => f.rule.includes('branch-exist')), []);
+});
+
+test('only a local main: productionBranch: main, from the current branch or as the only one of main and master', () => {
+  if (!hasGit) return;
+  const { dir, head } = mainRepo();
+  git(dir, 'switch', '-q', '-c', 'wip');
+  const dry = cli(dir, [...YES, '--dry-run']);
+  assert.is(dry.status, 0, dry.stderr);
+  assert.match(dry.stdout, '# inferred from the local branch main (there is no master)\nproductionBranch: main\n');
+  git(dir, 'switch', '-q', 'main');
+  const res = cli(dir, [...YES, '--json']);
+  assert.is(res.status, 0, res.stderr);
+  const out = JSON.parse(res.stdout);
+  assert.equal(out.config.values.productionBranch, { value: 'main', from: 'inferred from the current branch, main' });
+  assert.equal(out.production, { branch: 'main', environment: 'blue', commit: head, mergeFrom: ['staging'] });
+  assert.equal(out.branches.map((b: { name: string }) => b.name), ['develop', 'staging']);
+  assert.equal(out.catalogEntry, { name: 'hello-flask', github: 'OWNER/hello-flask', includes: 'main staging develop PR-*' });
+  assert.equal(out.warnings, []);
+  assert.match(readFileSync(path.join(dir, 'pipewright.yaml'), 'utf8'), '# inferred from the current branch, main\nproductionBranch: main\n');
+});
+
+test('--production-branch: validated like the config key; a branch the repository lacks is written, with a warning', () => {
+  if (!hasGit) return;
+  const dir = exampleRepo();
+  for (const [value, message] of [
+    ['a..b', 'pipewright init: --production-branch "a..b": "a..b" is not a valid git branch name'],
+    ['staging', 'pipewright init: --production-branch "staging": "staging" already deploys to the green environment'],
+  ]) {
+    const bad = cli(dir, [...YES, '--production-branch', value!]);
+    assert.is(bad.status, 2, bad.stderr);
+    assert.match(bad.stderr, message!);
+    assert.not.ok(existsSync(path.join(dir, 'pipewright.yaml')));
+  }
+  const res = cli(dir, [...YES, '--production-branch', 'main', '--no-hook']);
+  assert.is(res.status, 0, res.stderr);
+  assert.match(readFileSync(path.join(dir, 'pipewright.yaml'), 'utf8'), '# from --production-branch\nproductionBranch: main\n');
+  assert.match(res.stdout, 'main        not in this repository yet: production (blue)');
+  assert.match(res.stderr, "warning: the production environment blue deploys from main, which this repository does not have; the repository's default branch is master");
+});
+
+test('main and master both exist and nothing tells them apart: master, with a warning naming --production-branch', () => {
+  if (!hasGit) return;
+  const dir = exampleRepo();
+  git(dir, 'branch', 'main');
+  git(dir, 'switch', '-q', '-c', 'wip');
+  const res = cli(dir, [...YES, '--no-hook']);
+  assert.is(res.status, 0, res.stderr);
+  assert.not.match(readFileSync(path.join(dir, 'pipewright.yaml'), 'utf8'), 'productionBranch');
+  assert.match(res.stderr, 'warning: both main and master exist and nothing says which one is the default branch');
+  assert.match(res.stderr, 'pass --production-branch main');
+});
+
+test('a kept config that deploys production from master, in a main repository: a warning with the fix', () => {
+  if (!hasGit) return;
+  const { dir } = mainRepo();
+  writeFileSync(path.join(dir, 'pipewright.yaml'), 'app: hello-flask\naws:\n  accountId: "123456789012"\n  region: eu-west-1\nruntime:\n  wsgi: "hello:create_app()"\n');
+  git(dir, 'add', 'pipewright.yaml');
+  git(dir, 'commit', '-q', '-m', 'config');
+  const res = cli(dir, ['init', '--yes', '--no-hook', '--production-branch', 'main']);
+  assert.is(res.status, 0, res.stderr);
+  assert.match(res.stderr, 'pipewright.yaml exists, so --production-branch was not used');
+  assert.match(res.stderr, 'warning: the production environment blue deploys from master, which this repository does not have');
+  assert.match(res.stderr, 'set productionBranch: main in pipewright.yaml');
 });
 
 // Node too old: the bin entry is old-syntax JavaScript that checks the version before loading the

@@ -8,8 +8,8 @@ import { runCli, tempDir } from './helpers.js';
 
 const MINIMAL = 'app: shop\naws:\n  accountId: "123456789012"\n  region: eu-west-1\n';
 
-/** A repository whose develop, staging and master follow the rules (two releases). */
-function repo(config = MINIMAL) {
+/** A repository whose develop, staging and production branch (master) follow the rules (two releases). */
+function repo(config = MINIMAL, production = 'master') {
   const t = tempDir('pipewright-lint-');
   const git = (...args: string[]) => execFileSync('git', args, { cwd: t.dir, encoding: 'utf8' }).trim();
   let n = 0;
@@ -32,12 +32,12 @@ function repo(config = MINIMAL) {
   git('add', '.');
   git('commit', '-q', '-m', 'initial');
   git('branch', 'staging');
-  git('branch', 'master');
+  git('branch', production);
   for (const v of ['1.0.0', '1.1.0']) {
     git('checkout', '-q', 'develop');
     commit();
     merge('develop', 'staging', `v${v}-beta.1`);
-    merge('staging', 'master', `v${v}`);
+    merge('staging', production, `v${v}`);
   }
   return { ...t, git, commit, merge };
 }
@@ -127,6 +127,147 @@ test('--remote audits the remote-tracking branches; outside a repository is a cl
     assert.match(res.stderr, 'not a git repository');
   } finally {
     plain.cleanup();
+  }
+});
+
+type Finding = { rule: string; severity: string; branch?: string; message: string; fix: string };
+const findingsOf = (dir: string, ...args: string[]) => {
+  const res = lint(dir, '--json', ...args);
+  return { status: res.status, stderr: res.stderr, ...(JSON.parse(res.stdout) as { errors: number; warnings: number; findings: Finding[] }) };
+};
+
+test('production on main, config on master (the default): an error naming productionBranch: main, not a silent pass', () => {
+  const r = repo(MINIMAL, 'main');
+  try {
+    // No remote, HEAD on develop: the default branch is the only one of main and master.
+    r.git('checkout', '-q', 'develop');
+    const res = findingsOf(r.dir);
+    assert.is(res.status, 1, JSON.stringify(res.findings));
+    const f = res.findings.find((x) => x.rule === 'production-branch-exists')!;
+    assert.ok(f, JSON.stringify(res.findings));
+    assert.is(f.severity, 'error');
+    assert.is(f.branch, 'master');
+    assert.match(f.message, 'the production environment blue deploys from master, which this repository does not have');
+    assert.match(f.message, "the repository's default branch is main (the local branch main (there is no master))");
+    assert.match(f.fix, 'set productionBranch: main in pipewright.yaml');
+    const text = lint(r.dir);
+    assert.match(text.stdout, 'error: the production environment blue deploys from master');
+    assert.match(text.stdout, '  fix: set productionBranch: main in pipewright.yaml');
+
+    // origin/HEAD says it too, however many local branches there are.
+    const bare = path.join(r.dir, '.git', 'remote.git');
+    execFileSync('git', ['init', '-q', '--bare', bare]);
+    r.git('remote', 'add', 'origin', bare);
+    r.git('push', '-q', 'origin', 'main', 'develop', 'staging');
+    r.git('remote', 'set-head', 'origin', 'main');
+    r.git('branch', 'master', 'develop'); // a stray master no longer changes the verdict's source
+    const viaHead = findingsOf(r.dir, '--remote', 'origin');
+    const g = viaHead.findings.find((x) => x.rule === 'production-branch-exists');
+    assert.ok(g, JSON.stringify(viaHead.findings));
+    assert.match(g!.message, 'which origin (lint --remote) does not have');
+    assert.match(g!.message, '(origin/HEAD, which points at origin/main)');
+    r.git('branch', '-D', 'master');
+
+    // The fix it names: the whole history is then audited, main included.
+    writeFileSync(path.join(r.dir, 'pipewright.yaml'), `${MINIMAL}productionBranch: main\n`);
+    const fixed = lint(r.dir);
+    assert.is(fixed.status, 0, fixed.stdout);
+    assert.is(fixed.stdout, '0 error(s), 0 warning(s); audited develop (3), staging (3), main (3)\n');
+  } finally {
+    r.cleanup();
+  }
+});
+
+test('productionBranch: main audits main like master: a direct commit on main is found', () => {
+  const r = repo(`${MINIMAL}productionBranch: main\n`, 'main');
+  try {
+    r.git('checkout', '-q', 'main');
+    const direct = r.commit('hotfix on main');
+    const res = findingsOf(r.dir);
+    assert.is(res.status, 1);
+    assert.ok(res.findings.some((f) => f.rule === 'no-direct-commits' && f.branch === 'main' && f.message.includes(`main accepts no direct commits, but ${direct.slice(0, 12)}`)), JSON.stringify(res.findings));
+    assert.ok(res.findings.some((f) => f.rule === 'release-tag' && f.branch === 'main'));
+  } finally {
+    r.cleanup();
+  }
+});
+
+test('with environments, the fix names the production environment\'s branch key', () => {
+  const envs = `${MINIMAL}environments:\n  - { name: develop, branch: develop }\n  - { name: green, branch: staging }\n  - { name: blue, branch: master, production: true }\n`;
+  const r = repo(envs, 'main');
+  try {
+    const f = findingsOf(r.dir).findings.find((x) => x.rule === 'production-branch-exists');
+    assert.ok(f);
+    assert.match(f!.fix, 'set environments.2.branch: main in pipewright.yaml');
+  } finally {
+    r.cleanup();
+  }
+});
+
+test('a missing environment branch is a warning with the command that creates it; none at all is an error', () => {
+  const r = repo();
+  try {
+    r.git('checkout', '-q', 'develop');
+    r.git('branch', '-D', 'staging');
+    const res = findingsOf(r.dir);
+    assert.is(res.status, 0, 'a warning only');
+    assert.equal(res.findings.map((f) => [f.rule, f.severity, f.branch]), [['environment-branch-exists', 'warning', 'staging']]);
+    assert.match(res.findings[0]!.message, 'staging (environment green) does not exist in this repository: nothing deploys to green, and lint audited neither it nor the merges from it');
+    assert.is(res.findings[0]!.fix, 'git branch staging develop && git push origin staging');
+    assert.match(lint(r.dir).stdout, '0 error(s), 1 warning(s); audited develop (3), master (3)');
+  } finally {
+    r.cleanup();
+  }
+  const empty = repo();
+  try {
+    empty.git('checkout', '-q', '-b', 'trunk');
+    for (const b of ['develop', 'staging', 'master']) empty.git('branch', '-D', b);
+    const res = findingsOf(empty.dir);
+    assert.is(res.status, 1);
+    assert.equal(res.findings.map((f) => [f.rule, f.severity]), [['environment-branches-exist', 'error']]);
+    assert.match(res.findings[0]!.message, 'none of the environment branches (develop, staging, master) exists in this repository, so lint audited nothing');
+  } finally {
+    empty.cleanup();
+  }
+});
+
+test('a branch only on the remote: the warning says to track it or audit the remote', () => {
+  const r = repo();
+  const bare = tempDir('pipewright-lint-remote-');
+  try {
+    execFileSync('git', ['init', '-q', '--bare', bare.dir]);
+    r.git('remote', 'add', 'origin', bare.dir);
+    r.git('push', '-q', '--follow-tags', 'origin', 'develop', 'staging', 'master');
+    r.git('checkout', '-q', 'develop');
+    r.git('branch', '-D', 'staging');
+    const res = findingsOf(r.dir);
+    assert.equal(res.findings.map((f) => [f.rule, f.severity, f.message, f.fix]), [
+      ['environment-branch-exists', 'warning', 'staging (environment green) is on origin but not a local branch, so lint audited neither it nor the merges from it', 'git branch --track staging origin/staging, or audit the remote: pipewright lint --remote origin'],
+    ]);
+    assert.is(findingsOf(r.dir, '--remote', 'origin').findings.length, 0);
+  } finally {
+    r.cleanup();
+    bare.cleanup();
+  }
+});
+
+test("the remote's default branch deploying nowhere, beside an existing production branch, is a warning", () => {
+  const r = repo();
+  const bare = tempDir('pipewright-lint-remote-');
+  try {
+    execFileSync('git', ['init', '-q', '--bare', bare.dir]);
+    r.git('branch', 'main', 'master');
+    r.git('remote', 'add', 'origin', bare.dir);
+    r.git('push', '-q', '--follow-tags', 'origin', 'develop', 'staging', 'master', 'main');
+    r.git('remote', 'set-head', 'origin', 'main');
+    // (Locally, main is also a branch cut from master: --remote leaves that out.)
+    const res = findingsOf(r.dir, '--remote', 'origin');
+    assert.is(res.status, 0, JSON.stringify(res.findings));
+    assert.equal(res.findings.map((f) => [f.rule, f.severity, f.branch]), [['default-branch-deploys', 'warning', 'main']]);
+    assert.match(res.findings[0]!.fix, 'if main is the production branch, set productionBranch: main in pipewright.yaml');
+  } finally {
+    r.cleanup();
+    bare.cleanup();
   }
 });
 

@@ -8,16 +8,18 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { CONFIG_NAMES, loadConfig, parseConfigText } from '../config/load.js';
+import type { ParsedConfig } from '../config/schema.js';
 import { validateConfig } from '../config/validate.js';
 import { FindingsError, UsageError } from '../errors.js';
 import { Git } from '../git/git.js';
+import { defaultBranch, mainRemote, type DefaultBranch } from '../git/default-branch.js';
 import { applyHookChange, locateHook, planInstall, type HookChange, type InstallAction } from '../git/hook-install.js';
 import { detectApp, type Detection, type Inferred } from '../init/detect.js';
 import { ANSWER_PATHS, answerProblem, renderInitConfig, type AnswerKey, type InitAnswers } from '../init/config-text.js';
 import { catalogEntry, formatSteps, nextSteps, type Step } from '../init/next-steps.js';
 import { isPromptCancel, terminalAsk, type Ask } from '../init/questions.js';
 import { processIo, paint, type Io } from '../io.js';
-import { DEFAULTS } from '../model/defaults.js';
+import { DEFAULTS, defaultEnvironments } from '../model/defaults.js';
 import { resolveModel, type Model } from '../model/model.js';
 import { writeFileAtomic } from '../write/atomic.js';
 import { DEFAULT_MANIFEST_PATH } from '../write/manifest.js';
@@ -25,6 +27,9 @@ import { applyPlan, describeConflict, planWrite, summarize, withoutConflicts, ty
 import type { CommonOptions } from './common.js';
 import { renderGenerated } from './generate.js';
 import { describeInstall } from './hook-install.js';
+import { repositoryContext } from './lint.js';
+import { repositoryRules } from '../rules/repository-rules.js';
+import { runRules } from '../rules/types.js';
 
 export interface InitOptions extends CommonOptions {
   /** App name. Default: inferred from pyproject.toml or the directory name. */
@@ -37,6 +42,8 @@ export interface InitOptions extends CommonOptions {
   readonly wsgi?: string;
   /** Default: inferred from .python-version or pyproject.toml, else 3.12. */
   readonly python?: string;
+  /** The branch that deploys to production. Default: the repository's default branch (origin/HEAD, …), else master. */
+  readonly productionBranch?: string;
   /** Ask nothing. */
   readonly yes?: boolean;
   /** Run in a dirty tree; rewrite pipewright.yaml; overwrite generated files edited by hand. */
@@ -67,6 +74,14 @@ interface BranchResult {
   readonly commit: string;
   /** Where a created branch starts: HEAD, or a remote-tracking branch of the same name. */
   readonly from?: string;
+}
+
+/** What the repository says about its production branch. */
+interface RepositoryFacts {
+  readonly detected: DefaultBranch | null;
+  readonly remote: string | null;
+  /** Both exist locally and nothing else tells them apart. */
+  readonly bothMainAndMaster: boolean;
 }
 
 interface KeptFile {
@@ -102,6 +117,14 @@ async function init(opts: InitOptions, io: Io, deps: InitDeps): Promise<number> 
     );
   }
   const headBranch = git.test(['symbolic-ref', '--quiet', 'HEAD']) ? git.run(['symbolic-ref', '--short', 'HEAD']) : null;
+  const remote = mainRemote(git);
+  // develop and staging are never the production branch, even where the remote's HEAD is develop.
+  const detected = defaultBranch(git, remote, defaultEnvironments().filter((e) => !e.production).map((e) => e.branch));
+  const repo: RepositoryFacts = {
+    detected,
+    remote,
+    bothMainAndMaster: detected === null && ['main', 'master'].every((b) => refSha(git, `refs/heads/${b}`) !== null),
+  };
 
   // The config: kept when it exists, else written from what was inferred, told or answered.
   const configPath = configFile(opts);
@@ -138,12 +161,20 @@ async function init(opts: InitOptions, io: Io, deps: InitDeps): Promise<number> 
   };
 
   let model: Model;
+  let config: ParsedConfig;
   let configText: string | null = null;
   let answers: InitAnswers | null = null;
   if (!rewrite) {
-    model = (await loadConfig({ cwd: opts.cwd, config: shownConfig })).model;
-    const current = { app: model.app, accountId: model.aws.accountId, region: model.aws.region, wsgi: model.runtime.wsgi, python: model.runtime.python };
-    const ignored = (['app', 'accountId', 'region', 'wsgi', 'python'] as const).filter((k) => opts[k] !== undefined && opts[k] !== current[k]);
+    ({ model, config } = await loadConfig({ cwd: opts.cwd, config: shownConfig }));
+    const current = {
+      app: model.app,
+      accountId: model.aws.accountId,
+      region: model.aws.region,
+      wsgi: model.runtime.wsgi,
+      python: model.runtime.python,
+      productionBranch: model.environments.find((e) => e.production)?.branch,
+    };
+    const ignored = (['app', 'accountId', 'region', 'wsgi', 'python', 'productionBranch'] as const).filter((k) => opts[k] !== undefined && opts[k] !== current[k]);
     if (ignored.length > 0) {
       warnings.push(
         `${shownConfig} exists, so ${ignored.map(flagName).join(', ')} ${ignored.length === 1 ? 'was' : 'were'} not used: edit ${shownConfig}, or pass --force to rewrite it`,
@@ -155,10 +186,10 @@ async function init(opts: InitOptions, io: Io, deps: InitDeps): Promise<number> 
     warnings.push(...detection.warnings);
     const previous = exists ? previousAnswers(configPath) : {};
     const ask = opts.yes || opts.json ? null : deps.ask !== undefined ? deps.ask : process.stdin.isTTY && process.stdout.isTTY ? terminalAsk() : null;
-    answers = await resolveAnswers(opts, detection, previous, deps.env ?? process.env, ask, root, warnings);
+    answers = await resolveAnswers(opts, detection, repo, previous, deps.env ?? process.env, ask, root, warnings);
     configText = renderInitConfig(answers, schemaRef(root, top));
-    const parsed = validateConfig(await parseConfigText(configText, configName), configName);
-    model = resolveModel(parsed, configName);
+    config = validateConfig(await parseConfigText(configText, configName), configName);
+    model = resolveModel(config, configName);
   }
   const files = renderGenerated(model, root);
   const owned = ownedPaths(model);
@@ -171,7 +202,6 @@ async function init(opts: InitOptions, io: Io, deps: InitDeps): Promise<number> 
 
   // The branches of every environment before production (develop and staging by default).
   const branchNames = [...new Set(model.environments.filter((e) => !e.production).map((e) => e.branch))];
-  const remote = pushRemote(git);
   const branches = wantBranches ? branchNames.map((b) => planBranch(git, b, head!, remote)) : [];
   // The hook runs in the config's folder, so it names the config relative to that.
   const hook = hookLoc ? planInstall(hookLoc, { ...(opts.config && { config: path.basename(configPath) }) }) : null;
@@ -196,7 +226,19 @@ async function init(opts: InitOptions, io: Io, deps: InitDeps): Promise<number> 
 
   const projectDir = posix(path.relative(top, root));
   const remoteUrl = remote && git.test(['remote', 'get-url', remote]) ? git.run(['remote', 'get-url', remote]) : null;
-  const { entry, placeholder } = catalogEntry(model.app, remoteUrl, projectDir);
+  const { entry, placeholder } = catalogEntry(model.app, remoteUrl, projectDir, model.environments.map((e) => e.branch));
+  // Production: its branch (main or master) and whether the repository has it. A config whose
+  // production branch is missing while the default branch deploys nowhere is lint's error; here a warning.
+  const prodEnv = model.environments.find((e) => e.production) ?? null;
+  const production = prodEnv && {
+    branch: prodEnv.branch,
+    environment: prodEnv.name,
+    commit: refSha(git, `refs/heads/${prodEnv.branch}`),
+    mergeFrom: model.rules.branches.find((r) => r.branch === prodEnv.branch)?.mergeFrom ?? null,
+  };
+  for (const f of runRules(repositoryRules.filter((r) => r.id === 'production-branch-exists'), repositoryContext(git, model, config, configName, null))) {
+    warnings.push(`${f.message}: ${f.fix}`);
+  }
   const first = model.environments[0]!.branch;
   const firstSha = branches.find((b) => b.name === first)?.commit ?? refSha(git, `refs/heads/${first}`);
   const steps = nextSteps({
@@ -207,6 +249,7 @@ async function init(opts: InitOptions, io: Io, deps: InitDeps): Promise<number> 
     firstBranch: first,
     firstAtHead: head !== null && firstSha === head,
     pushBranches: branchNames,
+    flow: model.environments.map((e) => e.branch),
     remote: remote ?? 'origin',
     cd: posix(path.relative(deps.shellCwd ?? process.cwd(), opts.cwd)),
   });
@@ -231,6 +274,7 @@ async function init(opts: InitOptions, io: Io, deps: InitDeps): Promise<number> 
           files: effective.changes.map((c) => ({ path: c.path, kind: c.kind })),
           kept,
           branches: wantBranches ? branches : null,
+          production,
           hook: hook && {
             file: posix(path.relative(opts.cwd, hook.location.file)),
             action: hook.action,
@@ -250,7 +294,7 @@ async function init(opts: InitOptions, io: Io, deps: InitDeps): Promise<number> 
       report({
         io, dryRun, root, shownConfig, configAction, configText, answers, summary: summarize(effective), kept,
         upToDate: effective.changes.filter((c) => c.kind === 'unchanged' || c.kind === 'user-owned').length,
-        branches, wantBranches, head, headBranch, hook, changed, steps,
+        branches, wantBranches, head, headBranch, production, hook, changed, steps,
       }),
     );
   }
@@ -315,12 +359,6 @@ function refSha(git: Git, ref: string): string | null {
   return git.test(['show-ref', '--verify', '--quiet', ref]) ? git.run(['rev-parse', ref]) : null;
 }
 
-/** The remote to push to: origin, else the only (or first) one; null without remotes. */
-function pushRemote(git: Git): string | null {
-  const remotes = git.run(['remote']).split('\n').filter(Boolean);
-  return remotes.includes('origin') ? 'origin' : (remotes.sort()[0] ?? null);
-}
-
 /** Create a missing branch at HEAD, or from the remote's branch of that name when there is one (never diverge from it). */
 function planBranch(git: Git, name: string, head: string, remote: string | null): BranchResult {
   const local = refSha(git, `refs/heads/${name}`);
@@ -360,6 +398,7 @@ const FLAGS: Readonly<Record<AnswerKey, string>> = {
   wsgi: '--wsgi',
   python: '--python',
   healthPath: 'runtime.healthPath',
+  productionBranch: '--production-branch',
 };
 const flagName = (k: AnswerKey): string => FLAGS[k];
 
@@ -384,6 +423,7 @@ function previousAnswers(file: string): Partial<Record<AnswerKey, Inferred>> {
 async function resolveAnswers(
   opts: InitOptions,
   detection: Detection,
+  repo: RepositoryFacts,
   previous: Partial<Record<AnswerKey, Inferred>>,
   env: NodeJS.ProcessEnv,
   ask: Ask | null,
@@ -461,7 +501,21 @@ async function resolveAnswers(
     healthPath = { value: DEFAULTS.healthPath, from: `the default: the app has no ${DEFAULTS.healthPath}, /health or /healthcheck route yet` };
     warnings.push(`no health route found: add ${DEFAULTS.healthPath} answering 200 (the probes and the ALB check it), or set runtime.healthPath`);
   }
-  return { app, accountId, region, wsgi, healthPath, python };
+  // Not asked: the repository says which branch is its default, and --production-branch overrides it.
+  const productionBranch =
+    fromFlag('productionBranch', opts.productionBranch) ??
+    previous.productionBranch ??
+    (repo.detected && { value: repo.detected.branch, from: `inferred from ${repo.detected.from}` }) ?? {
+      value: DEFAULTS.productionBranch,
+      from: `the default: the repository does not say whether main or master is its default branch (no ${repo.remote ?? 'origin'}/HEAD)`,
+    };
+  if (repo.bothMainAndMaster && productionBranch.value === DEFAULTS.productionBranch && !opts.productionBranch && !previous.productionBranch) {
+    warnings.push(
+      `both main and master exist and nothing says which one is the default branch (no ${repo.remote ?? 'origin'}/HEAD): production deploys from master; ` +
+        'if it is main, pass --production-branch main (or set productionBranch: main)',
+    );
+  }
+  return { app, accountId, region, wsgi, healthPath, python, productionBranch };
 }
 
 /** The schema shipped in the installed package, relative to the config, for yaml-language-server. */
@@ -503,20 +557,24 @@ interface ReportInput {
   readonly wantBranches: boolean;
   readonly head: string | null;
   readonly headBranch: string | null;
+  readonly production: { readonly branch: string; readonly environment: string; readonly commit: string | null; readonly mergeFrom: readonly string[] | null } | null;
   readonly hook: HookChange<InstallAction> | null;
   readonly changed: boolean;
   readonly steps: readonly Step[];
 }
 
-const ANSWER_ORDER: readonly AnswerKey[] = ['app', 'wsgi', 'healthPath', 'python', 'accountId', 'region'];
+const ANSWER_ORDER: readonly AnswerKey[] = ['app', 'wsgi', 'healthPath', 'python', 'accountId', 'region', 'productionBranch'];
 
 function report(r: ReportInput): string {
   const bold = (s: string) => paint(r.io, 'bold', s);
   let out = `${bold(`pipewright init${r.dryRun ? ' --dry-run (nothing is written)' : ''}`)} in ${r.root}\n\n`;
   if (r.answers) {
-    const width = Math.max(...ANSWER_ORDER.map((k) => r.answers![k].value.length));
+    // What the config holds: productionBranch only when it is not the default (renderInitConfig).
+    const keys = ANSWER_ORDER.filter((k) => k !== 'productionBranch' || r.answers!.productionBranch.value !== DEFAULTS.productionBranch);
+    const width = Math.max(...keys.map((k) => r.answers![k].value.length));
+    const keyWidth = Math.max(10, ...keys.map((k) => k.length));
     out += `${r.shownConfig}:\n`;
-    for (const k of ANSWER_ORDER) out += `  ${k.padEnd(10)}  ${r.answers[k].value.padEnd(width)}  ${paint(r.io, 'dim', r.answers[k].from)}\n`;
+    for (const k of keys) out += `  ${k.padEnd(keyWidth)}  ${r.answers[k].value.padEnd(width)}  ${paint(r.io, 'dim', r.answers[k].from)}\n`;
     out += '\n';
   }
   if (r.dryRun && r.configText !== null && r.configAction !== 'unchanged') out += `--- ${r.shownConfig} (would ${r.configAction})\n${r.configText}---\n\n`;
@@ -538,6 +596,11 @@ function report(r: ReportInput): string {
   for (const b of r.branches) {
     const at = b.from === 'HEAD' ? `${short(b.commit)} (HEAD${r.headBranch ? `, ${r.headBranch}` : ''})` : `${b.from} (${short(b.commit)})`;
     out += b.action === 'exists' ? `  ${b.name.padEnd(10)}  exists, at ${short(b.commit)}\n` : `  ${b.name.padEnd(10)}  ${would}${r.dryRun ? 'create' : 'created'} at ${at}\n`;
+  }
+  if (r.production) {
+    const p = r.production;
+    const fed = p.mergeFrom ? `, fed only by merges from ${p.mergeFrom.join(' or ')}` : '';
+    out += `  ${p.branch.padEnd(10)}  ${p.commit ? `exists, at ${short(p.commit)}` : 'not in this repository yet'}: production (${p.environment})${fed}\n`;
   }
   if (r.branches.some((b) => b.action === 'created')) out += `  (${r.dryRun ? 'git branch only' : 'with git branch'}: the working tree and the current branch are untouched)\n`;
 

@@ -8,6 +8,7 @@ import yaml from 'js-yaml';
 import { ConfigError, UsageError } from '../errors.js';
 import { resolveModel, type Model } from '../model/model.js';
 import { validateConfig } from './validate.js';
+import type { ParsedConfig } from './schema.js';
 
 import { CONFIG_NAMES } from './names.js';
 
@@ -26,6 +27,8 @@ export interface LoadedConfig {
   /** Directory the config lives in: the project root that generated paths are relative to. */
   readonly root: string;
   readonly model: Model;
+  /** The validated config as written (before defaults), for messages that name its keys. */
+  readonly config: ParsedConfig;
 }
 
 export function findConfig(opts: LoadOptions): string {
@@ -79,5 +82,5 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadedConfig> {
   }
   const data = await parseConfigText(text, shown);
   const parsed = validateConfig(data, shown);
-  return { path: file, root: path.dirname(file), model: resolveModel(parsed, path.basename(file)) };
+  return { path: file, root: path.dirname(file), model: resolveModel(parsed, path.basename(file)), config: parsed };
 }

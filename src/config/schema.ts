@@ -290,11 +290,16 @@ export const ConfigSchema = z
       .strictObject(environmentSettings)
       .optional()
       .describe('Settings every environment starts from.'),
+    productionBranch: branchName
+      .optional()
+      .describe(
+        'The branch that deploys to production (blue) in the default environments, e.g. main; the rules, release tags, Guard and protection follow it. Not with environments: there, set branch: on the production environment. Default "master".',
+      ),
     environments: z
       .array(Environment)
       .min(1)
       .optional()
-      .describe('Ordered environments. Default: develop (branch develop), green (staging), blue (master, production).'),
+      .describe('Ordered environments. Default: develop (branch develop), green (staging), blue (productionBranch, master by default; production).'),
     rules: Rules.optional(),
     templatesDir: z.string().min(1).optional().describe('A directory of templates that override the built-in ones by file name.'),
   })

@@ -4,11 +4,11 @@
  */
 import { ConfigError } from '../errors.js';
 import { validateConfig } from '../config/validate.js';
-import { DEFAULT_ENVIRONMENTS } from '../model/defaults.js';
+import { DEFAULTS, defaultEnvironments } from '../model/defaults.js';
 import { yamlScalar } from '../render/yaml-scalar.js';
 import type { Inferred } from './detect.js';
 
-export type AnswerKey = 'app' | 'accountId' | 'region' | 'wsgi' | 'healthPath' | 'python';
+export type AnswerKey = 'app' | 'accountId' | 'region' | 'wsgi' | 'healthPath' | 'python' | 'productionBranch';
 
 /** Every value init writes, and why. */
 export type InitAnswers = Readonly<Record<AnswerKey, Inferred>>;
@@ -21,6 +21,7 @@ export const ANSWER_PATHS: Readonly<Record<AnswerKey, string>> = {
   wsgi: 'runtime.wsgi',
   healthPath: 'runtime.healthPath',
   python: 'runtime.python',
+  productionBranch: 'productionBranch',
 };
 
 /** A comment stays one line, whatever a file name or a pyproject name held. */
@@ -42,7 +43,7 @@ function wrap(text: string, width = 96): string {
 }
 
 export function renderInitConfig(a: InitAnswers, schemaRef: string): string {
-  const envs = DEFAULT_ENVIRONMENTS.map((e) => `${e.name} (branch ${e.branch}${e.production ? ', production' : ''})`);
+  const envs = defaultEnvironments(a.productionBranch.value).map((e) => `${e.name} (branch ${e.branch}${e.production ? ', production' : ''})`);
   const intro = wrap(
     'Written by `pipewright init`: the comment above each value says where it came from. ' +
       `Everything else is a default, such as the environments ${envs.slice(0, -1).join(', ')} and ${envs[envs.length - 1]}. ` +
@@ -60,7 +61,9 @@ export function renderInitConfig(a: InitAnswers, schemaRef: string): string {
     'runtime:\n' +
     line('  ', 'wsgi', 'wsgi') +
     line('  ', 'healthPath', 'healthPath') +
-    line('  ', 'python', 'python')
+    line('  ', 'python', 'python') +
+    // Only when it is not the default, so a master repository's config stays as it always was.
+    (a.productionBranch.value === DEFAULTS.productionBranch ? '' : line('', 'productionBranch', 'productionBranch'))
   );
 }
 
@@ -72,6 +75,7 @@ const VALID: Readonly<Record<AnswerKey, string>> = {
   wsgi: 'app:app',
   healthPath: '/healthz',
   python: '3.12',
+  productionBranch: DEFAULTS.productionBranch,
 };
 
 /**
@@ -82,7 +86,12 @@ export function answerProblem(key: AnswerKey, value: string): string | null {
   const v = { ...VALID, [key]: value };
   try {
     validateConfig(
-      { app: v.app, aws: { accountId: v.accountId, region: v.region }, runtime: { wsgi: v.wsgi, healthPath: v.healthPath, python: v.python } },
+      {
+        app: v.app,
+        aws: { accountId: v.accountId, region: v.region },
+        runtime: { wsgi: v.wsgi, healthPath: v.healthPath, python: v.python },
+        productionBranch: v.productionBranch,
+      },
       'answer',
     );
     return null;

@@ -1,5 +1,6 @@
 /** What to do after `init`: the catalog entry for the seed job and the commands to run next. Pure. */
 import { shellQuote } from '../groovy.js';
+import { CATALOG_DEFAULTS } from '../model/catalog.js';
 import { yamlScalar } from '../render/yaml-scalar.js';
 
 export interface CatalogEntry {
@@ -7,6 +8,8 @@ export interface CatalogEntry {
   readonly github?: string;
   readonly git?: string;
   readonly jenkinsfile?: string;
+  /** Only when the catalog's default includes would miss an environment branch (say main). */
+  readonly includes?: string;
 }
 
 export interface Step {
@@ -24,21 +27,41 @@ export function withoutCredentials(url: string): string {
   return url.replace(/^(https?:\/\/)[^@/]*@/, '$1');
 }
 
+const escapeRegExp = (s: string): string => s.replace(/[.+?^$(){}|[\]\\/]/g, '\\$&');
+/** A catalog `includes` word (a branch name with * wildcards) as a test. */
+const includesWord = (word: string): RegExp => new RegExp(`^${word.split('*').map(escapeRegExp).join('.*')}$`);
+/** The catalog's includes syntax (src/config/catalog-schema.ts). */
+const INCLUDES = /^[A-Za-z0-9*._/-]+( [A-Za-z0-9*._/-]+)*$/;
+
+/**
+ * The `includes` a catalog entry needs so the seed job's job builds every environment branch:
+ * none when the catalog's default covers them all (develop, staging, master), else the branches
+ * (production first, as in the default) and pull requests.
+ */
+export function includesFor(branches: readonly string[]): string | undefined {
+  const words = CATALOG_DEFAULTS.includes.split(' ').map(includesWord);
+  if (branches.every((b) => words.some((w) => w.test(b)))) return undefined;
+  const includes = [...branches].reverse().concat('PR-*').join(' ');
+  return INCLUDES.test(includes) ? includes : undefined;
+}
+
 /**
  * The catalog.yaml entry for this repository: `github: owner/repo` for a GitHub remote, `git: <url>`
- * for another, a placeholder without one. `projectDir` is the app's folder inside the repository.
+ * for another, a placeholder without one. `projectDir` is the app's folder inside the repository;
+ * `branches` are the environment branches, for `includes` when the catalog's default misses one.
  */
-export function catalogEntry(app: string, remoteUrl: string | null, projectDir: string): { entry: CatalogEntry; placeholder: boolean } {
-  const jenkinsfile = projectDir ? { jenkinsfile: `${projectDir}/Jenkinsfile` } : {};
+export function catalogEntry(app: string, remoteUrl: string | null, projectDir: string, branches: readonly string[] = []): { entry: CatalogEntry; placeholder: boolean } {
+  const includes = includesFor(branches);
+  const extra = { ...(projectDir && { jenkinsfile: `${projectDir}/Jenkinsfile` }), ...(includes && { includes }) };
   if (remoteUrl) {
     for (const re of GITHUB) {
       const m = re.exec(remoteUrl);
-      if (m) return { entry: { name: app, github: `${m[1]}/${m[2]}`, ...jenkinsfile }, placeholder: false };
+      if (m) return { entry: { name: app, github: `${m[1]}/${m[2]}`, ...extra }, placeholder: false };
     }
     const clean = withoutCredentials(remoteUrl);
-    if (GIT_URL.test(clean)) return { entry: { name: app, git: clean, ...jenkinsfile }, placeholder: false };
+    if (GIT_URL.test(clean)) return { entry: { name: app, git: clean, ...extra }, placeholder: false };
   }
-  return { entry: { name: app, github: `OWNER/${app}`, ...jenkinsfile }, placeholder: true };
+  return { entry: { name: app, github: `OWNER/${app}`, ...extra }, placeholder: true };
 }
 
 /** The entry as it goes under `repositories:` in catalog.yaml. */
@@ -47,6 +70,7 @@ export function catalogEntryYaml(e: CatalogEntry, placeholder: boolean): string[
   if (e.github !== undefined) lines.push(`  github: ${yamlScalar(e.github)}${placeholder ? '   # your GitHub owner/repository' : ''}`);
   if (e.git !== undefined) lines.push(`  git: ${yamlScalar(e.git)}`);
   if (e.jenkinsfile !== undefined) lines.push(`  jenkinsfile: ${yamlScalar(e.jenkinsfile)}`);
+  if (e.includes !== undefined) lines.push(`  includes: ${yamlScalar(e.includes)}   # the default would not build ${e.includes.split(' ')[0]}`);
   return lines;
 }
 
@@ -63,6 +87,8 @@ export interface NextStepsInput {
   readonly firstAtHead: boolean;
   /** The environment branches to push (develop, staging). */
   readonly pushBranches: readonly string[];
+  /** Every environment branch in flow order (develop, staging, then master or main). */
+  readonly flow: readonly string[];
   readonly remote: string;
   /** The app's folder relative to the user's shell (when init ran with -C), else ''. */
   readonly cd: string;
@@ -90,7 +116,7 @@ export function nextSteps(n: NextStepsInput): Step[] {
   steps.push({ title: "Create the environments' namespaces and the deployer's access:", lines: ['pipewright cluster bootstrap'] });
   if (n.pushBranches.length > 0) {
     steps.push({
-      title: 'Push the branches; from then on, changes reach the next environment by pull requests:',
+      title: `Push the branches; from then on, changes flow ${n.flow.join(' → ')} by pull requests:`,
       lines: [`git push ${shellQuote(n.remote)} ${n.pushBranches.map(shellQuote).join(' ')}`],
     });
   }

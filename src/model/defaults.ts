@@ -6,6 +6,11 @@ export const DEFAULT_ENVIRONMENTS = [
   { name: 'blue', branch: 'master', production: true },
 ] as const;
 
+/** The default environments with production fed by `productionBranch` (the config key; default master). */
+export function defaultEnvironments(productionBranch: string = DEFAULTS.productionBranch): { name: string; branch: string; production: boolean }[] {
+  return DEFAULT_ENVIRONMENTS.map((e) => ({ ...e, branch: e.production ? productionBranch : e.branch }));
+}
+
 /** Semver-shaped release tags: stable on the production branch, beta on the one before it. */
 export const DEFAULT_TAG_PATTERNS: Readonly<Record<string, string>> = {
   stable: '^v(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)$',
@@ -14,6 +19,8 @@ export const DEFAULT_TAG_PATTERNS: Readonly<Record<string, string>> = {
 
 export const DEFAULTS = {
   cluster: 'main',
+  /** The branch of the default production environment (blue); the `productionBranch` key changes it. */
+  productionBranch: 'master',
   port: 8000,
   python: '3.12',
   wsgi: 'app:app',

@@ -4,7 +4,7 @@
  */
 import type { ConfigProblem } from '../errors.js';
 import type { EnvironmentConfig, ParsedConfig } from '../config/schema.js';
-import { BUILTIN_CHECKS, DEFAULTS, DEFAULT_ENVIRONMENTS, DEFAULT_TAG_PATTERNS } from './defaults.js';
+import { BUILTIN_CHECKS, DEFAULTS, DEFAULT_TAG_PATTERNS, defaultEnvironments } from './defaults.js';
 import { toDockerTag } from './names.js';
 import { VERSION } from '../version.js';
 
@@ -96,7 +96,7 @@ export interface Model {
 type Settings = Pick<EnvironmentConfig, 'replicas' | 'resources' | 'ingress' | 'env' | 'clusters'>;
 
 function environmentsOf(c: ParsedConfig): EnvironmentConfig[] {
-  return c.environments ?? DEFAULT_ENVIRONMENTS.map((e) => ({ ...e }));
+  return c.environments ?? defaultEnvironments(c.productionBranch);
 }
 
 const namespaceOf = (c: ParsedConfig, e: EnvironmentConfig): string => e.namespace ?? `${c.app}-${e.name}`;
@@ -239,9 +239,13 @@ export function semanticProblems(c: ParsedConfig): ConfigProblem[] {
       } else seen.set(v, i);
     });
   };
-  dupes('name', (e) => e.name);
-  dupes('branch', (e) => e.branch);
-  dupes('namespace', (e) => namespaceOf(c, e));
+  problems.push(...productionBranchProblems(c, envs));
+  // The default environments differ from each other, unless productionBranch names one (above).
+  if (c.environments) {
+    dupes('name', (e) => e.name);
+    dupes('branch', (e) => e.branch);
+    dupes('namespace', (e) => namespaceOf(c, e));
+  }
 
   if (c.image?.kmsKey !== undefined && c.image.encryption !== 'KMS') {
     problems.push({ path: 'image.kmsKey', message: 'is set but image.encryption is not KMS', allowed: 'image.encryption: KMS, or no kmsKey' });
@@ -285,4 +289,30 @@ export function semanticProblems(c: ParsedConfig): ConfigProblem[] {
     });
   }
   return problems;
+}
+
+/** productionBranch only renames the default production environment's branch; with environments, each names its own. */
+function productionBranchProblems(c: ParsedConfig, envs: readonly EnvironmentConfig[]): ConfigProblem[] {
+  if (c.productionBranch === undefined) return [];
+  if (c.environments) {
+    const production = c.environments.findIndex((e) => e.production);
+    return [
+      {
+        path: 'productionBranch',
+        message: 'cannot be combined with environments: it only sets the production branch of the default environments',
+        allowed: `set branch: ${c.productionBranch} on the production environment${production >= 0 ? ` (environments.${production}.branch)` : ''} and remove productionBranch`,
+      },
+    ];
+  }
+  const others = envs.filter((e) => !e.production);
+  const clash = others.find((e) => e.branch === c.productionBranch);
+  return clash
+    ? [
+        {
+          path: 'productionBranch',
+          message: `"${c.productionBranch}" already deploys to the ${clash.name} environment`,
+          allowed: `a branch other than ${others.map((e) => e.branch).join(' and ')}, such as main or master`,
+        },
+      ]
+    : [];
 }

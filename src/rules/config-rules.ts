@@ -1,10 +1,10 @@
 /** Rules about the rules themselves: checked by `pipewright lint` before any history. */
-import type { Rule, RulesData } from './types.js';
+import { flowText, type Rule, type RulesData } from './types.js';
 
 export const configRules: readonly Rule<RulesData>[] = [
   {
     id: 'flow-is-a-chain',
-    description: 'Merge sources form a chain with no cycle (develop → staging → master).',
+    description: 'Merge sources form a chain with no cycle (develop → staging → production).',
     check: (rules, push) => {
       const from = new Map(rules.branches.map((r) => [r.branch, r.mergeFrom ?? []]));
       const state = new Map<string, 'visiting' | 'done'>();
@@ -12,7 +12,7 @@ export const configRules: readonly Rule<RulesData>[] = [
         if (state.get(branch) === 'done') return;
         if (state.get(branch) === 'visiting') {
           const cycle = [...path.slice(path.indexOf(branch)), branch];
-          push({ severity: 'error', branch, message: `the flow has a cycle: ${cycle.join(' ← ')}`, fix: 'make every mergeFrom point down the flow only (develop → staging → master)' });
+          push({ severity: 'error', branch, message: `the flow has a cycle: ${cycle.join(' ← ')}`, fix: `make every mergeFrom point down the flow only (${flowText(rules)})` });
           return;
         }
         state.set(branch, 'visiting');

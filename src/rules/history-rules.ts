@@ -4,7 +4,7 @@
  * second parent came from an allowed source, carrying its release tag.
  */
 import type { Git } from '../git/git.js';
-import { describeSources, isProtected, type Rule, type RulesData } from './types.js';
+import { describeSources, isProtected, workBranch, type Rule, type RulesData } from './types.js';
 
 export interface HistoryContext {
   readonly rules: RulesData;
@@ -34,7 +34,7 @@ export const historyRules: readonly Rule<HistoryContext>[] = [
             push({
               severity: 'error', branch: r.branch, commit: c.sha,
               message: `${r.branch} accepts no direct commits, but ${short(c.sha)} is not a merge`,
-              fix: `make changes on develop and merge them up through pull requests (${describeSources(r)} → ${r.branch}); revert ${short(c.sha)} on ${r.branch} if it must go`,
+              fix: `make changes on ${workBranch(ctx.rules)} and merge them up through pull requests (${describeSources(r)} → ${r.branch}); revert ${short(c.sha)} on ${r.branch} if it must go`,
             });
           }
         }
@@ -48,6 +48,8 @@ export const historyRules: readonly Rule<HistoryContext>[] = [
       for (const r of ctx.rules.branches.filter((b) => b.mergeFrom)) {
         if (!ctx.ref(r.branch)) continue;
         const sources = r.mergeFrom!.filter((s) => ctx.ref(s));
+        // No source to compare with: environment-branch-exists reports the missing branch instead.
+        if (sources.length === 0) continue;
         for (const c of ctx.firstParent(r.branch)) {
           const merged = c.parents[1];
           if (!merged || sources.some((s) => ctx.firstParentSet(s).has(merged))) continue;
@@ -87,7 +89,7 @@ export const historyRules: readonly Rule<HistoryContext>[] = [
       if (guarded.length === 0) return;
       // A branch's own commits (those no unprotected rule branch has) are few; one of them on a
       // protected branch's own line means the branch was cut from it. The newest such commit,
-      // first in rev-list order, is the fork point (a branch cut from master also holds staging's merges).
+      // first in rev-list order, is the fork point (a branch cut from production also holds staging's merges).
       const flow = ctx.rules.branches.filter((b) => !isProtected(b) && ctx.ref(b.branch)).map((b) => ctx.ref(b.branch)!);
       for (const b of ctx.otherBranches) {
         const own = ctx.git.run(['rev-list', `refs/heads/${b}`, '--not', ...flow]).split('\n').filter(Boolean);
@@ -97,7 +99,7 @@ export const historyRules: readonly Rule<HistoryContext>[] = [
           push({
             severity: 'error', branch: b, commit: sha,
             message: `${b} was cut from ${from.branch} (at ${short(sha)}); no branch may be cut from ${from.branch}`,
-            fix: `cut it from develop instead: git rebase --onto develop ${short(sha)} ${b}`,
+            fix: `cut it from ${workBranch(ctx.rules)} instead: git rebase --onto ${workBranch(ctx.rules)} ${short(sha)} ${b}`,
           });
           break;
         }

@@ -4,7 +4,7 @@
  */
 import type { Git } from '../git/git.js';
 import type { PushUpdate } from '../git/pre-push.js';
-import { describeSources, isProtected, newestForks, type BranchRule, type Rule, type RulesData } from './types.js';
+import { describeSources, isProtected, newestForks, workBranch, type BranchRule, type Rule, type RulesData } from './types.js';
 
 export interface PushContext {
   readonly rules: RulesData;
@@ -80,7 +80,7 @@ export const pushRules: readonly Rule<PushContext>[] = [
             push({
               severity: 'error', branch: rule.branch, commit: c.sha,
               message: `${rule.branch} accepts no direct commits: ${short(c.sha)} is not a merge`,
-              fix: `push the change to a branch cut from develop, then merge it up through pull requests (… → ${describeSources(rule)} → ${rule.branch})`,
+              fix: `push the change to a branch cut from ${workBranch(ctx.rules)}, then merge it up through pull requests (… → ${describeSources(rule)} → ${rule.branch})`,
             });
             continue;
           }
@@ -161,7 +161,7 @@ export const pushRules: readonly Rule<PushContext>[] = [
           push({
             severity: 'error', branch, commit: base,
             message: `${branch} was cut from ${rule.branch} (at ${short(base)}); no branch may be cut from ${rule.branch}`,
-            fix: `cut it from develop: git rebase --onto develop ${short(base)} ${branch}`,
+            fix: `cut it from ${workBranch(ctx.rules)}: git rebase --onto ${workBranch(ctx.rules)} ${short(base)} ${branch}`,
           });
         }
       }

@@ -38,13 +38,28 @@ export function describeSources(r: BranchRule): string {
   return r.mergeFrom ? r.mergeFrom.join(' or ') : 'any branch';
 }
 
+/**
+ * Where work starts: the first environment branch that takes direct commits (develop by default),
+ * else any branch that does; what fixes tell a user to cut new branches from.
+ */
+export function workBranch(rules: RulesData): string {
+  const open = rules.branches.filter((r) => !isProtected(r));
+  return (open.find((r) => r.environment !== null) ?? open[0])?.branch ?? 'a branch that accepts direct commits';
+}
+
+/** The environment branches in flow order, e.g. `develop → staging → master`. */
+export function flowText(rules: RulesData): string {
+  const envs = rules.branches.filter((r) => r.environment !== null).map((r) => r.branch);
+  return envs.length > 1 ? envs.join(' → ') : 'develop → staging → production';
+}
+
 export function formatFinding(f: Finding): string {
   const where = [f.branch, f.commit?.slice(0, 12)].filter(Boolean).join(' @ ');
   return `${f.severity === 'error' ? 'error' : 'warning'}: ${f.message}${where ? ` [${where}]` : ''} (${f.rule})\n  fix: ${f.fix}`;
 }
 
 /**
- * A branch cut from master also contains staging's merges, so it looks cut from both: keep only
+ * A branch cut from production (master) also contains staging's merges, so it looks cut from both: keep only
  * the newest fork point (the candidate no other candidate descends from).
  */
 export function newestForks<T extends { readonly base: string }>(candidates: readonly T[], isAncestor: (a: string, b: string) => boolean): T[] {
