@@ -18,6 +18,7 @@ import { UsageError } from '../errors.js';
 import { branchNameProblem } from '../model/names.js';
 import { paint, processIo, type Io } from '../io.js';
 import type { CommonOptions } from './common.js';
+import type { Model } from '../model/model.js';
 
 export interface PlanOptions extends CommonOptions {
   readonly branch?: string;
@@ -39,7 +40,7 @@ export async function run(opts: PlanOptions, io: Io = processIo): Promise<number
   if (opts.fork !== undefined && !/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(opts.fork)) {
     throw new UsageError(`plan: --fork "${opts.fork}" is not a GitHub account name (allowed: letters, digits and -, at most 39)`);
   }
-  const { model, root } = await loadConfig(opts);
+  const { model, root, config } = await loadConfig(opts);
   requireGroovy(); // before anything is built: without Groovy the answer is the install hint
   const templates = loadTemplates({
     groups: ['vars-templates'],
@@ -61,12 +62,7 @@ export async function run(opts: PlanOptions, io: Io = processIo): Promise<number
     const commands = plannedCommands(r);
     // What the build left in the repository: the release tags it pushed onto HEAD.
     const pushed = execFileSync('git', ['tag', '--points-at', scenario.repo.head], { cwd: scenario.repo.url, encoding: 'utf8' }).split('\n').filter(Boolean);
-    const env = model.environments.find((e) => e.branch === opts.branch);
-    const notes = [
-      ...(!pr && !env
-        ? [`${opts.branch} deploys to no environment: the environment branches are ${model.environments.map((e) => e.branch).join(', ')}${model.environments.some((e) => e.branch === 'master') && opts.branch === 'main' ? ' (is production main? set productionBranch: main)' : ''}`]
-        : []),
-    ];
+    const notes = pr ? [] : deploysNowhere(model, config.environments === undefined, opts.branch);
     if (opts.json) {
       io.out(`${JSON.stringify({ branch: opts.branch, pr: pr ?? null, result: r.result, error: r.error, releaseTags: pushed, notes, stages: r.stages, commands }, null, 2)}\n`);
       return r.result === 'SUCCESS' ? 0 : 1;
@@ -96,8 +92,19 @@ export async function run(opts: PlanOptions, io: Io = processIo): Promise<number
   }
 }
 
+/** A note when the branch feeds no environment: its build only runs Build, which is easy to miss. */
+function deploysNowhere(m: Model, defaultEnvironments: boolean, branch: string): string[] {
+  if (m.environments.some((e) => e.branch === branch)) return [];
+  const production = m.environments.findIndex((e) => e.production);
+  const hint =
+    production >= 0 && (branch === 'main' || branch === 'master')
+      ? `; if ${branch} is your production branch, set ${defaultEnvironments ? `productionBranch: ${branch}` : `environments.${production}.branch: ${branch}`}`
+      : '';
+  return [`${branch} deploys to no environment (the environment branches are ${m.environments.map((e) => e.branch).join(', ')}): only Build runs${hint}`];
+}
+
 /** The simulated checkout, in words: what the build starts from. */
-function describeCheckout(m: { rules: { branches: readonly { branch: string; mergeFrom: readonly string[] | null; directCommits: boolean }[] } }, branch: string): string {
+function describeCheckout(m: Model, branch: string): string {
   const rule = m.rules.branches.find((r) => r.branch === branch);
   const how = rule && !rule.directCommits && rule.mergeFrom ? `GitHub's merge commit of ${rule.mergeFrom[0]} (untagged)` : 'a commit';
   return `checkout: HEAD is ${how}, fetched without tags, as github-branch-source checks out`;
