@@ -108,6 +108,21 @@ export function branchProtectionBody(context: string): BranchProtectionBody {
   };
 }
 
+/**
+ * GitHub's "Update branch" merges a pull request's target into its source: master into staging,
+ * which staging's own rule refuses. Named only where the source's rules refuse it.
+ */
+function updateBranchNote(model: Model, branches: readonly BranchRuleModel[]): string[] {
+  const refused = branches.flatMap((r) => {
+    const source = model.rules.branches.find((b) => b.branch === r.mergeFrom?.[0]);
+    return source && source.mergeFrom !== null && !source.mergeFrom.includes(r.branch) ? [`${r.branch} into ${source.branch}`] : [];
+  });
+  if (refused.length === 0) return [];
+  return [
+    `Never press "Update branch" on a pull request into ${branches.map((r) => r.branch).join(' or ')}: it merges the target into the source (${refused.join(', ')}), which the branch rules refuse. Nothing needs it: the required check is not strict, and GitHub's merge commits carry the merged branch's tree, so a source never lags behind in content.`,
+  ];
+}
+
 function commonNotes(model: Model, branches: readonly BranchRuleModel[], context: string, t: GitHubTarget): string[] {
   if (branches.length === 0) {
     return ['No branch in rules.branches refuses direct commits or limits its merge sources: there is nothing to protect.'];
@@ -117,7 +132,7 @@ function commonNotes(model: Model, branches: readonly BranchRuleModel[], context
     .map((r) => `${r.branch} only from ${r.mergeFrom!.join(' or ')}`);
   const notes = [
     `GitHub cannot express the merge sources (${sources.join('; ') || 'none'}): the required check ${context} is the Jenkins build of the pull request, whose Guard stage fails a pull request from any other branch.`,
-    `Never press "Update branch" on a pull request into ${branches.map((r) => r.branch).join(' or ')}: it merges the target into the source (e.g. master into staging), which the branch rules refuse. The check is not strict, so no pull request needs it: GitHub's merge commits carry the merged branch's tree, so the source never lags behind in content.`,
+    ...updateBranchNote(model, branches),
     `Allow merge commits only (${`gh api --method PATCH ${repoPath(t)} -F allow_merge_commit=true -F allow_squash_merge=false -F allow_rebase_merge=false`}): a squash or rebase merge leaves no merge commit on ${branches.map((r) => r.branch).join(', ')}, and the Guard refuses such a build.`,
   ];
   const noBranching = branches.filter((r) => !r.branchFrom).map((r) => r.branch);
