@@ -257,10 +257,12 @@ test('answerProblem: the schema judges every answer', () => {
 
 test('catalogEntry: includes only when the catalog default would not build an environment branch', () => {
   assert.is(catalogEntry('shop', null, '', ['develop', 'staging', 'master']).entry.includes, undefined);
-  const { entry, placeholder } = catalogEntry('shop', 'git@github.com:acme/shop.git', '', ['develop', 'staging', 'main']);
-  assert.equal(entry, { name: 'shop', github: 'acme/shop', includes: 'main staging develop PR-*' });
+  // The catalog's default builds main too.
+  assert.is(catalogEntry('shop', null, '', ['develop', 'staging', 'main']).entry.includes, undefined);
+  const { entry, placeholder } = catalogEntry('shop', 'git@github.com:acme/shop.git', '', ['develop', 'staging', 'production']);
+  assert.equal(entry, { name: 'shop', github: 'acme/shop', includes: 'production staging develop PR-*' });
   const lines = catalogEntryYaml(entry, placeholder);
-  assert.ok(lines.includes('  includes: "main staging develop PR-*"   # the default would not build main'), lines.join('\n'));
+  assert.ok(lines.includes('  includes: "production staging develop PR-*"   # the default would not build production'), lines.join('\n'));
   const yamlText = `seed:\n  repository: https://git.example.com/jobs.git\nrepositories:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
   validateWith(CatalogSchema, yaml.load(yamlText, { schema: yaml.CORE_SCHEMA }), 'catalog.yaml', { expected: 'a catalog' });
 });

@@ -448,11 +448,11 @@ test('origin/HEAD is main: productionBranch: main with its reason, main feeds bl
     `main        exists, at ${head.slice(0, 7)}: production (blue), fed only by merges from staging`,
     'changes flow develop → staging → main by pull requests',
     'git push origin develop staging',
-    // The catalog's default includes (master staging develop PR-*) would never build main.
-    'includes: "main staging develop PR-*"',
   ]) {
     assert.match(res.stdout, s);
   }
+  // The catalog's default includes build main: the entry needs none.
+  assert.not.match(res.stdout, 'includes:');
   assert.not.match(res.stdout + res.stderr, /\bmaster\b(?! +exists| +\(|,)/, 'master is named nowhere else');
   // The generated pipeline carries main's rules, and generate agrees with what init wrote.
   assert.match(readFileSync(path.join(dir, 'Jenkinsfile'), 'utf8'), "branch: 'main', mergeFrom: ['staging']");
@@ -476,7 +476,7 @@ test('only a local main: productionBranch: main, from the current branch or as t
   assert.equal(out.config.values.productionBranch, { value: 'main', from: 'inferred from the current branch, main' });
   assert.equal(out.production, { branch: 'main', environment: 'blue', commit: head, mergeFrom: ['staging'] });
   assert.equal(out.branches.map((b: { name: string }) => b.name), ['develop', 'staging']);
-  assert.equal(out.catalogEntry, { name: 'hello-flask', github: 'OWNER/hello-flask', includes: 'main staging develop PR-*' });
+  assert.equal(out.catalogEntry, { name: 'hello-flask', github: 'OWNER/hello-flask' });
   assert.equal(out.warnings, []);
   assert.match(readFileSync(path.join(dir, 'pipewright.yaml'), 'utf8'), '# inferred from the current branch, main\nproductionBranch: main\n');
 });
