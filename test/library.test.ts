@@ -4,7 +4,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import yaml from 'js-yaml';
 import { runPipelines } from '../src/harness.js';
+import { validateConfig } from '../src/config/validate.js';
+import { resolveModel } from '../src/model/model.js';
+import { scenarioFor } from '../src/plan/scenario.js';
+import { plannedCommands } from '../src/plan/commands.js';
 import { engineAvailable, runCli, tempDir, copyExample } from './helpers.js';
 
 const hasGroovy = engineAvailable('groovy');
@@ -29,14 +34,14 @@ test('library --out writes marked vars/*.groovy and vars/*.txt through the write
     rmSync(path.join(t.dir, 'lib/vars/pipewrightGuard.txt'));
     const drift = runCli(['library', '--out', 'lib', '--check'], { cwd: t.dir });
     assert.is(drift.status, 1);
-    assert.match(drift.stderr, 'differ from what pipewright.yaml generates; run `pipewright library --out lib`');
+    assert.match(drift.stderr, 'differ from what pipewright generates; run `pipewright library --out lib`');
     assert.is(runCli(['library'], { cwd: t.dir }).status, 2);
   } finally {
     t.cleanup();
   }
 });
 
-test('two apps in different accounts and regions: byte-identical library; each plan pushes and deploys to its own registry', async () => {
+test('two apps in different accounts and regions: byte-identical library; each app\'s build, run with the library the other app wrote, pushes and deploys to its own registry', async () => {
   if (!hasGroovy) return;
   const t = tempDir();
   try {
@@ -50,20 +55,34 @@ test('two apps in different accounts and regions: byte-identical library; each p
       mkdirSync(dir);
       writeFileSync(path.join(dir, 'pipewright.yaml'), `app: ${app}\naws:\n  accountId: "${a.account}"\n  region: ${a.region}\n`);
       assert.is(runCli(['library', '--out', 'lib'], { cwd: dir }).status, 0);
+      assert.is(runCli(['generate'], { cwd: dir }).status, 0);
       libs[app] = Object.fromEntries(readdirSync(path.join(dir, 'lib/vars')).map((f) => [f, readFileSync(path.join(dir, 'lib/vars', f), 'utf8')]));
     }
     assert.equal(libs.ledger, libs.shop);
-    for (const [app, a] of Object.entries(apps)) {
-      const plan = runCli(['plan', '--branch', 'develop', '--json'], { cwd: path.join(t.dir, app) });
-      assert.is(plan.status, 0, plan.stderr);
-      const texts: string[] = JSON.parse(plan.stdout).commands.map((c: { text: string }) => c.text);
+    // Each app's own Jenkinsfile with the *other* app's library, all builds in one JVM.
+    const names = Object.keys(apps);
+    const scenarios = names.map((app, i) => {
+      const dir = path.join(t.dir, app);
+      const model = resolveModel(validateConfig(yaml.load(readFileSync(path.join(dir, 'pipewright.yaml'), 'utf8')), 'pipewright.yaml'), 'pipewright.yaml');
+      const paths = { jenkinsfile: path.join(dir, 'Jenkinsfile'), vars: path.join(t.dir, names[(i + 1) % names.length]!, 'lib/vars') };
+      return scenarioFor(model, paths, { branch: 'develop', files: ['script/cibuild'] }, path.join(t.dir, `build-${app}`));
+    });
+    const results = await runPipelines(scenarios);
+    names.forEach((app, i) => {
+      const a = apps[app as keyof typeof apps];
+      const r = results[i]!;
+      assert.is(r.result, 'SUCCESS', r.error ?? '');
+      const texts = plannedCommands(r).map((c) => c.text);
       const registry = `${a.account}.dkr.ecr.${a.region}.amazonaws.com`;
-      const push = texts.find((x) => x.startsWith('docker push'))!;
-      assert.match(push, `docker push ${registry}/${app}:git-`);
-      assert.ok(texts.some((x) => x === `aws ecr get-login-password --region ${a.region} | docker login --username AWS --password-stdin ${registry}`));
+      assert.match(texts.find((x) => x.startsWith('docker push'))!, `docker push ${registry}/${app}:git-`);
+      assert.ok(texts.includes(`aws ecr get-login-password --region ${a.region} | docker login --username AWS --password-stdin ${registry}`));
       assert.ok(texts.some((x) => x.startsWith(`aws eks update-kubeconfig --region ${a.region} --name main`)));
-      for (const other of Object.values(apps).filter((o) => o !== a)) assert.not.ok(texts.some((x) => x.includes(other.account) || x.includes(other.region)), `${app} names another app's account or region`);
-    }
+      const written = r.steps.find((s) => s.step === 'writeFile')!.args.text as string;
+      assert.match(written, `- name: "${registry}/${app}"`);
+      for (const other of Object.values(apps).filter((o) => o !== a)) {
+        assert.not.ok(JSON.stringify(r.steps).includes(other.account) || JSON.stringify(r.steps).includes(other.region), `${app} names another app's account or region`);
+      }
+    });
   } finally {
     t.cleanup();
   }

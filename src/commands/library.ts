@@ -28,5 +28,5 @@ export async function run(opts: LibraryOptions, io: Io = processIo): Promise<num
     configFile: '--templates-dir',
   });
   const files = renderLibrary(templates).map((f) => markLine(f, LIBRARY_LINE));
-  return writeFiles(files, out, 'the library templates', opts, io, `pipewright library --out ${path.relative(opts.cwd, out) || '.'}`);
+  return writeFiles(files, out, 'pipewright', opts, io, `pipewright library --out ${path.relative(opts.cwd, out) || '.'}`);
 }
