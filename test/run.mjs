@@ -1,33 +1,71 @@
 #!/usr/bin/env node
 // Runs the compiled uvu suites (dist/test/**/*.test.js) and ends with the plain
 // "N passed, N failed" line that CI reads. Extra args are a filter on file names.
-import { spawnSync } from 'node:child_process';
+//
+// Each file runs in its own uvu process, as many at once as the machine has cores (most suites
+// wait on a JVM, git, kubectl or moto, not on Node), the slowest-known first so the run ends
+// evenly. A file's output is printed whole when it ends, so outputs never interleave.
+import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dir = path.join(root, 'dist', 'test');
 // tsc also writes .d.ts files next to the tests: only ever pick the .test.js ones.
-const filter = `${process.argv[2] ?? ''}[^/]*\\.test\\.js$`;
+const filter = new RegExp(`${process.argv[2] ?? ''}[^/]*\\.test\\.js$`);
+const files = readdirSync(dir).filter((f) => filter.test(f));
+// Suites known to take longest start first (seconds on a 2-core machine; a missing one counts 1).
+const SLOW = { groovy: 40, cluster: 33, library: 30, ecr: 29, jobs: 26, 'release-flow': 24, init: 23, pipeline: 17, 'pre-push': 13, harness: 10, 'production-branch': 10, lint: 9, 'status-promote': 9, generate: 7 };
+const weight = (f) => SLOW[f.replace(/\.test\.js$/, '')] ?? 1;
+files.sort((a, b) => weight(b) - weight(a) || (a < b ? -1 : 1));
+
 const uvu = path.join(root, 'node_modules', 'uvu', 'bin.js');
-const res = spawnSync(process.execPath, [uvu, 'dist/test', filter], {
-  cwd: root,
-  // NO_COLOR turns colour off in uvu and in the CLI; FORCE_COLOR beside it would make Node warn.
-  env: Object.fromEntries(Object.entries({ ...process.env, NO_COLOR: '1' }).filter(([k]) => k !== 'FORCE_COLOR')),
-  encoding: 'utf8',
-  maxBuffer: 256 * 1024 * 1024,
-});
-process.stdout.write(res.stdout ?? '');
-process.stderr.write(res.stderr ?? '');
-const num = (label) => Number((res.stdout ?? '').match(new RegExp(`${label}:\\s+(\\d+)`))?.[1] ?? NaN);
-const total = num('Total');
-const passed = num('Passed');
-const skipped = num('Skipped');
-if (Number.isNaN(total) || Number.isNaN(passed)) {
-  console.log('\nthe test runner printed no summary (crashed?)');
+// NO_COLOR turns colour off in uvu and in the CLI; FORCE_COLOR beside it would make Node warn.
+const env = Object.fromEntries(Object.entries({ ...process.env, NO_COLOR: '1' }).filter(([k]) => k !== 'FORCE_COLOR'));
+const jobs = Math.max(1, Math.min(Number(process.env.PIPEWRIGHT_TEST_JOBS) || availableParallelism(), files.length));
+
+function runFile(file) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [uvu, 'dist/test', `^${file.replace(/[.]/g, '\\.')}$`], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b) => void (out += b));
+    child.stderr.on('data', (b) => void (err += b));
+    child.on('close', (status) => resolve({ file, status, out, err }));
+  });
+}
+
+const num = (text, label) => Number(text.match(new RegExp(`${label}:\\s+(\\d+)`))?.[1] ?? NaN);
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const queue = [...files];
+async function worker() {
+  for (let file = queue.shift(); file; file = queue.shift()) {
+    const r = await runFile(file);
+    process.stdout.write(r.out);
+    process.stderr.write(r.err);
+    const total = num(r.out, 'Total');
+    const ok = num(r.out, 'Passed');
+    const skip = num(r.out, 'Skipped') || 0;
+    if (Number.isNaN(total) || Number.isNaN(ok)) {
+      console.log(`\n${file}: the test runner printed no summary (crashed? exit ${r.status})`);
+      failed += 1;
+      continue;
+    }
+    passed += ok;
+    skipped += skip;
+    // A non-zero exit with every test passed is still a failure (an error outside any test).
+    failed += Math.max(total - ok - skip, r.status === 0 ? 0 : 1);
+  }
+}
+if (files.length === 0) {
+  console.log(`no test file matches ${filter}`);
   console.log('0 passed, 1 failed');
   process.exit(1);
 }
-const failed = total - passed - (Number.isNaN(skipped) ? 0 : skipped);
-const ok = res.status === 0 && failed === 0;
-console.log(`\n${passed} passed, ${ok ? failed : Math.max(failed, 1)} failed` + (skipped ? `, ${skipped} skipped` : ''));
-process.exit(ok ? 0 : 1);
+await Promise.all(Array.from({ length: jobs }, worker));
+console.log(`\n${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ''));
+process.exit(failed === 0 ? 0 : 1);
