@@ -72,7 +72,7 @@ const gnuTime = ['/usr/bin/time', '/bin/time'].find((t) => existsSync(t) && spaw
 // Inputs
 // ---------------------------------------------------------------------------------------------
 
-const INCLUDES = 'master staging develop PR-*';
+const INCLUDES = 'main master staging develop PR-*';
 const team = (i) => `team-${String(((i - 1) % TEAMS) + 1).padStart(2, '0')}`;
 const svc = (i) => `svc-${String(i).padStart(4, '0')}`;
 
@@ -88,9 +88,11 @@ function catalogYaml(n) {
 
 /**
  * The same jobs for JJB (keys from jenkins_jobs/modules/project_multibranch.py). pipewright's
- * gitHubBranchDiscovery strategyId(1) is JJB's `no-pr`, gitHubPullRequestDiscovery strategyId(1)
+ * gitHubBranchDiscovery strategyId(3) is JJB's `all`, gitHubPullRequestDiscovery strategyId(1)
  * is `discover-pr-origin: merge-current` without fork discovery, headWildcardFilter is
- * `filter-by-name-wildcard`, discardOldItems is days-to-keep/number-to-keep.
+ * `filter-by-name-wildcard`, the clone option that fetches tags is `do-not-fetch-tags: false`
+ * with `honor-refspec: true` (a CloneOptionTrait, jenkins_jobs/modules/scm.py), discardOldItems
+ * is days-to-keep/number-to-keep.
  */
 function jjbYaml(n) {
   const out = [];
@@ -112,9 +114,12 @@ function jjbYaml(n) {
           repo: ${svc(i)}
           repo-owner: acme
           credentials-id: github-app
-          branch-discovery: no-pr
+          branch-discovery: all
           discover-pr-origin: merge-current
           discover-pr-forks-strategy: false
+          shallow-clone: false
+          do-not-fetch-tags: false
+          honor-refspec: true
           filter-by-name-wildcard:
             includes: "${INCLUDES}"
             excludes: ""
