@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { loadConfig } from '../config/load.js';
+import { Git } from '../git/git.js';
 import { loadTemplates } from '../templates.js';
 import { requireGroovy, runPipelines } from '../harness.js';
 import { scenarioFor } from '../plan/scenario.js';
@@ -61,7 +61,7 @@ export async function run(opts: PlanOptions, io: Io = processIo): Promise<number
     const r = result!;
     const commands = plannedCommands(r);
     // What the build left in the repository: the release tags it pushed onto HEAD.
-    const pushed = execFileSync('git', ['tag', '--points-at', scenario.repo.head], { cwd: scenario.repo.url, encoding: 'utf8' }).split('\n').filter(Boolean);
+    const pushed = new Git(scenario.repo.url).run(['tag', '--points-at', scenario.repo.head]).split('\n').filter(Boolean);
     const notes = pr ? [] : deploysNowhere(model, config.environments === undefined, opts.branch);
     if (opts.json) {
       io.out(`${JSON.stringify({ branch: opts.branch, pr: pr ?? null, result: r.result, error: r.error, releaseTags: pushed, notes, stages: r.stages, commands }, null, 2)}\n`);
