@@ -39,7 +39,14 @@ function repo(config = MINIMAL, production = 'master') {
     merge('develop', 'staging', `v${v}-beta.1`);
     merge('staging', production, `v${v}`);
   }
-  return { ...t, git, commit, merge };
+  /** A bare `origin` (inside .git, so it goes with the repository) holding these branches and every tag. */
+  const pushOrigin = (...branches: string[]) => {
+    const bare = path.join(t.dir, '.git', 'remote.git');
+    execFileSync('git', ['init', '-q', '--bare', bare]);
+    git('remote', 'add', 'origin', bare);
+    git('push', '-q', '--follow-tags', 'origin', ...branches);
+  };
+  return { ...t, git, commit, merge, pushOrigin };
 }
 
 const lint = (dir: string, ...args: string[]) => runCli(['lint', ...args], { cwd: dir });
@@ -104,11 +111,8 @@ test('the rules themselves: a cycle is an error, a rule branch without an enviro
 
 test('--remote audits the remote-tracking branches; outside a repository is a clear error', () => {
   const r = repo();
-  const bare = tempDir('pipewright-lint-remote-');
   try {
-    execFileSync('git', ['init', '-q', '--bare', bare.dir]);
-    r.git('remote', 'add', 'origin', bare.dir);
-    r.git('push', '-q', '--follow-tags', 'origin', 'develop', 'staging', 'master');
+    r.pushOrigin('develop', 'staging', 'master');
     r.git('fetch', '-q', 'origin');
     r.git('checkout', '-q', 'master');
     r.commit('local only, not pushed');
@@ -117,7 +121,6 @@ test('--remote audits the remote-tracking branches; outside a repository is a cl
     assert.is(remote.status, 0, remote.stdout);
   } finally {
     r.cleanup();
-    bare.cleanup();
   }
   const plain = tempDir();
   try {
@@ -155,10 +158,7 @@ test('production on main, config on master (the default): an error naming produc
     assert.match(text.stdout, '  fix: set productionBranch: main in pipewright.yaml');
 
     // origin/HEAD says it too, however many local branches there are.
-    const bare = path.join(r.dir, '.git', 'remote.git');
-    execFileSync('git', ['init', '-q', '--bare', bare]);
-    r.git('remote', 'add', 'origin', bare);
-    r.git('push', '-q', 'origin', 'main', 'develop', 'staging');
+    r.pushOrigin('main', 'develop', 'staging');
     r.git('remote', 'set-head', 'origin', 'main');
     r.git('branch', 'master', 'develop'); // a stray master no longer changes the verdict's source
     const viaHead = findingsOf(r.dir, '--remote', 'origin');
@@ -233,11 +233,8 @@ test('a missing environment branch is a warning with the command that creates it
 
 test('a branch only on the remote: the warning says to track it or audit the remote', () => {
   const r = repo();
-  const bare = tempDir('pipewright-lint-remote-');
   try {
-    execFileSync('git', ['init', '-q', '--bare', bare.dir]);
-    r.git('remote', 'add', 'origin', bare.dir);
-    r.git('push', '-q', '--follow-tags', 'origin', 'develop', 'staging', 'master');
+    r.pushOrigin('develop', 'staging', 'master');
     r.git('checkout', '-q', 'develop');
     r.git('branch', '-D', 'staging');
     const res = findingsOf(r.dir);
@@ -247,18 +244,14 @@ test('a branch only on the remote: the warning says to track it or audit the rem
     assert.is(findingsOf(r.dir, '--remote', 'origin').findings.length, 0);
   } finally {
     r.cleanup();
-    bare.cleanup();
   }
 });
 
 test("the remote's default branch deploying nowhere, beside an existing production branch, is a warning", () => {
   const r = repo();
-  const bare = tempDir('pipewright-lint-remote-');
   try {
-    execFileSync('git', ['init', '-q', '--bare', bare.dir]);
     r.git('branch', 'main', 'master');
-    r.git('remote', 'add', 'origin', bare.dir);
-    r.git('push', '-q', '--follow-tags', 'origin', 'develop', 'staging', 'master', 'main');
+    r.pushOrigin('develop', 'staging', 'master', 'main');
     r.git('remote', 'set-head', 'origin', 'main');
     // (Locally, main is also a branch cut from master: --remote leaves that out.)
     const res = findingsOf(r.dir, '--remote', 'origin');
@@ -267,7 +260,6 @@ test("the remote's default branch deploying nowhere, beside an existing producti
     assert.match(res.findings[0]!.fix, 'if main is the production branch, set productionBranch: main in pipewright.yaml');
   } finally {
     r.cleanup();
-    bare.cleanup();
   }
 });
 
