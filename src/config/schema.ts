@@ -79,27 +79,143 @@ const Resources = z
   })
   .describe('Container resources. Fargate sizes each pod from its requests, so requests are always set.');
 
+const roleArn = allow(
+  z.string().max(2048).regex(/^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[A-Za-z0-9+=,.@_/-]{1,512}$/),
+  'an IAM role ARN such as arn:aws:iam::123456789012:role/my-role',
+);
+
 const Ingress = z
   .strictObject({
     enabled: z.boolean().optional().describe('Create an ALB Ingress. Default true.'),
-    host: hostname.optional().describe('Host name routed to this environment. Default: any host (the ALB DNS name).'),
+    host: hostname.optional().describe('Host name routed to this environment. Default: from ingress.domain, else none (the ALB DNS name).'),
+    domain: hostname
+      .optional()
+      .describe('DNS domain the environments\' hosts are made from: <app>.<domain> for production, <app>-<environment>.<domain> for the others (one wildcard certificate covers them all).'),
     scheme: z.enum(['internet-facing', 'internal']).optional().describe('ALB scheme. Default internet-facing.'),
     path: allow(z.string().regex(/^\/[A-Za-z0-9._~\-/]*$/), "an absolute URL path such as / or /api").optional().describe('URL path routed to the app. Default /.'),
+    group: allow(
+      z.string().max(63).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/),
+      "lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 63 characters",
+    )
+      .optional()
+      .describe('ALB IngressGroup (alb.ingress.kubernetes.io/group.name): Ingresses with the same group share one ALB. Default: with a host, pipewright-<environment> (pipewright-<environment>-internal for internal ALBs); without one, <app>-<environment> (an ALB of its own: without a host, nothing tells the apps of a shared ALB apart).'),
     certificateArn: allow(
       z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate\/[A-Za-z0-9-]+$/),
       'an ACM certificate ARN',
     )
       .optional()
-      .describe('ACM certificate for HTTPS on the ALB.'),
+      .describe('ACM certificate for HTTPS on the ALB. Default: with a host, the controller discovers the ACM certificate that covers it.'),
   })
-  .describe('The AWS Load Balancer Controller Ingress.');
+  .describe('The AWS Load Balancer Controller Ingress. With a host, the ALB listens on HTTPS and redirects HTTP to it.');
+
+/** A key whose words say it holds a secret: its value must come from a Secret, never from the config. */
+export const SECRET_KEY_WORDS = ['PASSWORD', 'PASSWD', 'PASS', 'PWD', 'SECRET', 'SECRETS', 'TOKEN', 'KEY', 'APIKEY', 'CREDENTIAL', 'CREDENTIALS', 'PRIVATE', 'AUTH'] as const;
+
+export function secretLookingKey(name: string): boolean {
+  return name
+    .toUpperCase()
+    .split(/_+/)
+    .some((w) => (SECRET_KEY_WORDS as readonly string[]).includes(w));
+}
+
+/** A URL with a password in it (scheme://user:password@host): a secret whatever the key is called. */
+export const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/:@\s]*:[^/@\s]+@/i;
+
+const kubernetesName = (what: string) =>
+  allow(z.string().max(253).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/), "a Kubernetes object name: lowercase letters, digits, '-' and '.'").describe(what);
+const envVarName = allow(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), 'letters, digits and _, not starting with a digit');
+const KeyRef = (kind: 'Secret' | 'ConfigMap') =>
+  z
+    .strictObject({
+      name: kubernetesName(`The ${kind} in the environment's namespace.`),
+      key: allow(z.string().min(1).max(253).regex(/^[-._a-zA-Z0-9]+$/), "a data key: letters, digits, '-', '_' and '.'").describe(`The key in the ${kind}.`),
+      optional: z.boolean().optional().describe(`Start the pod even when the ${kind} or key is missing. Default false.`),
+    })
+    .describe(`A value read from a ${kind} when the pod starts.`);
+
+const EnvValue = allow(
+  z.union([
+    z.string(),
+    z.int(),
+    z.boolean(),
+    z.strictObject({ secretKeyRef: KeyRef('Secret') }),
+    z.strictObject({ configMapKeyRef: KeyRef('ConfigMap') }),
+  ]),
+  'a string, an integer, true/false, { secretKeyRef: { name, key } } or { configMapKeyRef: { name, key } }',
+);
+
+const secretRefForm = (key: string) => `{ secretKeyRef: { name: <secret>, key: ${key} } } (the Secret lives in the environment's namespace; never put its value in the config)`;
 
 const EnvVars = z
-  .record(
-    allow(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), 'letters, digits and _, not starting with a digit'),
-    allow(z.union([z.string(), z.int(), z.boolean()]), 'a string, an integer or true/false'),
+  .record(envVarName, EnvValue)
+  .superRefine((vars, ctx) => {
+    for (const [key, value] of Object.entries(vars)) {
+      if (typeof value === 'object') continue;
+      const text = String(value);
+      if (text === '') continue;
+      if (secretLookingKey(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'looks like a secret and has a plain value: a secret must never be written into the repository',
+          params: { allowed: secretRefForm(key) },
+          input: value,
+        });
+      } else if (typeof value === 'string' && URL_WITH_PASSWORD.test(value)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'is a URL with a password in it: a secret must never be written into the repository',
+          params: { allowed: secretRefForm(key) },
+          input: value,
+        });
+      }
+    }
+  })
+  .describe('Environment variables of the container. Plain values are not secrets: a key that looks like one (PASSWORD, SECRET, TOKEN, KEY, …) must be a secretKeyRef.');
+
+const EnvFrom = z
+  .array(
+    allow(
+      z.union([
+        z.strictObject({ secretRef: z.strictObject({ name: kubernetesName('The Secret.'), optional: z.boolean().optional() }) }),
+        z.strictObject({ configMapRef: z.strictObject({ name: kubernetesName('The ConfigMap.'), optional: z.boolean().optional() }) }),
+      ]),
+      '{ secretRef: { name } } or { configMapRef: { name } }',
+    ),
   )
-  .describe('Environment variables of the container (values are not secrets: use Kubernetes Secrets for those).');
+  .describe('Secrets and ConfigMaps whose every key becomes an environment variable (e.g. a Secret kept in sync with AWS Secrets Manager by the External Secrets Operator).');
+
+const Scaling = z
+  .strictObject({
+    minReplicas: allow(z.int().min(1).max(100), 'a whole number from 1 to 100').describe('Fewest pods.'),
+    maxReplicas: allow(z.int().min(1).max(100), 'a whole number from 1 to 100').describe('Most pods.'),
+    cpuUtilization: allow(z.int().min(10).max(100), 'a percentage from 10 to 100')
+      .optional()
+      .describe('Average CPU, as a percentage of the request, that the autoscaler keeps pods at. Default 70.'),
+  })
+  .describe('A HorizontalPodAutoscaler (needs the metrics server in the cluster). Replaces replicas: the autoscaler owns the pod count.');
+
+const DisruptionBudget = z
+  .union([
+    z.literal(false),
+    z.strictObject({
+      maxUnavailable: allow(z.int().min(1).max(100), 'a whole number from 1 to 100').describe('Pods that may be evicted at once (Fargate evicts pods to patch them).'),
+    }),
+  ])
+  .describe('A PodDisruptionBudget. Default: maxUnavailable 1 where at least 2 pods run; false: none.');
+
+/** A container image reference: registry/name[:tag][@sha256:digest]. */
+const imageRef = allow(
+  z
+    .string()
+    .max(300)
+    .regex(/^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$/),
+  'an image reference such as ghcr.io/org/image:v1.2.3, optionally pinned with @sha256:<digest>',
+);
+
+/** The retention periods CloudWatch Logs accepts. */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 const Cluster = z.strictObject({
   name: allow(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/), 'an EKS cluster name: letters, digits, - and _').describe(
@@ -116,6 +232,15 @@ const environmentSettings = {
   resources: Resources.optional(),
   ingress: Ingress.optional(),
   env: EnvVars.optional(),
+  envFrom: EnvFrom.optional(),
+  scaling: Scaling.optional(),
+  disruptionBudget: DisruptionBudget.optional(),
+  serviceAccount: z
+    .strictObject({
+      roleArn: roleArn.optional().describe('IAM role the app\'s pods assume through IRSA (EKS Pod Identity does not work on Fargate). Default: none, the pods get no AWS credentials.'),
+    })
+    .optional()
+    .describe('The app\'s ServiceAccount in the environment\'s namespace.'),
   clusters: z
     .array(Cluster)
     .min(1)
@@ -231,6 +356,9 @@ export const ConfigSchema = z
           .optional()
           .describe('HTTP path of the health endpoint used by probes and the ALB. Default /healthz.'),
         workers: allow(z.int().min(1).max(64), 'a whole number from 1 to 64').optional().describe('gunicorn workers. Default 2.'),
+        shutdownDelaySeconds: allow(z.int().min(0).max(300), 'a whole number of seconds from 0 to 300')
+          .optional()
+          .describe('Seconds a stopping pod keeps serving (a preStop sleep) while the load balancer deregisters it; without it a rollout drops requests. Default 15.'),
       })
       .optional()
       .describe('How the container runs the app (the scaffolded Dockerfile and the probes).'),
@@ -240,6 +368,10 @@ export const ConfigSchema = z
           .enum(['docker', 'kaniko'])
           .optional()
           .describe('docker: an EC2 agent with a docker socket. kaniko: a Kubernetes pod agent (Fargate cannot run privileged containers). Default docker.'),
+        ephemeralStorage: allow(z.string().regex(/^[1-9][0-9]*Gi$/), 'whole GiB from 21Gi to 175Gi, such as 40Gi')
+          .refine((v) => { const n = Number.parseInt(v, 10); return n >= 21 && n <= 175; }, { message: 'must be from 21Gi to 175Gi (Fargate gives 20 GiB unasked, at most 175 GiB)' })
+          .optional()
+          .describe('Ephemeral storage the kaniko build pod requests: kaniko unpacks the base image and snapshots the file system there. Default 40Gi.'),
       })
       .optional()
       .describe('How the image is built (once per change).'),
@@ -255,7 +387,12 @@ export const ConfigSchema = z
           .optional()
           .describe('The shared library every Jenkinsfile loads with @Library.'),
         agentLabel: z.string().min(1).max(200).optional().describe('Agent label for build and deploy stages (build.engine docker). Default "docker".'),
-        kanikoImage: z.string().min(1).max(300).optional().describe(`Kaniko executor image for build.engine kaniko. Default ${DEFAULTS.kanikoImage}.`),
+        kanikoImage: imageRef
+          .optional()
+          .describe(`Kaniko executor image for build.engine kaniko: a debug variant (it needs /busybox/sh), pinnable by digest (image:tag@sha256:…). Default ${DEFAULTS.kanikoImage}, the maintained fork (upstream gcr.io/kaniko-project is archived).`),
+        toolsImage: imageRef
+          .optional()
+          .describe(`The default container of build.engine kaniko's pod agents: runs git, aws and kubectl (Guard, Release tag, Image, Deploy), as the jnlp container's uid. Default ${DEFAULTS.toolsImage}.`),
         gitCredentialsId: z.string().min(1).max(200).optional().describe('Jenkins credentials to fetch branches and push release tags. Default "git".'),
         approvers: z.string().min(1).max(500).optional().describe('Jenkins users or groups allowed to approve production (input submitter). Default "release-managers".'),
         approvalTimeoutHours: allow(z.int().min(1).max(720), 'a whole number of hours from 1 to 720').optional().describe('How long the production approval waits before the build is aborted. Default 24.'),
@@ -274,9 +411,36 @@ export const ConfigSchema = z
             group: allow(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9:._-]{0,62}$/), 'a Kubernetes group name: letters, digits, : . _ -')
               .optional()
               .describe('Kubernetes group bound to the deployer Role, for the Jenkins IAM role (EKS access entry). Default "pipewright-deployers".'),
+            roleArn: roleArn
+              .optional()
+              .describe('The IAM role of the Jenkins agents: the deployer ServiceAccount assumes it through IRSA (build.engine kaniko), and its EKS access entry maps it to group. Default: none (printed as $JENKINS_ROLE_ARN).'),
           })
           .optional()
           .describe('Who may deploy: `pipewright cluster bootstrap` binds a Role in each environment namespace to this ServiceAccount and group.'),
+        fargate: z
+          .strictObject({
+            podExecutionRoleArn: roleArn.optional().describe('The pod execution role of the Fargate profiles (pulls images, writes logs). Required for `cluster bootstrap` to create profiles.'),
+            subnets: z
+              .array(allow(z.string().regex(/^subnet-[0-9a-f]{8,17}$/), 'a subnet id such as subnet-0123456789abcdef0'))
+              .min(1)
+              .max(16)
+              .optional()
+              .describe('Private subnets of the Fargate pods. Default: the cluster\'s private subnets.'),
+          })
+          .optional()
+          .describe('The Fargate profiles `pipewright cluster bootstrap` creates: one selector per environment namespace, and one for the Jenkins agent pods.'),
+        logging: z
+          .strictObject({
+            enabled: z.boolean().optional().describe('Send container logs to CloudWatch Logs through Fargate\'s built-in Fluent Bit (the aws-observability ConfigMap). Default true.'),
+            logGroup: allow(z.string().min(1).max(512).regex(/^[\.\-_/#A-Za-z0-9]+$/), 'a CloudWatch Logs group name: letters, digits and . - _ / #')
+              .optional()
+              .describe('Log group. Default /aws/eks/<cluster>/fargate.'),
+            retentionDays: allow(z.literal(LOG_RETENTION_DAYS), `one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(', ')}`)
+              .optional()
+              .describe('Days CloudWatch keeps the logs. Default 30.'),
+          })
+          .optional()
+          .describe('Fargate logging. The ConfigMap is cluster-wide: every app bootstrapped into a cluster must agree on it.'),
       })
       .optional()
       .describe('Cluster bootstrap settings.'),

@@ -34,7 +34,19 @@ export const DEFAULTS = {
   ingressScheme: 'internet-facing',
   libraryName: 'pipewright',
   agentLabel: 'docker',
-  kanikoImage: 'gcr.io/kaniko-project/executor:v1.23.2-debug',
+  /** The maintained fork's debug variant: Jenkins' container step needs its /busybox/sh. */
+  kanikoImage: 'ghcr.io/osscontainertools/kaniko:v1.28.3-debug',
+  /** git, aws (CLI v1, which has every command the library runs) and kubectl, pinned by kubectl version; see the README's "Build agents on Fargate". */
+  toolsImage: 'alpine/k8s:1.35.0',
+  /** Kaniko unpacks the base image and snapshots the file system on the pod's ephemeral storage. */
+  ephemeralStorage: '40Gi',
+  /** The jnlp container's user (jenkins/inbound-agent): every container of the agent pod runs as it, except kaniko. */
+  agentUid: 1000,
+  shutdownDelaySeconds: 15,
+  /** gunicorn's --graceful-timeout default: how long workers may finish their requests after SIGTERM. */
+  gracefulSeconds: 30,
+  cpuUtilization: 70,
+  logRetentionDays: 30,
   gitCredentialsId: 'git',
   approvers: 'release-managers',
   approvalTimeoutHours: 24,

@@ -6,6 +6,7 @@ import type { ConfigProblem } from '../errors.js';
 import type { EnvironmentConfig, ParsedConfig } from '../config/schema.js';
 import { BUILTIN_CHECKS, DEFAULTS, DEFAULT_TAG_PATTERNS, defaultEnvironments } from './defaults.js';
 import { toDockerTag } from './names.js';
+import { FARGATE_MAX, FARGATE_OVERHEAD_MIB, fargateSize, type FargateSize } from './fargate.js';
 import { VERSION } from '../version.js';
 
 export interface ClusterTarget {
@@ -26,12 +27,23 @@ export interface EnvironmentModel {
   };
   readonly ingress: {
     readonly enabled: boolean;
+    /** Given, or made from ingress.domain. */
     readonly host?: string;
     readonly scheme: 'internet-facing' | 'internal';
     readonly path: string;
     readonly certificateArn?: string;
+    /** The IngressGroup: Ingresses with the same group share one ALB. */
+    readonly group: string;
   };
-  readonly env: readonly { readonly name: string; readonly value: string }[];
+  readonly env: readonly EnvVarModel[];
+  readonly envFrom: readonly ({ readonly secretRef: KeyRefName } | { readonly configMapRef: KeyRefName })[];
+  /** A HorizontalPodAutoscaler owns the pod count (replicas is then only its floor). */
+  readonly scaling: { readonly minReplicas: number; readonly maxReplicas: number; readonly cpuUtilization: number } | null;
+  readonly disruptionBudget: { readonly maxUnavailable: number } | null;
+  /** The app's ServiceAccount here, with its IRSA role. */
+  readonly serviceAccount: { readonly name: string; readonly roleArn: string | null };
+  /** What Fargate runs the pod as (and bills), from the requests; null when no Fargate size is large enough. */
+  readonly fargate: FargateSize | null;
   readonly clusters: readonly ClusterTarget[];
   /** This environment's image tag prefix, from its branch: the pipeline tags `<imageTag>-<tree hash>`. */
   readonly imageTag: string;
@@ -40,6 +52,20 @@ export interface EnvironmentModel {
   /** Checks `pipewright promote` runs before promoting into this environment; command null: built in. */
   readonly requiredChecks: readonly { readonly name: string; readonly command: string | null }[];
 }
+
+export interface KeyRefName {
+  readonly name: string;
+  readonly optional?: boolean;
+}
+
+export interface KeyRef extends KeyRefName {
+  readonly key: string;
+}
+
+/** A plain value, or a reference to a Secret's or ConfigMap's key (never the secret itself). */
+export type EnvVarModel =
+  | { readonly name: string; readonly value: string }
+  | { readonly name: string; readonly valueFrom: { readonly secretKeyRef: KeyRef } | { readonly configMapKeyRef: KeyRef } };
 
 export interface BranchRuleModel {
   readonly branch: string;
@@ -69,8 +95,17 @@ export interface Model {
     readonly keep: number;
     readonly untaggedDays: number;
   };
-  readonly runtime: { readonly python: string; readonly wsgi: string; readonly healthPath: string; readonly workers: number };
-  readonly build: { readonly engine: 'docker' | 'kaniko' };
+  readonly runtime: {
+    readonly python: string;
+    readonly wsgi: string;
+    readonly healthPath: string;
+    readonly workers: number;
+    /** preStop sleep: the pod keeps serving while the load balancer deregisters it. */
+    readonly shutdownDelaySeconds: number;
+    /** The preStop sleep plus gunicorn's graceful timeout, with a margin. */
+    readonly terminationGracePeriodSeconds: number;
+  };
+  readonly build: { readonly engine: 'docker' | 'kaniko'; readonly ephemeralStorage: string };
   readonly environments: readonly EnvironmentModel[];
   readonly rules: {
     readonly tagPatterns: Readonly<Record<string, string>>;
@@ -81,6 +116,7 @@ export interface Model {
     readonly library: { readonly name: string; readonly version: string };
     readonly agentLabel: string;
     readonly kanikoImage: string;
+    readonly toolsImage: string;
     readonly gitCredentialsId: string;
     readonly approvers: string;
     readonly approvalTimeoutHours: number;
@@ -89,11 +125,30 @@ export interface Model {
     readonly autoTag: boolean;
   };
   readonly smoke: { readonly command: string | null };
-  readonly cluster: { readonly deployer: { readonly serviceAccount: string; readonly namespace: string; readonly group: string } };
+  readonly cluster: {
+    /** The Jenkins agents' identity: their ServiceAccount (IRSA role) and the group its EKS access entry maps to. */
+    readonly deployer: { readonly serviceAccount: string; readonly namespace: string; readonly group: string; readonly roleArn: string | null };
+    readonly fargate: { readonly podExecutionRoleArn: string | null; readonly subnets: readonly string[] | null };
+    /** logGroup null: /aws/eks/<cluster>/fargate, per cluster. */
+    readonly logging: { readonly enabled: boolean; readonly logGroup: string | null; readonly retentionDays: number };
+  };
   readonly templatesDir: string | null;
 }
 
-type Settings = Pick<EnvironmentConfig, 'replicas' | 'resources' | 'ingress' | 'env' | 'clusters'>;
+type Settings = Pick<EnvironmentConfig, 'replicas' | 'resources' | 'ingress' | 'env' | 'envFrom' | 'clusters' | 'scaling' | 'disruptionBudget' | 'serviceAccount'>;
+
+/** The host an environment is reached at: its own, else made from the domain. */
+function hostOf(c: ParsedConfig, e: EnvironmentConfig, production: boolean): string | undefined {
+  const ingress = { ...c.defaults?.ingress, ...e.ingress };
+  if (e.ingress?.host !== undefined) return e.ingress.host;
+  if (ingress.domain !== undefined) return production ? `${c.app}.${ingress.domain}` : `${c.app}-${e.name}.${ingress.domain}`;
+  return c.defaults?.ingress?.host;
+}
+
+function envVarOf(name: string, value: NonNullable<EnvironmentConfig['env']>[string]): EnvVarModel {
+  if (typeof value !== 'object') return { name, value: String(value) };
+  return { name, valueFrom: value };
+}
 
 function environmentsOf(c: ParsedConfig): EnvironmentConfig[] {
   return c.environments ?? defaultEnvironments(c.productionBranch);
@@ -106,31 +161,48 @@ function resolveEnvironment(c: ParsedConfig, e: EnvironmentConfig): EnvironmentM
   const production = e.production ?? false;
   const ingress = { ...d.ingress, ...e.ingress };
   const env = { ...d.env, ...e.env };
+  const host = hostOf(c, e, production);
+  const scheme = ingress.scheme ?? DEFAULTS.ingressScheme;
+  const path = ingress.path ?? DEFAULTS.ingressPath;
+  const scaling = e.scaling ?? d.scaling;
+  const replicas = scaling?.minReplicas ?? e.replicas ?? d.replicas ?? (production ? DEFAULTS.productionReplicas : DEFAULTS.replicas);
+  const budget = e.disruptionBudget ?? d.disruptionBudget;
+  const requests = { ...DEFAULTS.requests, ...d.resources?.requests, ...e.resources?.requests };
   return {
     name: e.name,
     branch: e.branch,
     namespace: namespaceOf(c, e),
     production,
     approval: e.approval ?? production,
-    replicas: e.replicas ?? d.replicas ?? (production ? DEFAULTS.productionReplicas : DEFAULTS.replicas),
+    replicas,
     resources: {
-      requests: { ...DEFAULTS.requests, ...d.resources?.requests, ...e.resources?.requests },
+      requests,
       limits: { ...d.resources?.limits, ...e.resources?.limits },
     },
     ingress: {
       enabled: ingress.enabled ?? true,
-      ...(ingress.host !== undefined && { host: ingress.host }),
-      scheme: ingress.scheme ?? DEFAULTS.ingressScheme,
-      path: ingress.path ?? DEFAULTS.ingressPath,
+      ...(host !== undefined && { host }),
+      scheme,
+      path,
       ...(ingress.certificateArn !== undefined && { certificateArn: ingress.certificateArn }),
+      // Without a host nothing tells the apps of a shared ALB apart: the app gets an ALB of its own.
+      group: ingress.group ?? (host === undefined ? `${c.app}-${e.name}` : `pipewright-${e.name}${scheme === 'internal' ? '-internal' : ''}`),
     },
-    env: Object.entries(env).map(([name, value]) => ({ name, value: String(value) })),
+    env: Object.entries(env).map(([name, value]) => envVarOf(name, value)),
+    envFrom: [...(d.envFrom ?? []), ...(e.envFrom ?? [])],
+    scaling: scaling
+      ? { minReplicas: scaling.minReplicas, maxReplicas: scaling.maxReplicas, cpuUtilization: scaling.cpuUtilization ?? DEFAULTS.cpuUtilization }
+      : null,
+    disruptionBudget: budget === false ? null : budget ?? (replicas >= 2 ? { maxUnavailable: 1 } : null),
+    serviceAccount: { name: c.app, roleArn: e.serviceAccount?.roleArn ?? d.serviceAccount?.roleArn ?? null },
+    fargate: fargateSize(requests),
     clusters: (e.clusters ?? d.clusters ?? [{ name: c.aws.cluster ?? DEFAULTS.cluster }]).map((k) => ({
       name: k.name,
       region: k.region ?? c.aws.region,
     })),
     imageTag: toDockerTag(e.branch),
-    url: ingress.host ? `${ingress.certificateArn ? 'https' : 'http'}://${ingress.host}${ingress.path ?? DEFAULTS.ingressPath}` : null,
+    // With a host the ALB serves HTTPS (and redirects HTTP to it). No trailing '/': scripts append their own paths.
+    url: host ? `https://${host}${path.replace(/\/+$/, '')}` : null,
     requiredChecks: (e.requiredChecks ?? []).map((k) => ({ name: k.name, command: k.command ?? null })),
   };
 }
@@ -178,6 +250,7 @@ export function resolveModel(c: ParsedConfig, configFile: string): Model {
   const envs = environmentsOf(c);
   const registry = `${c.aws.accountId}.dkr.ecr.${c.aws.region}.amazonaws.com`;
   const repository = c.image?.repository ?? c.app;
+  const shutdownDelay = c.runtime?.shutdownDelaySeconds ?? DEFAULTS.shutdownDelaySeconds;
   return {
     configFile,
     app: c.app,
@@ -197,14 +270,17 @@ export function resolveModel(c: ParsedConfig, configFile: string): Model {
       wsgi: c.runtime?.wsgi ?? DEFAULTS.wsgi,
       healthPath: c.runtime?.healthPath ?? DEFAULTS.healthPath,
       workers: c.runtime?.workers ?? DEFAULTS.workers,
+      shutdownDelaySeconds: shutdownDelay,
+      terminationGracePeriodSeconds: shutdownDelay + DEFAULTS.gracefulSeconds + 5,
     },
-    build: { engine: c.build?.engine ?? DEFAULTS.engine },
+    build: { engine: c.build?.engine ?? DEFAULTS.engine, ephemeralStorage: c.build?.ephemeralStorage ?? DEFAULTS.ephemeralStorage },
     environments: envs.map((e) => resolveEnvironment(c, e)),
     rules: resolveRules(c, envs),
     jenkins: {
       library: { name: c.jenkins?.library?.name ?? DEFAULTS.libraryName, version: c.jenkins?.library?.version ?? `v${VERSION}` },
       agentLabel: c.jenkins?.agentLabel ?? DEFAULTS.agentLabel,
       kanikoImage: c.jenkins?.kanikoImage ?? DEFAULTS.kanikoImage,
+      toolsImage: c.jenkins?.toolsImage ?? DEFAULTS.toolsImage,
       gitCredentialsId: c.jenkins?.gitCredentialsId ?? DEFAULTS.gitCredentialsId,
       approvers: c.jenkins?.approvers ?? DEFAULTS.approvers,
       approvalTimeoutHours: c.jenkins?.approvalTimeoutHours ?? DEFAULTS.approvalTimeoutHours,
@@ -218,6 +294,13 @@ export function resolveModel(c: ParsedConfig, configFile: string): Model {
         serviceAccount: c.cluster?.deployer?.serviceAccount ?? DEFAULTS.deployerServiceAccount,
         namespace: c.cluster?.deployer?.namespace ?? DEFAULTS.deployerNamespace,
         group: c.cluster?.deployer?.group ?? DEFAULTS.deployerGroup,
+        roleArn: c.cluster?.deployer?.roleArn ?? null,
+      },
+      fargate: { podExecutionRoleArn: c.cluster?.fargate?.podExecutionRoleArn ?? null, subnets: c.cluster?.fargate?.subnets ?? null },
+      logging: {
+        enabled: c.cluster?.logging?.enabled ?? true,
+        logGroup: c.cluster?.logging?.logGroup ?? null,
+        retentionDays: c.cluster?.logging?.retentionDays ?? DEFAULTS.logRetentionDays,
       },
     },
     templatesDir: c.templatesDir ?? null,
@@ -246,6 +329,8 @@ export function semanticProblems(c: ParsedConfig): ConfigProblem[] {
     dupes('branch', (e) => e.branch);
     dupes('namespace', (e) => namespaceOf(c, e));
   }
+
+  problems.push(...ingressProblems(c, envs), ...podProblems(c, envs));
 
   if (c.image?.kmsKey !== undefined && c.image.encryption !== 'KMS') {
     problems.push({ path: 'image.kmsKey', message: 'is set but image.encryption is not KMS', allowed: 'image.encryption: KMS, or no kmsKey' });
@@ -315,4 +400,72 @@ function productionBranchProblems(c: ParsedConfig, envs: readonly EnvironmentCon
         },
       ]
     : [];
+}
+
+/** Where a setting of environment i came from: its own entry, else defaults. */
+function settingPath(c: ParsedConfig, i: number, key: keyof Settings, sub?: string): string {
+  const own = c.environments?.[i]?.[key] !== undefined;
+  return `${own ? `environments.${i}` : 'defaults'}.${key}${sub ? `.${sub}` : ''}`;
+}
+
+/** Hosts: one per environment, never shared (develop's smoke test must not reach production). */
+function ingressProblems(c: ParsedConfig, envs: readonly EnvironmentConfig[]): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (c.defaults?.ingress?.host !== undefined && envs.length > 1) {
+    problems.push({
+      path: 'defaults.ingress.host',
+      message: `gives all ${envs.length} environments the same host, so every environment's smoke test would reach the same one`,
+      allowed: 'defaults.ingress.domain (hosts <app>-<environment>.<domain>, production <app>.<domain>), or ingress.host on each environment',
+    });
+    return problems;
+  }
+  const seen = new Map<string, number>();
+  envs.forEach((e, i) => {
+    const resolved = resolveEnvironment(c, e);
+    const host = resolved.ingress.host;
+    if (!resolved.ingress.enabled || host === undefined) return;
+    if (host.length > 253) {
+      problems.push({ path: settingPath(c, i, 'ingress', 'domain'), message: `makes the host "${host.slice(0, 40)}…", longer than 253 characters`, allowed: 'a shorter domain' });
+    }
+    const first = seen.get(host);
+    if (first !== undefined) {
+      problems.push({
+        path: settingPath(c, i, 'ingress', 'host'),
+        message: `"${host}" is already the host of the ${envs[first]!.name} environment`,
+        allowed: 'a host of its own for each environment',
+      });
+    } else seen.set(host, i);
+  });
+  return problems;
+}
+
+/** Replicas against the autoscaler, and requests against the largest Fargate pod. */
+function podProblems(c: ParsedConfig, envs: readonly EnvironmentConfig[]): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  envs.forEach((e, i) => {
+    const scaling = e.scaling ?? c.defaults?.scaling;
+    if (scaling) {
+      if (scaling.minReplicas > scaling.maxReplicas) {
+        problems.push({ path: settingPath(c, i, 'scaling', 'minReplicas'), message: `${scaling.minReplicas} is more than maxReplicas ${scaling.maxReplicas}`, allowed: 'at most maxReplicas' });
+      }
+      const replicas = e.replicas ?? c.defaults?.replicas;
+      if (replicas !== undefined) {
+        problems.push({
+          path: settingPath(c, i, 'replicas'),
+          message: 'cannot be combined with scaling: the autoscaler owns the pod count, and a deploy that sets replicas would undo its work',
+          allowed: 'scaling.minReplicas, or replicas without scaling',
+        });
+      }
+    }
+    const resolved = resolveEnvironment(c, e);
+    if (resolved.fargate === null) {
+      const { cpu, memory } = resolved.resources.requests;
+      problems.push({
+        path: settingPath(c, i, 'resources', 'requests'),
+        message: `cpu ${cpu} and memory ${memory} (plus the 256 MiB Fargate adds) fit no Fargate pod size`,
+        allowed: `at most ${FARGATE_MAX.vcpu} vCPU and ${FARGATE_MAX.memoryGiB * 1024 - FARGATE_OVERHEAD_MIB}Mi, in a combination Fargate offers (e.g. 4 vCPU takes 8 to 30 GB)`,
+      });
+    }
+  });
+  return problems;
 }

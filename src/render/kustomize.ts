@@ -5,7 +5,7 @@
  * wrapper kustomization (deployKustomization below) whose `images:` entry sets the digest on top
  * of the overlay, so plain `kubectl apply -k` deploys exactly the promoted image.
  */
-import type { EnvironmentModel, Model } from '../model/model.js';
+import type { EnvVarModel, EnvironmentModel, Model } from '../model/model.js';
 import type { TemplateSet } from '../templates.js';
 import { IMAGE_DIGEST } from '../model/names.js';
 import type { GeneratedFile } from './types.js';
@@ -27,6 +27,13 @@ function baseView(m: Model) {
   };
 }
 
+/** One container env entry: a plain value, or a reference to a Secret's or ConfigMap's key. */
+function envView(v: EnvVarModel) {
+  if ('value' in v) return { name: y(v.name), value: y(v.value), ref: null };
+  const [kind, ref] = 'secretKeyRef' in v.valueFrom ? ['secretKeyRef', v.valueFrom.secretKeyRef] : ['configMapKeyRef', v.valueFrom.configMapKeyRef];
+  return { name: y(v.name), value: null, ref: { kind, name: y(ref.name), key: y(ref.key), optional: ref.optional ?? null } };
+}
+
 function overlayView(m: Model, e: EnvironmentModel) {
   const { requests, limits } = e.resources;
   const ingress = e.ingress;
@@ -41,7 +48,7 @@ function overlayView(m: Model, e: EnvironmentModel) {
     hasLimits: limits.cpu !== undefined || limits.memory !== undefined,
     limitCpu: limits.cpu && y(limits.cpu),
     limitMemory: limits.memory && y(limits.memory),
-    env: e.env.map((v) => ({ name: y(v.name), value: y(v.value) })),
+    env: e.env.map(envView),
     ingress: ingress.enabled,
     scheme: y(ingress.scheme),
     host: ingress.host && y(ingress.host),
