@@ -1,6 +1,6 @@
 // `pipewright cluster bootstrap` and `pipewright status`, run as the real CLI against the
 // Kubernetes TEST STAND-IN (test/kube-standin.ts: no API server can run here), plus the pure
-// renderer of the bootstrap objects, validated against the Kubernetes schemas (kubernetes-models).
+// renderer of the bootstrap objects, validated strictly against the Kubernetes schemas (test/k8s-schema.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
@@ -9,10 +9,6 @@ import { createServer } from 'node:net';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import { Namespace } from 'kubernetes-models/v1/Namespace';
-import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
-import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
-import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { run as generate } from '../src/commands/generate.js';
 import { run as status } from '../src/commands/status.js';
 import { loadConfig } from '../src/config/load.js';
@@ -26,6 +22,7 @@ import { readDeployment } from '../src/k8s/deployments.js';
 import type { Io } from '../src/io.js';
 import { KubeStandin, type DeployFixture } from './kube-standin.js';
 import { engineAvailable, runCliAsync, tempDir } from './helpers.js';
+import { validateStrict } from './k8s-schema.js';
 
 const hasOpenssl = engineAvailable('openssl', ['version']);
 const hasKubectl = engineAvailable('kubectl', ['version', '--client']);
@@ -94,13 +91,10 @@ function assertOneLineFailure(r: { status: number | null; stdout: string; stderr
 
 test('bootstrap objects validate against the Kubernetes schemas', () => {
   const m = modelOf(CONFIG);
-  const models: Record<string, new (o: any) => { validate(): void }> = { Namespace, ServiceAccount, Role, RoleBinding };
-  assert.throws(() => new Role({ metadata: { name: 'x' }, rules: [{ verbs: 'get' }] } as any).validate(), /verbs/);
+  assert.throws(() => validateStrict({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'x' }, rules: [{ verbs: 'get' }] }), /\.rules\[0\]\.verbs: must be array/);
+  assert.throws(() => validateStrict({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'x' }, rules: [{ verbs: ['get'], resource: ['pods'] }] }), /\.rules\[0\]\.resource: unknown field/);
   const objects = bootstrapObjects(m);
-  for (const { object } of objects) {
-    const M = models[object.kind]!;
-    new M(JSON.parse(JSON.stringify(object))).validate();
-  }
+  validateStrict(objects.map((o) => o.object));
   assert.equal(
     objects.map((o) => `${o.object.kind} ${o.object.metadata.namespace ?? ''}/${o.object.metadata.name}`),
     [
@@ -118,8 +112,7 @@ test('bootstrap --manifests prints the same objects as YAML without any cluster 
   const docs = yaml.loadAll(r.stdout) as { kind: string }[];
   const m = modelOf(CONFIG);
   assert.equal(docs, JSON.parse(JSON.stringify(bootstrapObjects(m).map((d) => d.object))));
-  const models: Record<string, new (o: any) => { validate(): void }> = { Namespace, ServiceAccount, Role, RoleBinding };
-  for (const d of docs) new models[d.kind]!(d).validate();
+  validateStrict(docs);
   const json = await cli(['cluster', 'bootstrap', '--manifests', '--json']);
   assert.equal(JSON.parse(json.stdout), docs);
   const both = await cli(['cluster', 'bootstrap', '--manifests', '--dry-run']);
