@@ -164,15 +164,17 @@ test('the kinds the generated objects use are all known, typos in each are caugh
   }
 });
 
-test('the kaniko agent pod of a generated Jenkinsfile passes', () => {
+test('the kaniko agent pods (build and deploy) of a generated Jenkinsfile pass', () => {
   const m = resolveModel(validateConfig({ app: 'shop', aws: { accountId: '123456789012', region: 'eu-west-1' }, build: { engine: 'kaniko' } }, 'k.yaml'), 'k.yaml');
   const jenkinsfile = renderJenkinsfile(m, loadTemplates({ groups: ['vars-templates'], configFile: 'k.yaml' })).contents;
-  const quoted = /kubernetes \{ yaml '((?:[^'\\]|\\.)*)'/.exec(jenkinsfile)?.[1];
-  assert.ok(quoted, 'no kubernetes agent yaml in the Jenkinsfile');
-  // A Groovy single-quoted literal with these escapes reads as a JSON string once \' is a plain quote.
-  const pod = yaml.load(JSON.parse(`"${quoted.replace(/\\'/g, "'").replace(/"/g, '\\"')}"`)) as { kind: string };
-  assert.is(pod.kind, 'Pod');
-  validateStrict(pod);
+  const quoted = [...jenkinsfile.matchAll(/kubernetes \{ namespace '[^']*'; yaml '((?:[^'\\]|\\.)*)'/g)].map((x) => x[1]!);
+  assert.ok(quoted.length >= 2, 'a build pod and a deploy pod in the Jenkinsfile');
+  for (const q of quoted) {
+    // A Groovy single-quoted literal with these escapes reads as a JSON string once \' is a plain quote.
+    const pod = yaml.load(JSON.parse(`"${q.replace(/\\'/g, "'").replace(/"/g, '\\"')}"`)) as { kind: string };
+    assert.is(pod.kind, 'Pod');
+    validateStrict(pod);
+  }
 });
 
 test.run();

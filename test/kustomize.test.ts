@@ -47,11 +47,15 @@ test('every overlay of the example builds with kubectl kustomize and validates',
       validateStrict(objs);
       const byKind = Object.fromEntries(objs.map((o) => [o.kind, o]));
       // No Namespace: `pipewright cluster bootstrap` owns it, so the deployer needs no right on it.
-      assert.equal(Object.keys(byKind).sort(), ['Deployment', 'Ingress', 'Service']);
+      assert.equal(
+        Object.keys(byKind).sort(),
+        ['Deployment', 'Ingress', 'Service', 'ServiceAccount', ...(env.scaling ? ['HorizontalPodAutoscaler'] : []), ...(env.disruptionBudget ? ['PodDisruptionBudget'] : [])].sort(),
+      );
       for (const o of objs) assert.is(o.metadata.namespace, env.namespace, o.kind);
 
       const d = byKind.Deployment!;
-      assert.is(d.spec.replicas, env.replicas);
+      // An autoscaler owns the pod count: the Deployment then leaves replicas out.
+      assert.is(d.spec.replicas, env.scaling ? undefined : env.replicas);
       const c = d.spec.template.spec.containers[0];
       assert.equal(c.resources.requests, { cpu: env.resources.requests.cpu, memory: env.resources.requests.memory });
       assert.ok(c.readinessProbe.httpGet.path === '/healthz' && c.livenessProbe.httpGet.path === '/healthz');
@@ -158,7 +162,7 @@ test('an environment without ingress has no Ingress object', async () => {
   const t = await generated(cfg);
   try {
     const objs = kustomize(path.join(t.dir, 'kustomize/overlays/develop'));
-    assert.equal(objs.map((o) => o.kind).sort(), ['Deployment', 'Service']);
+    assert.equal(objs.map((o) => o.kind).sort(), ['Deployment', 'Service', 'ServiceAccount']);
   } finally {
     t.cleanup();
   }
