@@ -144,7 +144,7 @@ const EnvValue = allow(
   'a string, an integer, true/false, { secretKeyRef: { name, key } } or { configMapKeyRef: { name, key } }',
 );
 
-const secretRefForm = (key: string) => `{ secretKeyRef: { name: <secret>, key: ${key} } } (the Secret lives in the environment's namespace; never put its value in the config)`;
+const secretRefForm = (key: string) => `{ secretKeyRef: { name: <secret>, key: ${key} } }, a Secret in the environment's namespace`;
 
 const EnvVars = z
   .record(envVarName, EnvValue)
