@@ -7,7 +7,8 @@ import { run, type IamCommandOptions } from '../src/commands/iam.js';
 import { UsageError } from '../src/errors.js';
 import type { Io } from '../src/io.js';
 import type { IamPlan, IamRole, PolicyDocument, PolicyStatement } from '../src/render/iam.js';
-import { fromRoot, runCli, tempDir } from './helpers.js';
+import { spawnSync } from 'node:child_process';
+import { engineAvailable, fromRoot, runCli, tempDir } from './helpers.js';
 
 const update = process.env.UPDATE_GOLDEN === '1';
 const GOLDEN = fromRoot('test/golden/iam');
@@ -363,6 +364,39 @@ test('every document is valid IAM policy JSON', async () => {
       assert.ok(r.purpose.length > 20 && r.commands.length > 0, r.name);
     }
   }
+});
+
+/** moto's validators, the ones behind its iam:CreateRole and iam:PutRolePolicy: a second, real opinion on the syntax. */
+const MOTO_VALIDATE = `
+import json, sys
+from moto.iam.policy_validation import IAMPolicyDocumentValidator, IAMTrustPolicyDocumentValidator
+bad = []
+for name, kind, document in json.load(sys.stdin):
+    validator = IAMTrustPolicyDocumentValidator if kind == 'trust' else IAMPolicyDocumentValidator
+    try:
+        validator(json.dumps(document)).validate()
+    except Exception as e:
+        bad.append(f'{name} {kind}: {e}')
+print(json.dumps(bad))
+`;
+
+test("moto's IAM policy validators accept every document (and refuse a broken one)", async () => {
+  if (!engineAvailable('python3', ['-c', 'import moto.iam.policy_validation'])) return;
+  const plans = [
+    await plan({ oidcIssuer: ISSUERS }),
+    await withConfig(
+      `${MINIMAL}build: { engine: kaniko }\nimage: { encryption: KMS }\ncluster:\n  deployer: { roleArn: "arn:aws:iam::${ACCOUNT}:role/jenkins" }\n  fargate: { podExecutionRoleArn: "arn:aws:iam::${ACCOUNT}:role/fargate" }\n` +
+        `environments:\n  - { name: develop, branch: develop }\n  - { name: blue, branch: master, requiredChecks: [{ name: scan-clean }] }\n`,
+      (cwd) => plan({ cwd, oidcIssuer: [ID_EU] }),
+    ),
+  ];
+  const documents = plans.flatMap((p) =>
+    p.roles.flatMap((r) => [...(r.trustPolicy ? [[r.name, 'trust', r.trustPolicy]] : []), ...(r.policy ? [[r.name, 'policy', r.policy]] : [])]),
+  );
+  const broken = ['broken', 'policy', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ecr:PutImage' }] }];
+  const res = spawnSync('python3', ['-c', MOTO_VALIDATE], { input: JSON.stringify([...documents, broken]), encoding: 'utf8' });
+  assert.is(res.status, 0, res.stderr);
+  assert.equal(JSON.parse(res.stdout), ['broken policy: MalformedPolicyDocument: Policy statement must contain resources.']);
 });
 
 test('--role prints one raw document that parses as JSON; --trust its trust policy', async () => {
