@@ -8,6 +8,9 @@ import { validateConfig } from '../src/config/validate.js';
 import { loadConfig, parseConfigText } from '../src/config/load.js';
 import { resolveModel } from '../src/model/model.js';
 import { ConfigError } from '../src/errors.js';
+import { renderJenkinsfile } from '../src/render/jenkins.js';
+import { renderKustomize } from '../src/render/kustomize.js';
+import { loadTemplates } from '../src/templates.js';
 import { fromRoot, runCli, tempDir } from './helpers.js';
 
 const minimal = { app: 'shop', aws: { accountId: '123456789012', region: 'eu-west-1' } };
@@ -124,6 +127,23 @@ test('productionBranch with environments, a taken branch or a bad name: one line
   assert.match(bad[0]!, /^pipewright\.yaml: productionBranch: "ma\.\.in" is not a valid git branch name: .* \(allowed: a git branch name/);
   const typo = problemsOf({ ...minimal, productionbranch: 'main' });
   assert.ok(typo.some((l) => l.startsWith('pipewright.yaml: productionbranch: unknown key (did you mean "productionBranch"?)')), typo.join('\n'));
+});
+
+test('image.registry: the pushed and pulled image, the Jenkinsfile and the Deployment name it; bad hosts are refused', () => {
+  const m = resolveModel(validateConfig({ ...minimal, image: { registry: 'ecr-mirror.example.internal:5000' } }, 'a'), 'a');
+  assert.is(m.image.registry, 'ecr-mirror.example.internal:5000');
+  assert.is(m.image.uri, 'ecr-mirror.example.internal:5000/shop');
+  // The ECR API side stays the account's, in its region.
+  assert.equal(m.aws, resolveModel(validateConfig(minimal, 'a'), 'a').aws);
+  const t = loadTemplates({ groups: ['vars-templates', 'kustomize'], configFile: 'a' });
+  assert.match(renderJenkinsfile(m, t).contents, "pipewrightImage(repository: 'shop', registry: 'ecr-mirror.example.internal:5000', region: 'eu-west-1',");
+  const deployment = renderKustomize(m, t).find((f) => f.path === 'kustomize/base/deployment.yaml')!;
+  assert.match(deployment.contents, 'image: "ecr-mirror.example.internal:5000/shop"');
+  for (const bad of ['https://ecr.example.com', 'ecr.example.com/path', 'ECR.example.com', 'ecr.example.com:0', 'ecr..example.com', '']) {
+    const lines = problemsOf({ ...minimal, image: { registry: bad } });
+    assert.is(lines.length, 1, `${bad}: ${lines.join('\n')}`);
+    assert.match(lines[0]!, /^pipewright\.yaml: image\.registry: .*\(allowed: a registry host, optionally with :port/);
+  }
 });
 
 test('the published JSON Schema offers productionBranch', () => {

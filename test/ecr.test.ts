@@ -247,6 +247,8 @@ test('promotion: environments in order, image references, the tree of an image',
   assert.equal(parseImageRef(`${uri}@${d}`, uri), { imageDigest: d });
   assert.equal(parseImageRef(`${uri}:git-abc`, uri), { imageTag: 'git-abc' });
   assert.throws(() => parseImageRef('sha256:xyz/..', uri), (e: Error) => e instanceof UsageError);
+  // image.registry gives the repository a second name: a tag under either name is found.
+  assert.equal(parseImageRef('mirror.example.internal/shop:git-abc', [uri, 'mirror.example.internal/shop']), { imageTag: 'git-abc' });
   const [a, b] = [tree('a'), tree('b')].sort() as [string, string];
   assert.is(treeOf(['develop-x', `git-${a}`], 'develop'), a);
   assert.is(treeOf([`git-${a}`, `git-${b}`, `develop-${b.slice(0, 12)}`], 'develop'), b);

@@ -135,12 +135,16 @@ export function promotionEnvironments(model: Model, from: string, to: string): [
 
 const GIT_TAG = /^git-([0-9a-f]{40})$/;
 
-/** --image → an ECR image id. Accepts a tag, a digest, or `<uri>@sha256:…` / `<uri>:<tag>`. */
-export function parseImageRef(ref: string, uri: string): { imageTag: string } | { imageDigest: string } {
+/**
+ * --image → an ECR image id. Accepts a tag, a digest, or `<uri>@sha256:…` / `<uri>:<tag>`, where
+ * `uri` is any name of the repository (ECR's own, or the one image.registry gives it).
+ */
+export function parseImageRef(ref: string, uri: string | readonly string[]): { imageTag: string } | { imageDigest: string } {
   let r = ref.trim();
   const at = r.lastIndexOf('@');
+  const named = (typeof uri === 'string' ? [uri] : uri).find((u) => r.startsWith(`${u}:`));
   if (at !== -1) r = r.slice(at + 1);
-  else if (r.startsWith(`${uri}:`)) r = r.slice(uri.length + 1);
+  else if (named !== undefined) r = r.slice(named.length + 1);
   if (IMAGE_DIGEST.test(r)) return { imageDigest: r };
   if (DOCKER_TAG.test(r)) return { imageTag: r };
   throw new UsageError(`--image ${ref}: not an image tag or sha256: digest (allowed: a tag such as git-<tree hash>, or sha256:<64 hex digits>)`);
@@ -238,7 +242,7 @@ export async function promote(ecr: Ecr, model: Model, opts: PromoteOptions, log:
   const uri = repos.repositories?.[0]?.repositoryUri ?? model.image.uri;
 
   const ref = opts.image ?? (await resolveDeployedDigest({ model, env: fromEnv, kube: opts.kube }));
-  const imageId = parseImageRef(ref, uri);
+  const imageId = parseImageRef(ref, [uri, model.image.uri]);
   const source = await describeImage(ecr, imageId);
   if (!source?.imageDigest) {
     throw new FindingsError(`promote: no image ${ref} in ECR repository ${ecr.repository} (${ecr.region}): nothing was changed`);

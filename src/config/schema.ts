@@ -323,6 +323,17 @@ export const ConfigSchema = z
         )
           .optional()
           .describe('ECR repository name. Default: the app name.'),
+        registry: allow(
+          z
+            .string()
+            .max(260)
+            .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[1-9][0-9]{0,4})?$/),
+          'a registry host, optionally with :port, no scheme or path, e.g. ecr.example.internal or registry.example.com:5000',
+        )
+          .optional()
+          .describe(
+            'The registry host of the image: where the pipeline logs in and pushes, and where the Deployments pull from. Set it when ECR is reached under another name (a registry mirror or proxy in front of ECR, a private DNS name); the pipeline\'s ECR API calls (look-up, promotion) still go to aws.accountId\'s ECR in aws.region. Default: <aws.accountId>.dkr.ecr.<aws.region>.amazonaws.com.',
+          ),
         port: allow(z.int().min(1).max(65535), 'a port number from 1 to 65535').optional().describe('Container port. Default 8000.'),
         scanOnPush: z.boolean().optional().describe('ECR scans each pushed image for vulnerabilities. Default true.'),
         encryption: z

@@ -85,6 +85,7 @@ export interface Model {
   readonly aws: { readonly accountId: string; readonly region: string; readonly cluster: string };
   readonly image: {
     readonly repository: string;
+    /** The registry host the pipeline pushes to and the Deployments pull from: image.registry, else the account's ECR registry in aws.region. */
     readonly registry: string;
     /** registry/repository, no tag. */
     readonly uri: string;
@@ -248,7 +249,7 @@ function resolveRules(c: ParsedConfig, envs: readonly EnvironmentConfig[]): Mode
 /** Build the model from a config that passed validateConfig (so semanticProblems found nothing). */
 export function resolveModel(c: ParsedConfig, configFile: string): Model {
   const envs = environmentsOf(c);
-  const registry = `${c.aws.accountId}.dkr.ecr.${c.aws.region}.amazonaws.com`;
+  const registry = c.image?.registry ?? `${c.aws.accountId}.dkr.ecr.${c.aws.region}.amazonaws.com`;
   const repository = c.image?.repository ?? c.app;
   const shutdownDelay = c.runtime?.shutdownDelaySeconds ?? DEFAULTS.shutdownDelaySeconds;
   return {
