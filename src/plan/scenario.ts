@@ -36,6 +36,8 @@ export interface PipelineCase {
   readonly mergedBy?: Person;
   /** Files of the repository, e.g. script/cibuild. */
   readonly files?: readonly string[];
+  /** Files of the repository with their contents (a real app to build), on top of `files`. */
+  readonly contents?: Readonly<Record<string, string>>;
 }
 
 export interface PipelineScenario extends Scenario {
@@ -79,7 +81,7 @@ export function scenarioFor(m: Model, paths: { jenkinsfile: string; vars: string
     tagsOnHead: c.tagsOnHead ?? [],
     ...(c.tagsOnMerged && { tagsOnMerged: c.tagsOnMerged }),
     tagsOnRoot: c.tagsOnRoot ?? rootTags(m),
-    files: { 'requirements.txt': 'flask>=3\n', ...files },
+    files: { 'requirements.txt': 'flask>=3\n', ...files, ...c.contents },
     ...(c.author && { author: c.author }),
     ...(c.mergedBy && { mergedBy: c.mergedBy }),
     ...(c.pr && { pullRequest: c.pr.id }),
@@ -103,7 +105,7 @@ export function scenarioOn(m: Model, paths: { jenkinsfile: string; vars: string 
     jenkinsfile: paths.jenkinsfile,
     vars: paths.vars,
     env,
-    files: c.files ?? [],
+    files: [...new Set([...(c.files ?? []), ...Object.keys(c.contents ?? {})])],
     input: { approver: c.approver ?? 'approver', abort: c.abortApproval ?? false },
     credentials: { [m.jenkins.gitCredentialsId]: { username: 'x-access-token', password: 'not-a-real-token' } },
     shell: { workspace: checkout.workspace, env: checkout.env, checkout: checkout.script },
