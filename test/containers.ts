@@ -341,9 +341,12 @@ export function podSpecOf(d: Deployment): PodSpec {
   return { args, user, port, healthPath: probe.path, skipped };
 }
 
-/** TCP ports in LISTEN state in the network namespace of `pid` (/proc/<pid>/net/tcp and tcp6). */
-export function listeningPorts(pid: number): number[] {
-  const ports = new Set<number>();
+/**
+ * TCP sockets in LISTEN state in the network namespace of `pid` (/proc/<pid>/net/tcp and tcp6):
+ * port and whether it is bound to every address (0.0.0.0 or ::), as a probe from the pod's IP needs.
+ */
+export function listening(pid: number): { port: number; anyAddress: boolean }[] {
+  const out = new Map<number, boolean>();
   for (const f of ['tcp', 'tcp6']) {
     let text = '';
     try {
@@ -353,10 +356,13 @@ export function listeningPorts(pid: number): number[] {
     }
     for (const line of text.split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
-      if (cols[3] === '0A') ports.add(parseInt(cols[1]!.split(':')[1]!, 16));
+      if (cols[3] !== '0A') continue;
+      const [addr, port] = cols[1]!.split(':') as [string, string];
+      const p = parseInt(port, 16);
+      out.set(p, (out.get(p) ?? false) || /^0+$/.test(addr));
     }
   }
-  return [...ports].sort((a, b) => a - b);
+  return [...out].map(([port, anyAddress]) => ({ port, anyAddress })).sort((a, b) => a.port - b.port);
 }
 
 export interface Health {
@@ -368,7 +374,8 @@ export interface Health {
 /**
  * Waits for the container to listen on `port`, then GETs `path` from inside its network
  * namespace (`nsenter -t <pid> -n curl`): no published port, no CNI. Fails fast, with the
- * container's log, when it exits or listens only on other ports.
+ * container's log, when it exits, listens only on other ports, or on `port` of the loopback
+ * address only (the one address a probe from inside the namespace would still reach).
  */
 export async function probe(c: Containers, name: string, port: number, path_: string, timeoutMs = 30_000): Promise<Health> {
   const started = Date.now();
@@ -381,16 +388,20 @@ export async function probe(c: Containers, name: string, port: number, path_: st
     const state = (await c.podman(['inspect', '--format', '{{.State.Status}} {{.State.Pid}} {{.State.ExitCode}}', name])).stdout.trim().split(' ');
     if (state[0] !== 'running') throw new Error(`the container stopped (${state[0]}, exit ${state[2]}) before listening on :${port}:\n${await logs()}`);
     const pid = Number(state[1]);
-    const listening = listeningPorts(pid);
-    if (listening.includes(port)) {
+    const sockets = listening(pid);
+    const ours = sockets.find((x) => x.port === port);
+    if (ours && !ours.anyAddress) {
+      throw new Error(`the container listens on :${port} on the loopback address only: the kubelet's probe and the load balancer come from the pod's IP:\n${await logs()}`);
+    }
+    if (ours) {
       const r = await must('nsenter', ['-t', String(pid), '-n', 'curl', '--silent', '--show-error', '--max-time', '10', '--write-out', '\n%{http_code}', `http://127.0.0.1:${port}${path_}`]);
       const nl = r.stdout.lastIndexOf('\n');
       return { status: Number(r.stdout.slice(nl + 1)), body: r.stdout.slice(0, nl), seconds: (Date.now() - started) / 1000 };
     }
     // A server that is up on other ports gets 3 s more to open ours (gunicorn binds once, at start).
-    if (listening.length > 0) otherSince ??= Date.now();
+    if (sockets.length > 0) otherSince ??= Date.now();
     if (otherSince !== null && Date.now() - otherSince > 3000) {
-      throw new Error(`nothing listens on :${port} (the port the Deployment probes); the container listens on ${listening.map((p) => `:${p}`).join(', ')}:\n${await logs()}`);
+      throw new Error(`nothing listens on :${port} (the port the Deployment probes); the container listens on ${sockets.map((x) => `:${x.port}`).join(', ')}:\n${await logs()}`);
     }
     if (Date.now() - started > timeoutMs) throw new Error(`nothing listened on :${port} within ${timeoutMs / 1000} s:\n${await logs()}`);
     await new Promise((r) => setTimeout(r, 150));

@@ -311,21 +311,26 @@ test("the apps' own tests pass through the scaffolded script/cibuild, run as the
   cibuilds.push(...passed);
 });
 
-test('a broken Dockerfile fails: gunicorn binds :8001 while the Deployment probes :8000', async () => {
+test('a broken Dockerfile fails: gunicorn binds :8001 while the Deployment probes :8000, or binds the loopback address only', async () => {
   if (!ready()) return;
   const app = exampleApp('broken');
   const file = path.join(app, 'Dockerfile');
   const text = readFileSync(file, 'utf8');
-  assert.match(text, '"--bind", "0.0.0.0:8000"');
-  writeFileSync(file, text.replace('"--bind", "0.0.0.0:8000"', '"--bind", "0.0.0.0:8001"'));
-  let error = '';
-  try {
-    await ship(app, 'hello-flask', 'develop');
-  } catch (e) {
-    error = (e as Error).message;
-  }
-  assert.match(error, 'nothing listens on :8000 (the port the Deployment probes); the container listens on :8001');
+  const bind = '"--bind", "0.0.0.0:8000"';
+  assert.match(text, bind);
+  const failure = async (broken: string) => {
+    writeFileSync(file, text.replace(bind, broken));
+    try {
+      await ship(app, 'hello-flask', 'develop');
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'it ran';
+  };
+  assert.match(await failure('"--bind", "0.0.0.0:8001"'), 'nothing listens on :8000 (the port the Deployment probes); the container listens on :8001');
   refused.image.push('a Dockerfile whose CMD binds :8001 (nothing listens on :8000)');
+  assert.match(await failure('"--bind", "127.0.0.1:8000"'), "the container listens on :8000 on the loopback address only: the kubelet's probe and the load balancer come from the pod's IP");
+  refused.image.push('one that binds 127.0.0.1:8000 (loopback only)');
 });
 
 test.run();
