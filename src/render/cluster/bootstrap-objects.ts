@@ -1,15 +1,15 @@
 /**
- * What `pipewright cluster bootstrap` wants in a cluster, as data. Pure: model in, objects out.
+ * The Kubernetes objects `pipewright cluster bootstrap` wants in a cluster, as data. Pure: model
+ * in, objects out. (The EKS side, Fargate profiles and access entries, is in ./eks.ts.)
  *
  * Per environment: its Namespace, a Role `pipewright-deployer` that allows only what the
  * pipeline's `kubectl apply -k` + `kubectl rollout status` + `kubectl rollout undo` need for the
  * kinds the environment's overlay applies, and a RoleBinding of that Role to the deployer
- * ServiceAccount and group. Once: the deployer ServiceAccount (and its namespace when missing).
- * Plus the EKS side that cannot be done through the Kubernetes API: Fargate profile selectors
- * and the access entry that puts Jenkins' IAM role in the deployer group.
+ * ServiceAccount and group. Once: the deployer ServiceAccount (and its namespace when missing),
+ * with its IRSA role; on an EKS cluster, Fargate's logging namespace and ConfigMap.
  */
-import type { EnvironmentModel, Model } from '../model/model.js';
-import { shellQuote } from '../groovy.js';
+import type { ClusterTarget, EnvironmentModel, Model } from '../../model/model.js';
+import { LOGGING_CONFIGMAP, OBSERVABILITY_NAMESPACE, loggingData } from './aws-logging.js';
 
 export const DEPLOYER_ROLE = 'pipewright-deployer';
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
@@ -36,11 +36,17 @@ export interface RoleRef {
 
 export interface K8sObject {
   readonly apiVersion: string;
-  readonly kind: 'Namespace' | 'ServiceAccount' | 'Role' | 'RoleBinding';
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Readonly<Record<string, string>> };
+  readonly kind: 'Namespace' | 'ServiceAccount' | 'Role' | 'RoleBinding' | 'ConfigMap';
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly labels?: Readonly<Record<string, string>>;
+    readonly annotations?: Readonly<Record<string, string>>;
+  };
   readonly rules?: readonly PolicyRule[];
   readonly subjects?: readonly Subject[];
   readonly roleRef?: RoleRef;
+  readonly data?: Readonly<Record<string, string>>;
 }
 
 export interface DesiredObject {
@@ -50,17 +56,30 @@ export interface DesiredObject {
    * must be absent. Any other label is left alone.
    */
   readonly labels: Readonly<Record<string, string | null>>;
+  /** The annotations pipewright keeps, as `labels` (the deployer's IRSA role). Default: none. */
+  readonly annotations?: Readonly<Record<string, string | null>>;
   /**
-   * manage: converge an existing object's labels, rules, subjects and roleRef.
+   * manage: converge an existing object's labels, annotations, rules, subjects, roleRef and the
+   * ConfigMap data keys it names (other keys are left alone).
    * create-only: create it when missing, never touch an existing one (the deployer's namespace,
    * which Jenkins and other apps share).
    */
   readonly mode: 'manage' | 'create-only';
 }
 
+/** Which parts of an environment decide its overlay's kinds. */
+export type OverlayShape = Pick<EnvironmentModel, 'ingress' | 'scaling' | 'disruptionBudget'>;
+
 /** The kinds an environment's overlay applies (see src/render/kustomize.ts and kustomize/). */
-export function overlayKinds(e: Pick<EnvironmentModel, 'ingress'>): string[] {
-  return ['Service', 'Deployment', ...(e.ingress.enabled ? ['Ingress'] : [])];
+export function overlayKinds(e: OverlayShape): string[] {
+  return [
+    'ServiceAccount',
+    'Service',
+    'Deployment',
+    ...(e.ingress.enabled ? ['Ingress'] : []),
+    ...(e.scaling ? ['HorizontalPodAutoscaler'] : []),
+    ...(e.disruptionBudget ? ['PodDisruptionBudget'] : []),
+  ];
 }
 
 /**
@@ -70,11 +89,24 @@ export function overlayKinds(e: Pick<EnvironmentModel, 'ingress'>): string[] {
  * overlays: bootstrap creates them with their labels (Pod Security among them), so the deployer
  * has no right at all on Namespace objects and cannot relabel its own. `kubectl rollout status` lists and watches the Deployment; `kubectl rollout undo`
  * lists the Deployment's ReplicaSets to find the previous revision, then patches the Deployment.
+ * The app's ServiceAccount is applied like the rest (its IRSA annotation comes from the config; an
+ * IAM role is only assumed by the ServiceAccounts its trust policy names), but no right to its
+ * tokens (serviceaccounts/token) is given.
  */
-export function deployerRules(e: Pick<EnvironmentModel, 'namespace' | 'ingress'>): PolicyRule[] {
+export function deployerRules(e: OverlayShape): PolicyRule[] {
   const rules: PolicyRule[] = [];
+  const apply = (apiGroup: string, resource: string): PolicyRule => ({ apiGroups: [apiGroup], resources: [resource], verbs: ['get', 'create', 'patch'] });
   for (const kind of overlayKinds(e)) {
     switch (kind) {
+      case 'ServiceAccount':
+        rules.push(apply('', 'serviceaccounts'));
+        break;
+      case 'HorizontalPodAutoscaler':
+        rules.push(apply('autoscaling', 'horizontalpodautoscalers'));
+        break;
+      case 'PodDisruptionBudget':
+        rules.push(apply('policy', 'poddisruptionbudgets'));
+        break;
       case 'Service':
         rules.push({ apiGroups: [''], resources: ['services'], verbs: ['get', 'create', 'patch'] });
         break;
@@ -105,6 +137,16 @@ function environmentLabels(m: Model, e: EnvironmentModel): Record<string, string
 }
 
 /**
+ * The AWS Load Balancer Controller injects a readiness gate into the pods of namespaces with this
+ * label: a new pod counts as ready only once the ALB's target group finds it healthy, so a rollout
+ * never removes the old pods before the ALB can send traffic to the new ones.
+ */
+export const READINESS_GATE_LABEL = { 'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled' } as const;
+
+/** The annotation that gives a ServiceAccount's pods an IAM role (IRSA; EKS Pod Identity does not work on Fargate). */
+export const IRSA_ANNOTATION = 'eks.amazonaws.com/role-arn';
+
+/**
  * Pod Security Admission at "restricted": the generated Deployment already meets it (non-root,
  * no privilege escalation, all capabilities dropped, RuntimeDefault seccomp), so a pod that does
  * not was not made by pipewright and is refused.
@@ -123,18 +165,44 @@ export function deployerSubjects(m: Model): Subject[] {
   ];
 }
 
-/** Everything bootstrap wants, in the order it is created: the deployer first, then each environment. */
-export function bootstrapObjects(m: Model, environments: readonly EnvironmentModel[] = m.environments): DesiredObject[] {
+export interface BootstrapObjectsOptions {
+  /** The environments whose objects are wanted. Default: all. */
+  readonly environments?: readonly EnvironmentModel[];
+  /**
+   * The EKS cluster the objects go to: it gets Fargate's logging namespace and ConfigMap (when
+   * cluster.logging.enabled), which name its region and log group. Default null: not an EKS
+   * cluster we know, no logging objects.
+   */
+  readonly eks?: ClusterTarget | null;
+}
+
+/**
+ * Everything bootstrap wants, in the order it is created: the deployer first, then each
+ * environment, then (on EKS) the logging namespace and ConfigMap.
+ */
+export function bootstrapObjects(m: Model, opts: BootstrapObjectsOptions = {}): DesiredObject[] {
   const d = m.cluster.deployer;
   const managedBy = { 'app.kubernetes.io/managed-by': 'pipewright' };
+  // The Jenkins agents run as this ServiceAccount: IRSA gives them the role (ECR push, the EKS API).
+  // Unset: the annotation is left as it is (the ServiceAccount is shared by every app's pipeline).
+  const irsa: Record<string, string> = d.roleArn ? { [IRSA_ANNOTATION]: d.roleArn } : {};
   const out: DesiredObject[] = [
     { object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: d.namespace, labels: managedBy } }, labels: {}, mode: 'create-only' },
     // Shared by every app's pipeline: labelled as pipewright's, not as one app's.
-    { object: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: d.serviceAccount, namespace: d.namespace, labels: managedBy } }, labels: managedBy, mode: 'manage' },
+    {
+      object: {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: d.serviceAccount, namespace: d.namespace, labels: managedBy, ...(d.roleArn && { annotations: irsa }) },
+      },
+      labels: managedBy,
+      annotations: irsa,
+      mode: 'manage',
+    },
   ];
-  for (const e of environments) {
+  for (const e of opts.environments ?? m.environments) {
     const labels = environmentLabels(m, e);
-    const nsLabels = { ...labels, ...POD_SECURITY, ...(e.production && { 'pipewright.dev/production': 'true' }) };
+    const nsLabels = { ...labels, ...POD_SECURITY, ...READINESS_GATE_LABEL, ...(e.production && { 'pipewright.dev/production': 'true' }) };
     out.push(
       {
         object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: e.namespace, labels: nsLabels } },
@@ -159,94 +227,27 @@ export function bootstrapObjects(m: Model, environments: readonly EnvironmentMod
       },
     );
   }
+  if (opts.eks && m.cluster.logging.enabled) out.push(...loggingObjects(m, opts.eks));
   return out;
-}
-
-/** A Fargate profile takes at most this many selectors. */
-export const FARGATE_MAX_SELECTORS = 5;
-
-export interface FargateProfilePlan {
-  readonly cluster: string;
-  readonly region: string;
-  readonly namespaces: readonly string[];
-  /** The `aws eks create-fargate-profile --cli-input-json` document (the pod execution role comes as a flag). */
-  readonly input: {
-    readonly clusterName: string;
-    readonly fargateProfileName: string;
-    readonly selectors: readonly { readonly namespace: string }[];
-    readonly tags: Readonly<Record<string, string>>;
-  };
-  readonly command: string;
-}
-
-export interface ClusterPlan {
-  readonly cluster: string;
-  readonly region: string;
-  readonly namespaces: readonly string[];
-}
-
-/** Each cluster the environments deploy to (first-seen order), with its namespaces. */
-export function clusterPlans(m: Model): ClusterPlan[] {
-  const plans: { cluster: string; region: string; namespaces: string[] }[] = [];
-  for (const e of m.environments) {
-    for (const c of e.clusters) {
-      let p = plans.find((x) => x.cluster === c.name && x.region === c.region);
-      if (!p) plans.push((p = { cluster: c.name, region: c.region, namespaces: [] }));
-      if (!p.namespaces.includes(e.namespace)) p.namespaces.push(e.namespace);
-    }
-  }
-  return plans;
-}
-
-/** The Fargate profiles the namespaces need: one per cluster, split every 5 namespaces. */
-export function fargateProfiles(m: Model): FargateProfilePlan[] {
-  const out: FargateProfilePlan[] = [];
-  for (const p of clusterPlans(m)) {
-    const chunks: string[][] = [];
-    for (let i = 0; i < p.namespaces.length; i += FARGATE_MAX_SELECTORS) chunks.push(p.namespaces.slice(i, i + FARGATE_MAX_SELECTORS));
-    chunks.forEach((namespaces, i) => {
-      const input = {
-        clusterName: p.cluster,
-        fargateProfileName: chunks.length === 1 ? m.app : `${m.app}-${i + 1}`,
-        selectors: namespaces.map((namespace) => ({ namespace })),
-        tags: { 'app.kubernetes.io/part-of': m.app, 'app.kubernetes.io/managed-by': 'pipewright' },
-      };
-      const command = [
-        'aws eks create-fargate-profile',
-        `--region ${shellQuote(p.region)}`,
-        '--pod-execution-role-arn "$POD_EXECUTION_ROLE_ARN"',
-        `--cli-input-json ${shellQuote(JSON.stringify(input))}`,
-      ].join(' ');
-      out.push({ cluster: p.cluster, region: p.region, namespaces, input, command });
-    });
-  }
-  return out;
-}
-
-export interface AccessEntryPlan {
-  readonly cluster: string;
-  readonly region: string;
-  readonly group: string;
-  readonly command: string;
 }
 
 /**
- * The EKS access entry that maps Jenkins' IAM role to the deployer group. No access policy is
- * associated: the RoleBindings grant exactly the rights needed, a policy such as
- * AmazonEKSEditPolicy would grant far more.
+ * Fargate's log router configuration: the namespace (EKS looks for its label) and the ConfigMap.
+ * Both are the cluster's, not one app's: only the label and the ConfigMap's own keys are kept.
  */
-export function accessEntries(m: Model): AccessEntryPlan[] {
-  const group = m.cluster.deployer.group;
-  return clusterPlans(m).map((p) => ({
-    cluster: p.cluster,
-    region: p.region,
-    group,
-    command: [
-      'aws eks create-access-entry',
-      `--region ${shellQuote(p.region)}`,
-      `--cluster-name ${shellQuote(p.cluster)}`,
-      '--principal-arn "$JENKINS_ROLE_ARN"',
-      `--kubernetes-groups ${shellQuote(group)}`,
-    ].join(' '),
-  }));
+export function loggingObjects(m: Model, eks: ClusterTarget): DesiredObject[] {
+  const managedBy = { 'app.kubernetes.io/managed-by': 'pipewright' };
+  const enabled = { 'aws-observability': 'enabled' };
+  return [
+    {
+      object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: OBSERVABILITY_NAMESPACE, labels: { ...enabled, ...managedBy } } },
+      labels: enabled,
+      mode: 'manage',
+    },
+    {
+      object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: LOGGING_CONFIGMAP, namespace: OBSERVABILITY_NAMESPACE, labels: managedBy }, data: loggingData(m, eks) },
+      labels: managedBy,
+      mode: 'manage',
+    },
+  ];
 }
