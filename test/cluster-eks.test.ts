@@ -15,6 +15,8 @@ import { validateConfig } from '../src/config/validate.js';
 import { resolveModel, type Model } from '../src/model/model.js';
 import { LOGGING_MAX_CHARS, fluentBitText, loggingData, loggingSize } from '../src/render/cluster/aws-logging.js';
 import { bootstrapObjects } from '../src/render/cluster/bootstrap-objects.js';
+import { openEks } from '../src/aws/eks.js';
+import { AwsError } from '../src/aws/errors.js';
 import { engineAvailable, runCliAsync, tempDir } from './helpers.js';
 import { KubeStandin } from './kube-standin.js';
 import { awsTestEnv, startMoto, type Moto } from './moto.js';
@@ -370,6 +372,30 @@ test('moto: a cluster that does not exist in EKS is one line naming it, before a
   assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
   assert.match(r.stderr, /EKS cluster nowhere does not exist in account 123456789012, region eu-west-1/);
   assert.equal(standin.writes(), []);
+});
+
+test('an EKS endpoint that never answers fails at the call\'s deadline, in one line naming the endpoint', async () => {
+  const silent = createServer(() => {}); // accepts, reads, never answers
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+  const endpointUrl = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+  const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+  process.env.AWS_ACCESS_KEY_ID = 'testing';
+  process.env.AWS_SECRET_ACCESS_KEY = 'testing';
+  try {
+    const api = openEks({ endpointUrl }, { cluster: 'delivery', region: REGION, accountId: ACCOUNT, deadlineSeconds: 1 });
+    const started = Date.now();
+    const err = await api.send('DescribeCluster', { name: 'delivery' }).then(() => null, (e: unknown) => e);
+    assert.ok(Date.now() - started < 10_000, 'bounded by the deadline, not the 60 s request timeout');
+    assert.instance(err, AwsError);
+    assert.is((err as AwsError).message, `no answer from the EKS endpoint ${endpointUrl} within 1s calling eks:DescribeCluster: check --endpoint-url, AWS_ENDPOINT_URL_EKS / AWS_ENDPOINT_URL, the network and any proxy`);
+  } finally {
+    process.env.AWS_ACCESS_KEY_ID = saved.id;
+    process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
+    if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
+    if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
+    silent.closeAllConnections();
+    silent.close();
+  }
 });
 
 // ---------------------------------------------------------------- no kubeconfig, no AWS credentials

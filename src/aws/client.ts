@@ -63,11 +63,12 @@ export type AwsSend = (operation: string, input: unknown, expected?: readonly st
 
 /**
  * A sender that creates its client on the first call (`load` imports the SDK), gives every call
- * the deadline, and explains failures with `context(operation)`.
+ * the deadline (all attempts and backoff included), and explains failures with `context(operation)`.
  */
 export function lazySender(
   load: () => Promise<{ commands: SdkCommands; client: SdkClient }>,
   context: (operation: string, about?: string) => AwsCallContext,
+  deadlineSeconds = CALL_DEADLINE_SECONDS,
 ): AwsSend {
   let loaded: Promise<{ commands: SdkCommands; client: SdkClient }> | undefined;
   return async (operation, input, expected = [], about) => {
@@ -78,10 +79,10 @@ export function lazySender(
       });
       const { commands, client } = await loaded;
       const Command = commands[`${operation}Command`] as new (i: unknown) => unknown;
-      return await client.send(new Command(input), { abortSignal: AbortSignal.timeout(CALL_DEADLINE_SECONDS * 1000) });
+      return await client.send(new Command(input), { abortSignal: AbortSignal.timeout(deadlineSeconds * 1000) });
     } catch (e) {
       if (expected.includes(errorName(e))) throw e;
-      throw explainAwsError(e, { deadlineSeconds: CALL_DEADLINE_SECONDS, ...context(operation, about) });
+      throw explainAwsError(e, { deadlineSeconds, ...context(operation, about) });
     }
   };
 }

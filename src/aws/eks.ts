@@ -23,6 +23,8 @@ export interface EksTarget {
   readonly region: string;
   /** The config's aws.accountId, for ARNs in messages. */
   readonly accountId: string;
+  /** Seconds one call may take, all attempts included. Default CALL_DEADLINE_SECONDS (120). */
+  readonly deadlineSeconds?: number;
 }
 
 export interface Eks extends EksTarget {
@@ -66,6 +68,7 @@ export function openEks(opts: EksOptions, target: EksTarget): Eks {
         InvalidRequestException: (message) => `EKS refused eks:${operation} for cluster ${cluster} in ${region}: ${message}`,
       },
     }),
+    target.deadlineSeconds,
   );
   return {
     cluster,
