@@ -279,6 +279,34 @@ async function program(): Promise<Command> {
   );
   lazy(
     p
+      .command('iam')
+      .description(
+        'print the IAM policies the pipeline needs, least privilege, scoped to the app\'s repository, clusters and log groups: ' +
+          'the Jenkins agents, the app\'s IRSA role per environment, the Fargate pod execution role, and who runs ecr ensure, cluster bootstrap and promote',
+      )
+      .option('--role <name>', 'print only this role\'s permission policy as raw JSON (for aws iam put-role-policy --policy-document file://…)')
+      .option('--trust', "with --role: its trust policy instead (for aws iam create-role --assume-role-policy-document file://…)")
+      .option(
+        '--oidc-issuer <[cluster=]issuer>',
+        "a cluster's OIDC issuer URL or id, for the IRSA trust policies (repeatable; name the cluster when there are several); default: a placeholder",
+        (value: string, previous: string[] = []) => [...previous, value],
+      )
+      .option('--agent-cluster <cluster[@region]>', "the cluster whose pods run the Jenkins agents (default: the config's aws.cluster)")
+      .option('--json', 'print every role as JSON: {roles: [{name, purpose, trustPolicy, policy, managedPolicies, …}], placeholders}')
+      .addHelpText(
+        'after',
+        '\nRoles: jenkins-agent, app-<environment> (one per environment), fargate-pod-execution, operator, promoter.\n' +
+          '\nExamples:\n  pipewright iam                                    # every role: what it is for, its documents, the commands that apply them\n' +
+          '  pipewright iam --oidc-issuer "$(aws eks describe-cluster --name main --query cluster.identity.oidc.issuer --output text)"\n' +
+          '  pipewright iam --role jenkins-agent > policy.json && aws iam put-role-policy --role-name jenkins-agent --policy-name pipewright-shop --policy-document file://policy.json\n' +
+          '  pipewright iam --role app-blue --trust --oidc-issuer main=https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE\n' +
+          '  pipewright iam --json | jq ".roles[].name"\n' +
+          '\nIt never calls AWS. Values the config lacks (OIDC ids, role names) are printed as <placeholders>, listed with how to find them.',
+      ),
+    () => import('./commands/iam.js'),
+  );
+  lazy(
+    p
       .command('validate')
       .description('check the config and print the resolved model (every default filled in)')
       .option('--json', 'print the model as JSON'),

@@ -1,6 +1,6 @@
 // `pipewright cluster bootstrap` and `pipewright status`, run as the real CLI against the
 // Kubernetes TEST STAND-IN (test/kube-standin.ts: no API server can run here), plus the pure
-// renderer of the bootstrap objects, validated against the Kubernetes schemas (kubernetes-models).
+// renderer of the bootstrap objects, validated strictly against the Kubernetes schemas (test/k8s-schema.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
@@ -9,11 +9,6 @@ import { createServer } from 'node:net';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import { Namespace } from 'kubernetes-models/v1/Namespace';
-import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
-import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
-import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
-import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { run as generate } from '../src/commands/generate.js';
 import { run as status } from '../src/commands/status.js';
 import { loadConfig } from '../src/config/load.js';
@@ -28,6 +23,7 @@ import { readDeployment } from '../src/k8s/deployments.js';
 import type { Io } from '../src/io.js';
 import { KubeStandin, type DeployFixture } from './kube-standin.js';
 import { engineAvailable, runCliAsync, tempDir } from './helpers.js';
+import { validateStrict } from './k8s-schema.js';
 
 const hasOpenssl = engineAvailable('openssl', ['version']);
 const hasKubectl = engineAvailable('kubectl', ['version', '--client']);
@@ -96,13 +92,10 @@ function assertOneLineFailure(r: { status: number | null; stdout: string; stderr
 
 test('bootstrap objects validate against the Kubernetes schemas', () => {
   const m = modelOf(CONFIG);
-  const models: Record<string, new (o: any) => { validate(): void }> = { Namespace, ServiceAccount, Role, RoleBinding };
-  assert.throws(() => new Role({ metadata: { name: 'x' }, rules: [{ verbs: 'get' }] } as any).validate(), /verbs/);
+  assert.throws(() => validateStrict({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'x' }, rules: [{ verbs: 'get' }] }), /\.rules\[0\]\.verbs: must be array/);
+  assert.throws(() => validateStrict({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'x' }, rules: [{ verbs: ['get'], resource: ['pods'] }] }), /\.rules\[0\]\.resource: unknown field/);
   const objects = bootstrapObjects(m);
-  for (const { object } of objects) {
-    const M = models[object.kind]!;
-    new M(JSON.parse(JSON.stringify(object))).validate();
-  }
+  validateStrict(objects.map((o) => o.object));
   assert.equal(
     objects.map((o) => `${o.object.kind} ${o.object.metadata.namespace ?? ''}/${o.object.metadata.name}`),
     [
@@ -123,8 +116,7 @@ test('bootstrap --manifests prints each cluster\'s objects as YAML, with its Far
   const us = { name: 'delivery-us', region: 'us-east-1' };
   const sections = [delivery, us].map((eks) => bootstrapObjects(m, { environments: environmentsOf(m, eks), eks }).map((d) => d.object));
   assert.equal(docs, JSON.parse(JSON.stringify(sections.flat())));
-  const models: Record<string, new (o: any) => { validate(): void }> = { Namespace, ServiceAccount, Role, RoleBinding, ConfigMap };
-  for (const d of docs) new models[d.kind]!(d).validate();
+  validateStrict(docs);
   // Each cluster's part: its environments, then Fargate logging with its own region and log group.
   const logging = docs.filter((d) => d.kind === 'ConfigMap') as unknown as { data: Record<string, string> }[];
   assert.equal(logging.map((c) => /region (\S+)/.exec(c.data['output.conf']!)![1]), ['eu-west-1', 'us-east-1']);
@@ -171,9 +163,11 @@ test('the Role covers exactly the kinds the generated overlays apply (kubectl ku
   if (!hasKubectl) return;
   const t = tempDir();
   try {
-    writeFileSync(path.join(t.dir, 'pipewright.yaml'), CONFIG);
+    // green autoscaled (an HPA, and a disruption budget from 2 pods up), blue with a budget, develop with neither and no Ingress.
+    writeFileSync(path.join(t.dir, 'pipewright.yaml'), CONFIG.replace('    branch: staging\n', '    branch: staging\n    scaling: { minReplicas: 2, maxReplicas: 4 }\n'));
     await generate({ cwd: t.dir }, { out: () => {}, err: () => {}, color: false });
     const { model } = await loadConfig({ cwd: t.dir });
+    assert.ok(model.environments[1]!.scaling && model.environments[1]!.disruptionBudget && !model.environments[0]!.disruptionBudget);
     const resourceOf: Record<string, string> = {
       ServiceAccount: 'serviceaccounts',
       Service: 'services',
@@ -182,20 +176,13 @@ test('the Role covers exactly the kinds the generated overlays apply (kubectl ku
       HorizontalPodAutoscaler: 'horizontalpodautoscalers',
       PodDisruptionBudget: 'poddisruptionbudgets',
     };
-    // Kinds the Role allows before the overlays apply them (issue 13 adds them to the overlays);
-    // once the templates render all three, this set is empty and the check is equality.
-    const comingToOverlays = new Set(['ServiceAccount', 'HorizontalPodAutoscaler', 'PodDisruptionBudget']);
     for (const env of model.environments) {
       const res = spawnSync('kubectl', ['kustomize', path.join(t.dir, overlayDir(env))], { encoding: 'utf8' });
       assert.is(res.status, 0, res.stderr);
       const kinds = [...new Set((yaml.loadAll(res.stdout) as { kind: string }[]).map((o) => o.kind))].sort();
-      // Every kind the overlay applies is allowed (else the deploy is forbidden) …
-      for (const k of kinds) assert.ok(overlayKinds(env).includes(k), `${env.name}: the overlay applies ${k}, which the Role does not allow`);
-      // … and the Role allows no kind the overlay does not apply.
-      const extra = overlayKinds(env).filter((k) => !kinds.includes(k) && !comingToOverlays.has(k));
-      assert.equal(extra, [], env.name);
+      assert.equal(kinds, overlayKinds(env).sort(), env.name);
       const allowed = deployerRules(env).filter((r) => r.verbs.includes('create') || r.verbs.includes('patch')).flatMap((r) => r.resources);
-      assert.equal(allowed.sort(), overlayKinds(env).map((k) => resourceOf[k]!).sort(), env.name);
+      assert.equal(allowed.sort(), kinds.map((k) => resourceOf[k]!).sort(), env.name);
     }
   } finally {
     t.cleanup();

@@ -45,7 +45,7 @@ test('the minimal config gets the smallcase layout', () => {
   assert.not.ok(new RegExp(m.rules.branches[2]!.releaseTag!.pattern).test('v1.2.3-beta.1'));
   assert.ok(new RegExp(m.rules.branches[1]!.releaseTag!.pattern).test('v1.2.3-beta.4'));
   assert.equal(m.environments[0]!.clusters, [{ name: 'main', region: 'eu-west-1' }]);
-  assert.equal(m.environments[0]!.resources.requests, { cpu: '250m', memory: '512Mi' });
+  assert.equal(m.environments[0]!.resources.requests, { cpu: '250m', memory: '768Mi' });
 });
 
 test('custom environments derive their rules from the order; defaults merge under each environment', () => {

@@ -63,22 +63,22 @@ test('--check prints a unified diff and exits 1 on drift; --dry-run lists and wr
   try {
     runCli(['generate'], { cwd: t.dir });
     const cfg = path.join(t.dir, 'pipewright.yaml');
-    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('replicas: 3', 'replicas: 4'));
+    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('maxReplicas: 10', 'maxReplicas: 12'));
     const check = runCli(['generate', '--check'], { cwd: t.dir });
     assert.is(check.status, 1);
-    assert.match(check.stdout, '--- a/kustomize/overlays/blue/kustomization.yaml');
-    assert.match(check.stdout, '+++ b/kustomize/overlays/blue/kustomization.yaml');
-    assert.match(check.stdout, /^-    count: 3$/m);
-    assert.match(check.stdout, /^\+    count: 4$/m);
+    assert.match(check.stdout, '--- a/kustomize/overlays/blue/hpa.yaml');
+    assert.match(check.stdout, '+++ b/kustomize/overlays/blue/hpa.yaml');
+    assert.match(check.stdout, /^-  maxReplicas: 10$/m);
+    assert.match(check.stdout, /^\+  maxReplicas: 12$/m);
     const dry = runCli(['generate', '--dry-run'], { cwd: t.dir });
     assert.is(dry.status, 0);
-    assert.match(dry.stdout, /update\s+kustomize\/overlays\/blue\/kustomization\.yaml/);
-    assert.match(readFileSync(path.join(t.dir, 'kustomize/overlays/blue/kustomization.yaml'), 'utf8'), 'count: 3');
+    assert.match(dry.stdout, /update\s+kustomize\/overlays\/blue\/hpa\.yaml/);
+    assert.match(readFileSync(path.join(t.dir, 'kustomize/overlays/blue/hpa.yaml'), 'utf8'), 'maxReplicas: 10');
     const json = runCli(['generate', '--dry-run', '--json'], { cwd: t.dir });
     const data = JSON.parse(json.stdout);
     assert.equal(
       data.changes.filter((c: { kind: string }) => c.kind === 'update').map((c: { path: string }) => c.path),
-      ['kustomize/overlays/blue/kustomization.yaml'],
+      ['kustomize/overlays/blue/hpa.yaml'],
     );
   } finally {
     t.cleanup();
@@ -92,14 +92,14 @@ test('a hand-edited generated file is refused with exit 1, listed, and kept; --f
     const f = path.join(t.dir, 'kustomize/base/service.yaml');
     writeFileSync(f, `${readFileSync(f, 'utf8')}# my change\n`);
     const cfg = path.join(t.dir, 'pipewright.yaml');
-    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('replicas: 3', 'replicas: 4'));
+    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('maxReplicas: 10', 'maxReplicas: 12'));
     const res = runCli(['generate'], { cwd: t.dir });
     assert.is(res.status, 1);
     assert.match(res.stderr, 'kustomize/base/service.yaml');
     assert.match(res.stderr, '--force');
     assert.match(readFileSync(f, 'utf8'), '# my change');
     // nothing else was written either
-    assert.match(readFileSync(path.join(t.dir, 'kustomize/overlays/blue/kustomization.yaml'), 'utf8'), 'count: 3');
+    assert.match(readFileSync(path.join(t.dir, 'kustomize/overlays/blue/hpa.yaml'), 'utf8'), 'maxReplicas: 10');
     const forced = runCli(['generate', '--force'], { cwd: t.dir });
     assert.is(forced.status, 0, forced.stderr);
     assert.not.match(readFileSync(f, 'utf8'), '# my change');

@@ -143,7 +143,7 @@ test('property: hostile branch names, credential ids, labels, approvers, command
     assert.is(r.steps.find((s) => s.step === 'input')!.args.submitter, h.approvers, at);
     const smoke = r.steps.filter((s) => s.step === 'sh' && s.stage === 'Deploy prod/Smoke prod');
     assert.equal(smoke.map((s) => s.args.script), [h.command], at);
-    assert.ok(r.steps.some((s) => s.step === 'withEnv' && (s.args.overrides as string[]).includes('PW_URL=http://shop.example.com/')), at);
+    assert.ok(r.steps.some((s) => s.step === 'withEnv' && (s.args.overrides as string[]).includes('PW_URL=https://shop.example.com')), at);
     // the guard's fetch names the source branch only through the environment
     const fetch = plannedCommands(r).find((c) => c.text.startsWith('git fetch'))!;
     assert.is(fetch.text, 'git fetch --no-tags origin "+refs/heads/develop:refs/remotes/origin/develop"', at);

@@ -254,7 +254,7 @@ test('the example with its own pipewright.yaml: kept byte for byte and used', ()
   const res = cli(dir, ['init', '--yes']);
   assert.is(res.status, 0, res.stderr);
   assert.is(readFileSync(path.join(dir, 'pipewright.yaml'), 'utf8'), before);
-  assert.match(readFileSync(path.join(dir, 'kustomize/overlays/blue/ingress.yaml'), 'utf8'), 'hello.example.com');
+  assert.match(readFileSync(path.join(dir, 'kustomize/overlays/blue/ingress.yaml'), 'utf8'), 'hello-flask.example.com');
 });
 
 test('--force rewrites an existing pipewright.yaml from its own values and the flags', () => {

@@ -1,43 +1,27 @@
 // Builds every generated overlay with the real `kubectl kustomize` and validates each object
-// against the Kubernetes OpenAPI schemas (kubernetes-models).
+// strictly against the Kubernetes schemas (test/k8s-schema.ts: unknown fields fail too).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
-import { Service } from 'kubernetes-models/v1/Service';
-import { Namespace } from 'kubernetes-models/v1/Namespace';
-import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { run as generate } from '../src/commands/generate.js';
 import { loadConfig } from '../src/config/load.js';
 import { deployDir, deployKustomization, overlayDir } from '../src/render/kustomize.js';
 import type { Io } from '../src/io.js';
 import { engineAvailable, tempDir, copyExample } from './helpers.js';
+import { validateStrict } from './k8s-schema.js';
 
 const quiet: Io = { out: () => {}, err: () => {}, color: false };
 const hasKubectl = engineAvailable('kubectl', ['version', '--client']);
 
 type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: any };
 
-const MODELS: Record<string, new (o: any) => { validate(): void }> = {
-  'apps/v1/Deployment': Deployment,
-  'v1/Service': Service,
-  'v1/Namespace': Namespace,
-  'networking.k8s.io/v1/Ingress': Ingress,
-};
-
 function kustomize(dir: string): K8sObject[] {
   const res = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
   assert.is(res.status, 0, res.stderr);
   return yaml.loadAll(res.stdout) as K8sObject[];
-}
-
-function validate(o: K8sObject): void {
-  const Model = MODELS[`${o.apiVersion}/${o.kind}`];
-  assert.ok(Model, `no schema model for ${o.apiVersion}/${o.kind}`);
-  new Model!(o).validate();
 }
 
 async function generated(configText?: string): Promise<{ dir: string; cleanup: () => void }> {
@@ -49,7 +33,8 @@ async function generated(configText?: string): Promise<{ dir: string; cleanup: (
 }
 
 test('the schema validator can fail (guards the tests below)', () => {
-  assert.throws(() => new Deployment({ metadata: { name: 'x' }, spec: { replicas: 'three' } } as any).validate());
+  assert.throws(() => validateStrict({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { replicas: 'three' } }), /\.spec\.replicas: must be integer/);
+  assert.throws(() => validateStrict({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'x' }, spec: { prots: [] } }), /\.spec\.prots: unknown field/);
 });
 
 test('every overlay of the example builds with kubectl kustomize and validates', async () => {
@@ -59,14 +44,18 @@ test('every overlay of the example builds with kubectl kustomize and validates',
     const { model } = await loadConfig({ cwd: t.dir });
     for (const env of model.environments) {
       const objs = kustomize(path.join(t.dir, overlayDir(env)));
-      objs.forEach(validate);
+      validateStrict(objs);
       const byKind = Object.fromEntries(objs.map((o) => [o.kind, o]));
       // No Namespace: `pipewright cluster bootstrap` owns it, so the deployer needs no right on it.
-      assert.equal(Object.keys(byKind).sort(), ['Deployment', 'Ingress', 'Service']);
+      assert.equal(
+        Object.keys(byKind).sort(),
+        ['Deployment', 'Ingress', 'Service', 'ServiceAccount', ...(env.scaling ? ['HorizontalPodAutoscaler'] : []), ...(env.disruptionBudget ? ['PodDisruptionBudget'] : [])].sort(),
+      );
       for (const o of objs) assert.is(o.metadata.namespace, env.namespace, o.kind);
 
       const d = byKind.Deployment!;
-      assert.is(d.spec.replicas, env.replicas);
+      // An autoscaler owns the pod count: the Deployment then leaves replicas out.
+      assert.is(d.spec.replicas, env.scaling ? undefined : env.replicas);
       const c = d.spec.template.spec.containers[0];
       assert.equal(c.resources.requests, { cpu: env.resources.requests.cpu, memory: env.resources.requests.memory });
       assert.ok(c.readinessProbe.httpGet.path === '/healthz' && c.livenessProbe.httpGet.path === '/healthz');
@@ -153,7 +142,7 @@ test('hostile env values and hosts reach the built objects byte for byte', async
   const t = await generated(cfg);
   try {
     const objs = kustomize(path.join(t.dir, 'kustomize/overlays/develop'));
-    objs.forEach(validate);
+    validateStrict(objs);
     const env = objs.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0].env as { name: string; value: string }[];
     for (const [k, v] of Object.entries(values)) {
       assert.is(env.find((e) => e.name === k)?.value ?? '', v, k);
@@ -173,7 +162,7 @@ test('an environment without ingress has no Ingress object', async () => {
   const t = await generated(cfg);
   try {
     const objs = kustomize(path.join(t.dir, 'kustomize/overlays/develop'));
-    assert.equal(objs.map((o) => o.kind).sort(), ['Deployment', 'Service']);
+    assert.equal(objs.map((o) => o.kind).sort(), ['Deployment', 'Service', 'ServiceAccount']);
   } finally {
     t.cleanup();
   }

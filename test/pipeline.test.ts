@@ -3,6 +3,7 @@
 // (merge commits by GitHub, untagged; a checkout without tags, as github-branch-source does), and
 // the pipeline's own fetches, tags and pushes run against it. ECR and kubectl are stubs.
 import { test } from 'uvu';
+import yaml from 'js-yaml';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -36,7 +37,7 @@ const others = (() => {
   const noAutoTag = config({ jenkins: { autoTag: false } });
   const kaniko = config({ build: { engine: 'kaniko' } });
   const smoke = resolveModel(
-    validateConfig({ app: 'hello-flask', aws: { accountId: '123456789012', region: 'eu-west-1' }, defaults: { ingress: { host: 'hello.example.com' } } }, 'a.yaml'),
+    validateConfig({ app: 'hello-flask', aws: { accountId: '123456789012', region: 'eu-west-1' }, defaults: { ingress: { domain: 'example.com' } } }, 'a.yaml'),
     'a.yaml',
   );
   const noFetch = renderTo(noAutoTag, 'nofetch');
@@ -169,7 +170,7 @@ test('staging: HEAD is GitHub\'s untagged merge commit and the checkout has no t
   const push = r.steps.findIndex((s) => s.step === 'sh' && String(s.args.script).includes('git push'));
   assert.equal(r.steps.slice(0, push).filter((s) => s.step === 'withCredentials').at(-1)!.args.bindings, [{ type: 'gitUsernamePassword', credentialsId: 'git' }]);
   assert.ok(r.steps.slice(0, push).some((s) => s.step === 'withEnv' && (s.args.overrides as string[]).includes('GIT_COMMITTER_NAME=Jenkins')));
-  assert.equal(steps(r, 'pipewrightSmoke')[0]!.args, { environment: 'green', url: 'http://green.hello.example.com/' });
+  assert.equal(steps(r, 'pipewrightSmoke')[0]!.args, { environment: 'green', url: 'https://hello-flask-green.example.com' });
 });
 
 test('master: the merged staging beta becomes v1.0.1; approval outside any agent, audit, then both clusters in parallel', () => {
@@ -332,25 +333,52 @@ test('one change flowing develop → staging → master builds exactly one image
   assert.equal([develop, ...promoted].map(builds), [1, 0, 0]);
 });
 
-test('kaniko: the build runs in a pod agent, in the kaniko container, with no docker daemon; the tests in its python container', () => {
+test('kaniko: the build runs in a pod agent (maintained kaniko, IRSA ServiceAccount, ephemeral storage), the tests in its python container, deploys in a tools-only pod', () => {
   if (!hasGroovy) return;
   const r = results.kaniko;
   assert.is(r!.result, 'SUCCESS', r!.error ?? '');
-  const agent = steps(r!, 'agent').find((s) => s.stage === 'Build')!.args as { kubernetes: { yaml: string; defaultContainer: string } };
-  assert.match(agent.kubernetes.yaml, 'name: kaniko');
-  assert.match(agent.kubernetes.yaml, /image: ["']?python:3\.12["']?\n/);
-  assert.is(agent.kubernetes.defaultContainer, 'tools');
-  assert.not.ok(steps(r!, 'agent').some((s) => s.stage === 'Build/Test'), 'the pod\'s default container is already python');
-  assert.ok(steps(r!, 'container').some((s) => (s.args.name ?? s.args.value) === 'kaniko'));
+  type Kube = { kubernetes: { yaml: string; defaultContainer: string; namespace: string } };
+  const agentOf = (stage: string) => (steps(r!, 'agent').find((s) => s.stage === stage)!.args as Kube).kubernetes;
+  const build = agentOf('Build');
+  const pod = yaml.load(build.yaml) as {
+    metadata: { labels: Record<string, string> };
+    spec: { serviceAccountName: string; securityContext: Record<string, number>; containers: { name: string; image: string; command: string[]; resources: { requests: Record<string, string> }; securityContext?: Record<string, number> }[] };
+  };
+  const byName = Object.fromEntries(pod.spec.containers.map((c) => [c.name, c]));
+  assert.equal(Object.keys(byName), ['tools', 'python', 'kaniko']);
+  assert.is(build.defaultContainer, 'tools');
+  assert.is(build.namespace, 'jenkins');
+  assert.is(pod.spec.serviceAccountName, 'pipewright-deployer', 'IRSA credentials come through the ServiceAccount');
+  assert.is(pod.metadata.labels['pipewright.dev/agent'], 'true', 'the agents\' Fargate profile selects this label');
+  // No archived image: upstream gcr.io/kaniko-project was archived on 2025-06-03.
+  assert.not.ok(pod.spec.containers.some((c) => c.image.startsWith('gcr.io/kaniko-project/')));
+  assert.match(byName.kaniko!.image, /^ghcr\.io\/osscontainertools\/kaniko:v[0-9.]+-debug$/);
+  assert.is(byName.kaniko!.resources.requests['ephemeral-storage'], '40Gi');
+  assert.is(byName.kaniko!.securityContext!.runAsUser, 0, 'kaniko unpacks images as root');
+  assert.is(byName.tools!.image, 'alpine/k8s:1.35.0');
+  assert.is(byName.python!.image, 'python:3.12');
+  // The jnlp container (jenkins/inbound-agent) checks out as uid 1000: the others run as it, so git trusts the workspace.
+  assert.equal(pod.spec.securityContext, { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 });
+  assert.not.ok(byName.tools!.securityContext ?? byName.python!.securityContext);
+
+  const containers = steps(r!, 'container').map((s) => s.args);
+  assert.ok(containers.some((a) => a.name === 'kaniko' && a.shell === '/busybox/sh'), JSON.stringify(containers));
+  assert.ok(containers.some((a) => (a.name ?? a.value) === 'python'), 'the tests run in the app\'s Python');
+  assert.ok(r!.steps.some((s) => s.step === 'pipewrightTest' && s.stage === 'Build/Test'));
   assert.ok(sh(r!).includes(`/kaniko/executor --context "dir://$WORKSPACE" --dockerfile Dockerfile --destination 123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop:git-${r!.repo.tree}`));
-  assert.not.ok(sh(r!).some((c) => c.startsWith('docker ')));
+  assert.not.ok(sh(r!).some((c) => c.startsWith('docker ') || c.includes('get-login-password')), 'no docker daemon, no password');
+
+  const deploy = yaml.load(agentOf('Deploy develop').yaml) as { spec: { serviceAccountName: string; containers: { name: string }[] } };
+  assert.equal(deploy.spec.containers.map((c) => c.name), ['tools']);
+  assert.is(deploy.spec.serviceAccountName, 'pipewright-deployer');
 });
 
 test('script/smoke gets the environment URL', () => {
   if (!hasGroovy) return;
   const staging = results.smoke;
   assert.is(staging!.result, 'SUCCESS', staging!.error ?? '');
-  assert.is(sh(staging!).at(-1), './script/smoke http://hello.example.com/');
+  // staging deploys to green: its own host, HTTPS, no trailing slash for the script to double
+  assert.is(sh(staging!).at(-1), './script/smoke https://hello-flask-green.example.com');
   // the secret the stub credentials hold never reaches a recorded step
   assert.not.match(JSON.stringify(staging), 'not-a-real-token');
 });

@@ -1,6 +1,7 @@
 /** `pipewright validate`: config → model, printed. Exit 2 with every problem on bad config. */
 import { loadConfig } from '../config/load.js';
 import { processIo, type Io } from '../io.js';
+import { describeFargateSize } from '../model/fargate.js';
 import type { CommonOptions } from './common.js';
 
 export async function run(opts: CommonOptions, io: Io = processIo): Promise<number> {
@@ -13,7 +14,10 @@ export async function run(opts: CommonOptions, io: Io = processIo): Promise<numb
   for (const e of model.environments) {
     const gate = e.approval ? ', manual approval' : '';
     const clusters = e.clusters.map((c) => `${c.name}@${c.region}`).join(', ');
-    io.out(`  ${e.branch} → ${e.name} → ${e.namespace} (${e.replicas} replica(s)${gate}; ${clusters})\n`);
+    const pods = e.scaling ? `${e.scaling.minReplicas}–${e.scaling.maxReplicas} pods, autoscaled` : `${e.replicas} replica(s)`;
+    const size = e.fargate ? `, Fargate ${describeFargateSize(e.fargate)} each` : '';
+    const at = e.url ? `; ${e.url}` : '';
+    io.out(`  ${e.branch} → ${e.name} → ${e.namespace} (${pods}${size}${gate}; ${clusters}${at})\n`);
   }
   for (const r of model.rules.branches) {
     const from = r.mergeFrom ? `only from ${r.mergeFrom.join(', ')}` : 'from any branch';

@@ -77,7 +77,7 @@ const Resources = z
     requests: z.strictObject({ cpu: cpuQuantity.optional(), memory: memoryQuantity.optional() }).optional(),
     limits: z.strictObject({ cpu: cpuQuantity.optional(), memory: memoryQuantity.optional() }).optional(),
   })
-  .describe('Container resources. Fargate sizes each pod from its requests, so requests are always set.');
+  .describe('Container resources. Fargate sizes each pod from its requests plus 256 MiB, rounded up to a size it offers (the generated patch says which); requests are always set. Default requests: cpu 250m, memory 768Mi (exactly 0.25 vCPU / 1 GB).');
 
 const roleArn = allow(
   z.string().max(2048).regex(/^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[A-Za-z0-9+=,.@_/-]{1,512}$/),
@@ -144,7 +144,7 @@ const EnvValue = allow(
   'a string, an integer, true/false, { secretKeyRef: { name, key } } or { configMapKeyRef: { name, key } }',
 );
 
-const secretRefForm = (key: string) => `{ secretKeyRef: { name: <secret>, key: ${key} } } (the Secret lives in the environment's namespace; never put its value in the config)`;
+const secretRefForm = (key: string) => `{ secretKeyRef: { name: <secret>, key: ${key} } }, a Secret in the environment's namespace`;
 
 const EnvVars = z
   .record(envVarName, EnvValue)

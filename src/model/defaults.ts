@@ -27,8 +27,8 @@ export const DEFAULTS = {
   healthPath: '/healthz',
   workers: 2,
   engine: 'docker',
-  /** Fargate rounds a pod up to the nearest size; 0.25 vCPU / 0.5 GB is the smallest. */
-  requests: { cpu: '250m', memory: '512Mi' },
+  /** Fargate adds 256 MiB and rounds up to a size it offers: 768Mi is exactly 0.25 vCPU / 1 GB, the size 512Mi is billed as anyway. */
+  requests: { cpu: '250m', memory: '768Mi' },
   replicas: 1,
   productionReplicas: 2,
   ingressScheme: 'internet-facing',

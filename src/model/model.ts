@@ -330,7 +330,9 @@ export function semanticProblems(c: ParsedConfig): ConfigProblem[] {
     dupes('namespace', (e) => namespaceOf(c, e));
   }
 
-  problems.push(...ingressProblems(c, envs), ...podProblems(c, envs));
+  // A setting from defaults is wrong once, however many environments inherit it.
+  const unique = (ps: ConfigProblem[]) => ps.filter((p, i) => ps.findIndex((q) => q.path === p.path && q.message === p.message) === i);
+  problems.push(...unique([...ingressProblems(c, envs), ...podProblems(c, envs)]));
 
   if (c.image?.kmsKey !== undefined && c.image.encryption !== 'KMS') {
     problems.push({ path: 'image.kmsKey', message: 'is set but image.encryption is not KMS', allowed: 'image.encryption: KMS, or no kmsKey' });

@@ -8,36 +8,17 @@ import type { GeneratedFile } from './types.js';
 import { GroovyCode, GroovyIndex, groovyArgs, groovyComment, groovyString as g, groovyValue } from '../groovy.js';
 import { renderTemplate } from './mustache.js';
 import { deployKustomizationHead } from './kustomize.js';
-import { yamlScalar } from './yaml-scalar.js';
+import { TOOLS_CONTAINER, agentPodYaml, testImage, type AgentPurpose } from './jenkins-agent.js';
 
 /** Hours a build may take besides waiting for its approval. */
 const BUILD_HOURS = 2;
 
-/** The image the tests run in: the app's own Python. */
-const testImage = (m: Model): string => `python:${m.runtime.python}`;
-
 /** The agent block of the stages that need a workspace. */
-function agent(m: Model): string {
+function agent(m: Model, purpose: AgentPurpose): string {
   if (m.build.engine === 'docker') return `{ label ${g(m.jenkins.agentLabel)} }`;
   // Kaniko builds in a pod: Fargate cannot run the privileged containers docker-in-docker needs.
-  const pod = [
-    'apiVersion: v1',
-    'kind: Pod',
-    'spec:',
-    '  containers:',
-    '    - name: tools',
-    `      image: ${yamlScalar(testImage(m))}`,
-    '      command: [sleep]',
-    '      args: [infinity]',
-    '      resources: { requests: { cpu: 500m, memory: 1Gi } }',
-    '    - name: kaniko',
-    `      image: ${yamlScalar(m.jenkins.kanikoImage)}`,
-    '      command: [sleep]',
-    '      args: [infinity]',
-    '      resources: { requests: { cpu: "1", memory: 2Gi } }',
-    '',
-  ].join('\n');
-  return `{ kubernetes { yaml ${g(pod)}; defaultContainer 'tools' } }`;
+  const namespace = m.cluster.deployer.namespace;
+  return `{ kubernetes { namespace ${g(namespace)}; yaml ${g(agentPodYaml(m, purpose))}; defaultContainer ${g(TOOLS_CONTAINER)} } }`;
 }
 
 function environmentView(m: Model, e: EnvironmentModel, i: number) {
@@ -86,9 +67,11 @@ export function renderJenkinsfile(m: Model, t: TemplateSet): GeneratedFile {
     buildsToKeep: g(String(m.jenkins.buildsToKeep)),
     approvalBranches: groovyValue(approvals.map((e) => e.branch)),
     buildTimeoutHours: (approvals.length > 0 ? m.jenkins.approvalTimeoutHours : 0) + BUILD_HOURS,
-    agent: agent(m),
-    // The pod agent's default container already is python:<version>; a docker agent runs the tests in one.
+    agent: agent(m, 'build'),
+    deployAgent: agent(m, 'deploy'),
+    // The app's Python: a python:<version> container on the docker agent, or the pod's python container.
     testAgent: m.build.engine === 'docker' ? { testImage: g(testImage(m)), pythonComment: groovyComment(m.runtime.python) } : null,
+    testContainer: m.build.engine === 'kaniko' ? { pythonComment: groovyComment(m.runtime.python) } : null,
     rules: groovyValue(rules),
     gitCredentialsId: g(m.jenkins.gitCredentialsId),
     releaseTags: m.rules.branches

@@ -8,6 +8,8 @@
 import type { EnvVarModel, EnvironmentModel, Model } from '../model/model.js';
 import type { TemplateSet } from '../templates.js';
 import { IMAGE_DIGEST } from '../model/names.js';
+import { DEFAULTS } from '../model/defaults.js';
+import { FARGATE_OVERHEAD_MIB, describeFargateSize } from '../model/fargate.js';
 import type { GeneratedFile } from './types.js';
 import { renderTemplate } from './mustache.js';
 import { yamlScalar as y } from './yaml-scalar.js';
@@ -22,8 +24,10 @@ function baseView(m: Model) {
     image: y(m.image.uri),
     port: m.image.port,
     healthPath: y(m.runtime.healthPath),
-    cpu: y('250m'),
-    memory: y('512Mi'),
+    cpu: y(DEFAULTS.requests.cpu),
+    memory: y(DEFAULTS.requests.memory),
+    shutdownDelaySeconds: m.runtime.shutdownDelaySeconds,
+    terminationGracePeriodSeconds: m.runtime.terminationGracePeriodSeconds,
   };
 }
 
@@ -34,9 +38,15 @@ function envView(v: EnvVarModel) {
   return { name: y(v.name), value: null, ref: { kind, name: y(ref.name), key: y(ref.key), optional: ref.optional ?? null } };
 }
 
+function envFromView(e: EnvironmentModel['envFrom'][number]) {
+  const [kind, ref] = 'secretRef' in e ? ['secretRef', e.secretRef] : ['configMapRef', e.configMapRef];
+  return { kind, name: y(ref.name), optional: ref.optional ?? null };
+}
+
 function overlayView(m: Model, e: EnvironmentModel) {
   const { requests, limits } = e.resources;
   const ingress = e.ingress;
+  const fargate = e.fargate;
   return {
     app: y(m.app),
     namespace: y(e.namespace),
@@ -45,34 +55,50 @@ function overlayView(m: Model, e: EnvironmentModel) {
     replicas: e.replicas,
     cpu: y(requests.cpu),
     memory: y(requests.memory),
+    fargateSize: fargate ? describeFargateSize(fargate) : 'no size (requests too large)',
+    fargateMemory: fargate ? `${fargate.memoryGiB * 1024 - FARGATE_OVERHEAD_MIB}Mi` : '-',
     hasLimits: limits.cpu !== undefined || limits.memory !== undefined,
     limitCpu: limits.cpu && y(limits.cpu),
     limitMemory: limits.memory && y(limits.memory),
     env: e.env.map(envView),
+    hasEnvFrom: e.envFrom.length > 0,
+    envFrom: e.envFrom.map(envFromView),
     ingress: ingress.enabled,
     scheme: y(ingress.scheme),
     host: ingress.host && y(ingress.host),
     path: y(ingress.path),
     certificateArn: ingress.certificateArn && y(ingress.certificateArn),
+    group: y(ingress.group),
+    groupNote: ingress.host ? 'the host tells their apps apart.' : 'without a host this app has its ALB to itself.',
+    targetGroupAttributes: y(`deregistration_delay.timeout_seconds=${m.runtime.terminationGracePeriodSeconds}`),
     healthPath: y(m.runtime.healthPath),
+    scaling: e.scaling,
+    minReplicas: e.scaling?.minReplicas,
+    maxReplicas: e.scaling?.maxReplicas,
+    cpuUtilization: e.scaling?.cpuUtilization,
+    disruptionBudget: e.disruptionBudget !== null,
+    maxUnavailable: e.disruptionBudget?.maxUnavailable,
+    roleArn: e.serviceAccount.roleArn && y(e.serviceAccount.roleArn),
   };
 }
 
 export function renderKustomize(m: Model, t: TemplateSet): GeneratedFile[] {
   const base = baseView(m);
-  const files: GeneratedFile[] = [
-    file(`${KUSTOMIZE_DIR}/base/kustomization.yaml`, renderTemplate(t, 'kustomize/base/kustomization.yaml.mustache', base)),
-    file(`${KUSTOMIZE_DIR}/base/deployment.yaml`, renderTemplate(t, 'kustomize/base/deployment.yaml.mustache', base)),
-    file(`${KUSTOMIZE_DIR}/base/service.yaml`, renderTemplate(t, 'kustomize/base/service.yaml.mustache', base)),
-  ];
+  const files: GeneratedFile[] = ['kustomization', 'serviceaccount', 'deployment', 'service'].map((name) =>
+    file(`${KUSTOMIZE_DIR}/base/${name}.yaml`, renderTemplate(t, `kustomize/base/${name}.yaml.mustache`, base)),
+  );
   for (const e of m.environments) {
     const dir = overlayDir(e);
     const view = overlayView(m, e);
-    files.push(
-      file(`${dir}/kustomization.yaml`, renderTemplate(t, 'kustomize/overlay/kustomization.yaml.mustache', view)),
-      file(`${dir}/deployment-patch.yaml`, renderTemplate(t, 'kustomize/overlay/deployment-patch.yaml.mustache', view)),
-    );
-    if (e.ingress.enabled) files.push(file(`${dir}/ingress.yaml`, renderTemplate(t, 'kustomize/overlay/ingress.yaml.mustache', view)));
+    const parts = [
+      'kustomization',
+      'deployment-patch',
+      ...(e.serviceAccount.roleArn ? ['serviceaccount-patch'] : []),
+      ...(e.ingress.enabled ? ['ingress'] : []),
+      ...(e.scaling ? ['hpa'] : []),
+      ...(e.disruptionBudget ? ['pdb'] : []),
+    ];
+    for (const name of parts) files.push(file(`${dir}/${name}.yaml`, renderTemplate(t, `kustomize/overlay/${name}.yaml.mustache`, view)));
   }
   return files;
 }

@@ -6,6 +6,7 @@
  */
 import type { ClusterTarget, EnvironmentModel, Model } from '../../model/model.js';
 import { shellQuote } from '../../groovy.js';
+import { AGENT_LABEL } from '../jenkins-agent.js';
 
 /** A Fargate profile takes at most this many selectors. */
 export const FARGATE_MAX_SELECTORS = 5;
@@ -13,11 +14,6 @@ export const FARGATE_MAX_SELECTORS = 5;
 /** The profile that puts the kaniko agent pods on Fargate; shared by every app's pipeline in a cluster. */
 export const AGENT_PROFILE = 'pipewright-agents';
 
-/**
- * The label of the Jenkins agent pods (build.engine kaniko). The agents' profile selects it, so
- * only those pods land on Fargate, not a Jenkins controller in the same namespace.
- */
-export const AGENT_LABEL: Readonly<Record<string, string>> = { 'pipewright.dev/agent': 'true' };
 
 export interface FargateSelector {
   readonly namespace: string;
@@ -108,7 +104,8 @@ export function fargateProfiles(m: Model, clusters?: readonly ClusterTarget[]): 
       out.push(profilePlan(m, p, name, namespaces.map((namespace) => ({ namespace })), 'environments'));
     });
     if (m.build.engine === 'kaniko') {
-      out.push(profilePlan(m, p, AGENT_PROFILE, [{ namespace: m.cluster.deployer.namespace, labels: AGENT_LABEL }], 'agents'));
+      // The agent pods carry this label (src/render/jenkins-agent.ts), so only they land on Fargate, not a Jenkins controller in the same namespace.
+      out.push(profilePlan(m, p, AGENT_PROFILE, [{ namespace: m.cluster.deployer.namespace, labels: { ...AGENT_LABEL } }], 'agents'));
     }
   }
   return out;

@@ -51,7 +51,9 @@ def call(Map args = [:]) {
 
 private void build(String engine) {
     if (engine == 'kaniko') {
-        container('kaniko') {
+        // The debug image's busybox shell. kaniko pushes to ECR with its built-in ECR credential
+        // helper, on the pod's IRSA credentials: no docker daemon, no password on disk.
+        container(name: 'kaniko', shell: '/busybox/sh') {
             sh(script: '/kaniko/executor --context "dir://$WORKSPACE" --dockerfile Dockerfile --destination "$PW_IMAGE"')
         }
         return
