@@ -386,6 +386,10 @@ test('escaping: mermaidText and xmlText', () => {
   assert.is(mermaidText('a"b#c&d<e>f`g|h'), 'a#34;b#35;c#38;d#60;e#62;f#96;g#124;h');
   assert.is(mermaidText('line\nbreak'), 'line break');
   assert.is(mermaidText('[x] {y} (z)'), '[x] {y} (z)', 'brackets are safe inside a quoted label');
+  // Mermaid drops the last ';' of a line holding style…:…#…; or classDef…:…#…; before it parses.
+  assert.is(mermaidText('lifestyle:a&b'), 'life#115;tyle:a#38;b');
+  assert.is(mermaidText('classDef:x<'), '#99;lassDef:x#60;');
+  assert.is(mermaidText('Style classdef'), 'Style classdef', 'the rewrite is case-sensitive');
   assert.is(xmlText(`<a href="x">&'</a>`), '&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;');
   assert.is(xmlText('a\u0000b\u001bc\ud800d'), 'a b c d', 'characters XML forbids');
 });
