@@ -187,7 +187,7 @@ if (compile) {
     const { enforce_admins: admins, ...noAdmins } = protection;
     refuse('missing required field', github.protection, { ...noAdmins, enforce_admin: admins }, /must have required property 'enforce_admins'/);
     refuse('wrong type', github.protection, { ...protection, enforce_admins: 'true' }, /\/enforce_admins must be boolean,null/);
-    refuse('wrong type, nested', github.protection, { ...protection, required_pull_request_reviews: { ...protection.required_pull_request_reviews, required_approving_review_count: '1' } }, /must be integer/);
+    refuse('nested wrong type', github.protection, { ...protection, required_pull_request_reviews: { ...protection.required_pull_request_reviews, required_approving_review_count: '1' } }, /must be integer/);
     refuse('unknown rule type', github.ruleset, { ...ruleset, rules: [...ruleset.rules, { type: 'deletions' }] }, /must match exactly one schema in oneOf/);
     refuse('bad enum value', github.ruleset, { ...ruleset, enforcement: 'enabled' }, /\/enforcement must be equal to one of the allowed values/);
     const pr = ruleset.rules.find((r) => r.type === 'pull_request')! as { parameters: Record<string, unknown> };
