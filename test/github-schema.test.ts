@@ -39,6 +39,9 @@ async function loadAjv(): Promise<((schema: Schema) => Validator) | null> {
   }
 }
 
+/** Keywords whose values are data, not schemas. */
+const DATA = new Set(['enum', 'const', 'default', 'examples', 'required']);
+
 /**
  * `schema` with every object that lists its properties closed to others, at any depth (the rule
  * variants under oneOf included). An object schema that lists none is left open: it is either a
@@ -49,8 +52,9 @@ function closed(schema: unknown): unknown {
   if (typeof schema !== 'object' || schema === null) return schema;
   const out: Schema = {};
   for (const [k, v] of Object.entries(schema)) {
-    // Property names and enum values are data, not schemas.
-    out[k] = k === 'properties' || k === 'definitions' ? Object.fromEntries(Object.entries(v as Schema).map(([p, s]) => [p, closed(s)])) : k === 'enum' ? v : closed(v);
+    // Property and definition names, enums, defaults and examples are data, not schemas.
+    if (k === 'properties' || k === 'definitions') out[k] = Object.fromEntries(Object.entries(v as Schema).map(([p, s]) => [p, closed(s)]));
+    else out[k] = DATA.has(k) ? v : closed(v);
   }
   if ('properties' in out && !('additionalProperties' in out)) {
     assert.not.ok('allOf' in out, 'an allOf beside properties would need unevaluatedProperties, not additionalProperties');
