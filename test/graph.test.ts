@@ -2,7 +2,7 @@
 // picture (parsed here, and rendered once to PNG with resvg to prove it draws).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../src/config/load.js';
 import { buildGraph, type DeliveryGraph, type GraphNode } from '../src/render/graph/delivery-graph.js';
@@ -11,9 +11,8 @@ import { renderSvg } from '../src/render/graph/svg.js';
 import { mermaidText } from '../src/render/graph/text.js';
 import { xmlText } from '../src/render/xml-text.js';
 import { AWS, CUSTOM, HOSTILE, HOSTILE_APPROVERS, HOSTILE_BRANCHES, HOSTILE_PATTERN, modelOf } from './graph-configs.js';
-import { fromRoot, runCli, tempDir } from './helpers.js';
+import { expectGolden, fromRoot, runCli, tempDir } from './helpers.js';
 
-const update = process.env.UPDATE_GOLDEN === '1';
 const EXAMPLE = fromRoot('examples/hello-flask');
 const { model: example } = await loadConfig({ cwd: EXAMPLE });
 
@@ -265,23 +264,12 @@ test('default Mermaid: flowchart LR, a subgraph per environment lane, the same n
 });
 
 test('golden graph: hello-flask.mmd', () => {
-  const golden = fromRoot('test/golden/graph/hello-flask.mmd');
-  if (update) {
-    mkdirSync(path.dirname(golden), { recursive: true });
-    writeFileSync(golden, exampleMermaid);
-  }
-  assert.ok(existsSync(golden), `missing golden file ${golden}: run UPDATE_GOLDEN=1 npm test`);
-  assert.fixture(exampleMermaid, readFileSync(golden, 'utf8'));
+  expectGolden(fromRoot('test/golden/graph/hello-flask.mmd'), exampleMermaid);
 });
 
+// Regenerate with `pipewright -C examples/hello-flask graph --svg --out ../../docs/pipeline.svg` (or UPDATE_GOLDEN=1).
 test('docs/pipeline.svg is the bundled example\'s current picture', () => {
-  const file = fromRoot('docs/pipeline.svg');
-  if (update) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, exampleSvg);
-  }
-  assert.ok(existsSync(file), 'missing docs/pipeline.svg: run `pipewright -C examples/hello-flask graph --svg --out ../../docs/pipeline.svg`');
-  assert.fixture(readFileSync(file, 'utf8'), exampleSvg);
+  expectGolden(fromRoot('docs/pipeline.svg'), exampleSvg);
 });
 
 test('default SVG: well-formed, sized, with every label and the lanes', () => {
