@@ -232,16 +232,38 @@ async function program(): Promise<Command> {
     ).addHelpText('after', '\nExamples:\n  pipewright promote --from develop --to green\n  pipewright promote --from green --to blue --image git-4b825dc642cb6eb9a060e54bf8d69288fbee4904'),
     () => import('./commands/promote.js'),
   );
-  const cluster = p.command('cluster').description("the app's namespaces and deployer access");
+  const cluster = p.command('cluster').description("the app's namespaces, deployer access, Fargate profiles and logging");
   lazy(
     kube(
       cluster
         .command('bootstrap')
-        .description("create the environments' namespaces and a deployer ServiceAccount whose Role allows only what the pipeline needs; print the Fargate profile selectors")
-        .option('--dry-run', 'change nothing; print what would be created or updated')
-        .addOption(new Option('--manifests', 'contact no cluster: print the objects as YAML, for kubectl apply -f - or a GitOps repository').conflicts('dryRun'))
-        .option('--json', 'print the changes and the Fargate selectors as JSON (with --manifests: the objects)'),
-    ).addHelpText('after', '\nExamples:\n  pipewright cluster bootstrap --dry-run\n  pipewright cluster bootstrap --manifests > k8s/pipewright-bootstrap.yaml\n  pipewright cluster bootstrap --context arn:aws:eks:eu-west-1:123456789012:cluster/main'),
+        .description(
+          "bring the context's cluster in line: the environments' namespaces, a deployer ServiceAccount (with its IRSA role) whose Role allows only what the pipeline needs, " +
+            'Fargate logging, and the Fargate profiles (through the EKS API); print the access entry for Jenkins',
+        )
+        .option('--dry-run', 'change nothing; print what would be created or updated (without kubeconfig or AWS credentials: everything, as "would create")')
+        .addOption(new Option('--manifests', 'contact nothing: print the Kubernetes objects of each cluster as YAML, with its Fargate profiles as commands').conflicts('dryRun'))
+        .option('--profile <name>', 'AWS profile for the EKS calls (default: AWS_PROFILE, then the standard credential chain)')
+        .option('--endpoint-url <url>', 'send EKS calls to this endpoint instead of AWS (e.g. a moto server); AWS_ENDPOINT_URL_EKS works too')
+        .option('--fargate-timeout <duration>', 'how long each new Fargate profile may take to become ACTIVE, e.g. 15m or 90s', '15m')
+        .option('--json', 'print the changes and the Fargate profiles as JSON (with --manifests: the objects)'),
+    ).addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  pipewright cluster bootstrap --dry-run                  # works without kubeconfig or AWS credentials',
+        '  pipewright cluster bootstrap --context arn:aws:eks:eu-west-1:123456789012:cluster/main --profile admin',
+        '  pipewright cluster bootstrap --manifests > k8s/pipewright-bootstrap.yaml   # GitOps; contacts nothing',
+        '  pipewright cluster bootstrap --dry-run --json | jq \'.fargateProfiles[] | {name, action}\'',
+        '',
+        'The cluster is the one the context names by its EKS ARN (as `aws eks update-kubeconfig` writes it): only its',
+        'environments are bootstrapped, and its Fargate profiles are created (cluster.fargate.podExecutionRoleArn is then',
+        'required). A context that names no EKS cluster gets every environment, and the profiles are printed as commands.',
+        'Running it again is safe: what is as wanted is left alone; a Fargate profile whose selectors differ is reported',
+        '(EKS cannot edit profiles), never deleted.',
+      ].join('\n'),
+    ),
     () => import('./commands/cluster-bootstrap.js'),
   );
   lazy(

@@ -15,4 +15,6 @@ export { renderMermaid } from './render/graph/mermaid.js';
 export { renderSvg } from './render/graph/svg.js';
 export { renderConfigReference } from './render/config-reference.js';
 export { lifecyclePolicy } from './aws/ecr-plan.js';
-export { bootstrapObjects, fargateProfiles } from './k8s/bootstrap-objects.js';
+export { bootstrapObjects } from './render/cluster/bootstrap-objects.js';
+export { fargateProfiles } from './render/cluster/eks.js';
+export { loggingData } from './render/cluster/aws-logging.js';

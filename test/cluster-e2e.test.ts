@@ -1,4 +1,5 @@
 // Opt-in end-to-end test of `cluster bootstrap` and `status` against a REAL cluster (e.g. kind).
+// A kind context names no EKS cluster: no Fargate profile or logging object is made, only printed.
 // Runs only when PIPEWRIGHT_E2E_KUBECONFIG names a kubeconfig (PIPEWRIGHT_E2E_CONTEXT optionally
 // picks its context): `npm test` never touches a developer's KUBECONFIG. It works in namespaces
 // named after a random app (pwe2e-<hex>-…) and deletes them afterwards.
@@ -80,6 +81,7 @@ if (!KUBECONFIG) {
     const blue = await kube.core.readNamespace({ name: `${app}-blue` });
     assert.is(blue.metadata?.labels?.['pipewright.dev/environment'], 'blue');
     assert.is(blue.metadata?.labels?.['pipewright.dev/production'], 'true');
+    assert.is(blue.metadata?.labels?.['elbv2.k8s.aws/pod-readiness-gate-inject'], 'enabled');
     const role = await kube.rbac.readNamespacedRole({ name: 'pipewright-deployer', namespace: `${app}-develop` });
     assert.not.ok(JSON.stringify(role.rules).includes('ingresses'), 'develop has no ingress');
     const binding = await kube.rbac.readNamespacedRoleBinding({ name: 'pipewright-deployer', namespace: `${app}-blue` });
@@ -127,6 +129,8 @@ if (!KUBECONFIG) {
 
     const can = (...a: string[]) => kubectl('auth', 'can-i', ...a, '-n', env.namespace, '--as=e2e-jenkins', `--as-group=${group}`).stdout.trim();
     assert.is(can('patch', 'deployments'), 'yes');
+    assert.is(can('patch', 'serviceaccounts'), 'yes'); // the overlay's app ServiceAccount (IRSA)
+    assert.is(can('create', 'serviceaccounts', '--subresource=token'), 'no');
     assert.is(can('delete', 'deployments'), 'no');
     assert.is(can('get', 'secrets'), 'no');
     assert.is(can('create', 'pods', '--subresource=exec'), 'no');

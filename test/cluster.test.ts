@@ -15,7 +15,8 @@ import { loadConfig } from '../src/config/load.js';
 import { validateConfig } from '../src/config/validate.js';
 import { resolveModel, type Model } from '../src/model/model.js';
 import { overlayDir } from '../src/render/kustomize.js';
-import { accessEntries, bootstrapObjects, deployerRules, fargateProfiles, overlayKinds } from '../src/k8s/bootstrap-objects.js';
+import { bootstrapObjects, deployerRules, overlayKinds } from '../src/render/cluster/bootstrap-objects.js';
+import { accessEntries, environmentsOf, fargateProfiles } from '../src/render/cluster/eks.js';
 import { formatAge, pickTag } from '../src/k8s/status.js';
 import { KubeError, openKube } from '../src/k8s/client.js';
 import { readDeployment } from '../src/k8s/deployments.js';
@@ -105,16 +106,28 @@ test('bootstrap objects validate against the Kubernetes schemas', () => {
   );
 });
 
-test('bootstrap --manifests prints the same objects as YAML without any cluster or kubeconfig', async () => {
+test('bootstrap --manifests prints each cluster\'s objects as YAML, with its Fargate profiles as comments, contacting nothing', async () => {
   const r = await cli(['cluster', 'bootstrap', '--manifests'], { KUBECONFIG: undefined });
   assert.is(r.status, 0, r.stderr);
   assert.is(r.stderr, '');
   const docs = yaml.loadAll(r.stdout) as { kind: string }[];
   const m = modelOf(CONFIG);
-  assert.equal(docs, JSON.parse(JSON.stringify(bootstrapObjects(m).map((d) => d.object))));
+  const delivery = { name: 'delivery', region: 'eu-west-1' };
+  const us = { name: 'delivery-us', region: 'us-east-1' };
+  const sections = [delivery, us].map((eks) => bootstrapObjects(m, { environments: environmentsOf(m, eks), eks }).map((d) => d.object));
+  assert.equal(docs, JSON.parse(JSON.stringify(sections.flat())));
   validateStrict(docs);
+  // Each cluster's part: its environments, then Fargate logging with its own region and log group.
+  const logging = docs.filter((d) => d.kind === 'ConfigMap') as unknown as { data: Record<string, string> }[];
+  assert.equal(logging.map((c) => /region (\S+)/.exec(c.data['output.conf']!)![1]), ['eu-west-1', 'us-east-1']);
+  assert.match(logging[1]!.data['output.conf']!, /log_group_name \/aws\/eks\/delivery-us\/fargate\n/);
+  assert.match(r.stdout, /^# EKS cluster delivery-us \(us-east-1\): apply this part with its context$/m);
+  assert.match(r.stdout, /^#   aws eks create-fargate-profile --region us-east-1 --pod-execution-role-arn "\$POD_EXECUTION_ROLE_ARN" --cli-input-json '\{"clusterName":"delivery-us","fargateProfileName":"shop","selectors":\[\{"namespace":"shop-blue"\}\]/m);
   const json = await cli(['cluster', 'bootstrap', '--manifests', '--json']);
-  assert.equal(JSON.parse(json.stdout), docs);
+  const parsed = JSON.parse(json.stdout);
+  assert.equal(parsed.clusters.map((c: { cluster: string; objects: unknown[] }) => [c.cluster, c.objects.length]), [['delivery', 13], ['delivery-us', 7]]);
+  assert.equal(parsed.clusters.flatMap((c: { objects: unknown[] }) => c.objects), docs);
+  assert.equal(parsed.clusters[0].fargateProfiles.map((p: { name: string }) => p.name), ['shop']);
   const both = await cli(['cluster', 'bootstrap', '--manifests', '--dry-run']);
   assert.is(both.status, 2, both.stderr);
 });
@@ -124,6 +137,7 @@ test('the deployer Role allows only the overlay kinds, without delete, secrets, 
   const [develop, green] = m.environments;
   const rules = deployerRules(green!);
   assert.equal(rules, [
+    { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'create', 'patch'] },
     { apiGroups: [''], resources: ['services'], verbs: ['get', 'create', 'patch'] },
     { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
     { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['list'] },
@@ -131,7 +145,15 @@ test('the deployer Role allows only the overlay kinds, without delete, secrets, 
   ]);
   // develop has no ingress, so its Role has no ingress rule
   assert.not.ok(deployerRules(develop!).some((r) => r.resources.includes('ingresses')));
-  for (const r of rules) {
+  // An autoscaler and a disruption budget only where the environment has them (blue: 2 replicas, so a budget).
+  const scaled = modelOf(CONFIG.replace('    production: true\n', '    production: true\n    scaling: { minReplicas: 2, maxReplicas: 6 }\n')).environments[2]!;
+  assert.equal(overlayKinds(scaled), ['ServiceAccount', 'Service', 'Deployment', 'Ingress', 'HorizontalPodAutoscaler', 'PodDisruptionBudget']);
+  assert.equal(deployerRules(scaled).slice(-2), [
+    { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'create', 'patch'] },
+    { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['get', 'create', 'patch'] },
+  ]);
+  assert.not.ok(overlayKinds(green!).includes('HorizontalPodAutoscaler') || overlayKinds(green!).includes('PodDisruptionBudget'));
+  for (const r of [...rules, ...deployerRules(scaled)]) {
     assert.not.ok(r.verbs.some((v) => ['delete', 'deletecollection', 'update', 'escalate', 'bind', 'impersonate', '*'].includes(v)), JSON.stringify(r));
     assert.not.ok(r.resources.some((x) => ['secrets', 'pods', 'pods/exec', 'configmaps', '*'].includes(x)), JSON.stringify(r));
   }
@@ -141,10 +163,19 @@ test('the Role covers exactly the kinds the generated overlays apply (kubectl ku
   if (!hasKubectl) return;
   const t = tempDir();
   try {
-    writeFileSync(path.join(t.dir, 'pipewright.yaml'), CONFIG);
+    // green autoscaled (an HPA, and a disruption budget from 2 pods up), blue with a budget, develop with neither and no Ingress.
+    writeFileSync(path.join(t.dir, 'pipewright.yaml'), CONFIG.replace('    branch: staging\n', '    branch: staging\n    scaling: { minReplicas: 2, maxReplicas: 4 }\n'));
     await generate({ cwd: t.dir }, { out: () => {}, err: () => {}, color: false });
     const { model } = await loadConfig({ cwd: t.dir });
-    const resourceOf: Record<string, string> = { Namespace: 'namespaces', Service: 'services', Deployment: 'deployments', Ingress: 'ingresses' };
+    assert.ok(model.environments[1]!.scaling && model.environments[1]!.disruptionBudget && !model.environments[0]!.disruptionBudget);
+    const resourceOf: Record<string, string> = {
+      ServiceAccount: 'serviceaccounts',
+      Service: 'services',
+      Deployment: 'deployments',
+      Ingress: 'ingresses',
+      HorizontalPodAutoscaler: 'horizontalpodautoscalers',
+      PodDisruptionBudget: 'poddisruptionbudgets',
+    };
     for (const env of model.environments) {
       const res = spawnSync('kubectl', ['kustomize', path.join(t.dir, overlayDir(env))], { encoding: 'utf8' });
       assert.is(res.status, 0, res.stderr);
@@ -219,6 +250,7 @@ test('kube stand-in: bootstrap creates the namespaces, the deployer ServiceAccou
     'pod-security.kubernetes.io/enforce': 'restricted',
     'pod-security.kubernetes.io/warn': 'restricted',
     'pod-security.kubernetes.io/audit': 'restricted',
+    'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled',
     'pipewright.dev/production': 'true',
     'kubernetes.io/metadata.name': 'shop-blue',
   });
@@ -227,7 +259,7 @@ test('kube stand-in: bootstrap creates the namespaces, the deployer ServiceAccou
 
   const role = standin.get('Role', 'pipewright-deployer', 'shop-develop')! as unknown as { rules: { resources: string[]; verbs: string[] }[] };
   const verbs = Object.fromEntries(role.rules.map((x) => [x.resources.join(','), x.verbs]));
-  assert.equal(verbs, { services: ['get', 'create', 'patch'], deployments: ['get', 'list', 'watch', 'create', 'patch'], replicasets: ['list'] });
+  assert.equal(verbs, { serviceaccounts: ['get', 'create', 'patch'], services: ['get', 'create', 'patch'], deployments: ['get', 'list', 'watch', 'create', 'patch'], replicasets: ['list'] });
   assert.ok((standin.get('Role', 'pipewright-deployer', 'shop-green') as any).rules.some((x: { resources: string[] }) => x.resources.includes('ingresses')));
 
   const binding = standin.get('RoleBinding', 'pipewright-deployer', 'shop-green') as any;
@@ -241,6 +273,11 @@ test('kube stand-in: bootstrap creates the namespaces, the deployer ServiceAccou
   assert.match(r.stdout, /aws eks create-fargate-profile --region us-east-1 .*"clusterName":"delivery-us".*"selectors":\[\{"namespace":"shop-blue"\}\]/);
   assert.match(r.stdout, /aws eks create-access-entry --region eu-west-1 --cluster-name delivery .*--kubernetes-groups pipewright-deployers/);
   assert.match(r.stderr, /names no EKS cluster/);
+  // No EKS cluster named: no AWS call, no logging ConfigMap (its region and log group are the cluster's); the profiles are printed.
+  assert.equal(standin.all('ConfigMap'), []);
+  assert.match(r.stdout, /this context names no EKS cluster, so none was created/);
+  // The deployer ServiceAccount has no IRSA annotation unless cluster.deployer.roleArn is set.
+  assert.is(standin.get('ServiceAccount', 'pipewright-deployer', 'jenkins')!.metadata.annotations, undefined);
 });
 
 test('kube stand-in: a second bootstrap changes nothing and writes nothing', async () => {
@@ -317,7 +354,7 @@ test('kube stand-in: --dry-run reads, writes nothing, and says what it would do'
   assert.equal(out.environments, ['develop', 'green', 'blue']);
   assert.equal(out.changes.map((c: { action: string }) => c.action), ['unchanged', ...Array(10).fill('create')]);
   assert.is(out.changes[3].object.kind, 'Role');
-  assert.equal(out.fargateProfiles.map((p: { cluster: string }) => p.cluster), ['delivery', 'delivery-us']);
+  assert.equal(out.fargateProfiles.map((p: { cluster: string; action: string }) => [p.cluster, p.action]), [['delivery', 'not contacted'], ['delivery-us', 'not contacted']]);
   assert.ok(out.fargateProfiles.every((p: { input: { selectors: unknown[] } }) => p.input.selectors.length <= 5));
   assert.is(out.accessEntries.length, 2);
 });
@@ -442,18 +479,15 @@ test('no kubeconfig, or an unknown context: a usage error that says what to do',
   assert.is(env.status, 0, env.stderr);
 });
 
-test('kube stand-in: a context named by an EKS ARN bootstraps only the environments of that cluster', async () => {
+test('kube stand-in: a context named by an EKS ARN of a cluster no environment deploys to is refused before anything is read', async () => {
   if (!hasOpenssl) return;
   standin.reset();
-  const arn = 'arn:aws:eks:us-east-1:123456789012:cluster/delivery-us';
-  const eks = standin.kubeconfig(path.join(work.dir, 'kubeconfig-eks'), { context: arn, extraContexts: ['arn:aws:eks:ap-south-1:123456789012:cluster/other'] });
-  const r = await cli(['cluster', 'bootstrap', '--kubeconfig', eks]);
-  assert.is(r.status, 0, r.stderr);
-  assert.equal(standin.all('Namespace').map((n) => n.metadata.name).sort(), ['jenkins', 'shop-blue']);
-  assert.match(r.stderr, /EKS cluster delivery-us \(us-east-1\): blue/);
-  const other = await cli(['cluster', 'bootstrap', '--kubeconfig', eks, '--context', 'arn:aws:eks:ap-south-1:123456789012:cluster/other']);
+  // (A context of a cluster the environments do deploy to: test/cluster-eks.test.ts, against moto's EKS.)
+  const eks = standin.kubeconfig(path.join(work.dir, 'kubeconfig-eks'), { context: 'arn:aws:eks:ap-south-1:123456789012:cluster/other' });
+  const other = await cli(['cluster', 'bootstrap', '--kubeconfig', eks]);
   assertOneLineFailure(other, 'is EKS cluster other in ap-south-1', 'no environment');
   assert.is(other.status, 2);
+  assert.equal(standin.log, []);
 });
 
 // ---------------------------------------------------------------- status against the stand-in

@@ -2,7 +2,7 @@
 // library (`library`). UPDATE_GOLDEN=1 rewrites them; review the diff like code.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../src/config/load.js';
 import { APP_TEMPLATE_GROUPS, renderApp } from '../src/render/app.js';
@@ -10,9 +10,9 @@ import { renderLibrary } from '../src/render/jenkins.js';
 import { LIBRARY_LINE, markLine } from '../src/render/marker.js';
 import { loadTemplates } from '../src/templates.js';
 import type { GeneratedFile } from '../src/render/types.js';
-import { fromRoot } from './helpers.js';
+import { fromRoot, expectGolden, updateGolden } from './helpers.js';
 
-const update = process.env.UPDATE_GOLDEN === '1';
+const update = updateGolden;
 const { model } = await loadConfig({ cwd: fromRoot('examples/hello-flask') });
 const render = () => ({
   'hello-flask': renderApp(model, loadTemplates({ groups: APP_TEMPLATE_GROUPS, configFile: model.configFile })),
@@ -28,13 +28,7 @@ for (const [name, files] of Object.entries(sets)) {
   if (update) rmSync(dir, { recursive: true, force: true });
   for (const f of files) {
     test(`golden ${name}: ${f.path}`, () => {
-      const golden = path.join(dir, f.path);
-      if (update) {
-        mkdirSync(path.dirname(golden), { recursive: true });
-        writeFileSync(golden, f.contents);
-      }
-      assert.ok(existsSync(golden), `missing golden file ${golden}: run UPDATE_GOLDEN=1 npm test`);
-      assert.fixture(f.contents, readFileSync(golden, 'utf8'));
+      expectGolden(path.join(dir, f.path), f.contents);
     });
   }
   test(`golden ${name}: no stale golden files`, () => {

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as assert from 'uvu/assert';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
@@ -83,4 +84,17 @@ export async function withoutGroovy<T>(fn: () => Promise<T> | T): Promise<T> {
     process.env.PATH = saved.PATH;
     if (saved.GROOVY_HOME !== undefined) process.env.GROOVY_HOME = saved.GROOVY_HOME;
   }
+}
+
+/** UPDATE_GOLDEN=1 rewrites golden files instead of comparing; review the diff like code. */
+export const updateGolden = process.env.UPDATE_GOLDEN === '1';
+
+/** Compare `actual` with the golden file (or write it under UPDATE_GOLDEN=1). */
+export function expectGolden(golden: string, actual: string): void {
+  if (updateGolden) {
+    mkdirSync(path.dirname(golden), { recursive: true });
+    writeFileSync(golden, actual);
+  }
+  assert.ok(existsSync(golden), `missing golden file ${golden}: run UPDATE_GOLDEN=1 npm test`);
+  assert.fixture(actual, readFileSync(golden, 'utf8'));
 }

@@ -1,16 +1,15 @@
 // `pipewright iam`: the IAM policies, least privilege, tied to the calls the pipeline and the commands really make.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { run, type IamCommandOptions } from '../src/commands/iam.js';
 import { UsageError } from '../src/errors.js';
 import type { Io } from '../src/io.js';
 import type { IamPlan, IamRole, PolicyDocument, PolicyStatement } from '../src/render/iam.js';
 import { spawnSync } from 'node:child_process';
-import { engineAvailable, fromRoot, runCli, tempDir } from './helpers.js';
+import { engineAvailable, fromRoot, runCli, tempDir, expectGolden } from './helpers.js';
 
-const update = process.env.UPDATE_GOLDEN === '1';
 const GOLDEN = fromRoot('test/golden/iam');
 const EXAMPLE = fromRoot('examples/hello-flask');
 const ACCOUNT = '123456789012';
@@ -144,6 +143,7 @@ test('the operator may make every ECR call of ecr ensure and every aws eks comma
     'ecr:PutLifecyclePolicy',
     'eks:CreateAccessEntry',
     'eks:CreateFargateProfile',
+    'eks:DeleteFargateProfile',
     'eks:DescribeAccessEntry',
     'eks:DescribeCluster',
     'eks:DescribeFargateProfile',
@@ -453,13 +453,7 @@ test('golden iam: hello-flask, human-readable and JSON', async () => {
   ] as const) {
     const { code, out } = await iam(opts);
     assert.is(code, 0);
-    const golden = path.join(GOLDEN, name);
-    if (update) {
-      mkdirSync(GOLDEN, { recursive: true });
-      writeFileSync(golden, out);
-    }
-    assert.ok(existsSync(golden), `missing golden file ${golden}: run UPDATE_GOLDEN=1 npm test`);
-    assert.fixture(out, readFileSync(golden, 'utf8'));
+    expectGolden(path.join(GOLDEN, name), out);
   }
 });
 

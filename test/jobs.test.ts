@@ -3,17 +3,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { runJobDsl, findAll, child, arg, type DslNode } from '../src/jobdsl.js';
 import { parseGroovy } from '../src/harness.js';
-import { engineAvailable, fromRoot, runCli, tempDir } from './helpers.js';
+import { engineAvailable, fromRoot, runCli, tempDir, expectGolden } from './helpers.js';
 
 const hasGroovy = engineAvailable('groovy');
 const CATALOG = fromRoot('examples/catalog.yaml');
 const GOLDEN = fromRoot('test/golden/jobs');
-const update = process.env.UPDATE_GOLDEN === '1';
 
 /** Every file `pipewright jobs` writes for the example catalog (besides its manifest). */
 const EXAMPLE_FILES = ['dsl/payments/_jobs.groovy', 'dsl/platform/discovery/_jobs.groovy', 'jobs-index.json', 'seed-job.groovy', 'seed-job.jcasc.yaml'];
@@ -44,13 +43,7 @@ test('the example catalog gives one folder file per folder, the seed job and the
 
 for (const f of EXAMPLE_FILES) {
   test(`golden jobs: ${f}`, () => {
-    const golden = path.join(GOLDEN, f);
-    const actual = readFileSync(path.join(example.out, f), 'utf8');
-    if (update) {
-      mkdirSync(path.dirname(golden), { recursive: true });
-      writeFileSync(golden, actual);
-    }
-    assert.fixture(actual, readFileSync(golden, 'utf8'));
+    expectGolden(path.join(GOLDEN, f), readFileSync(path.join(example.out, f), 'utf8'));
   });
 }
 

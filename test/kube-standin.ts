@@ -1,8 +1,8 @@
 /**
  * Kubernetes TEST STAND-IN. No Kubernetes API server can run on these machines, so the
  * @kubernetes/client-node code is tested against this small HTTPS server on 127.0.0.1: it speaks
- * exactly the API paths pipewright uses (namespaces, serviceaccounts, roles, rolebindings,
- * deployments, replicasets), keeps objects in memory with realistic metadata (uid,
+ * exactly the API paths pipewright uses (namespaces, serviceaccounts, configmaps, roles,
+ * rolebindings, deployments, replicasets), keeps objects in memory with realistic metadata (uid,
  * resourceVersion, creationTimestamp), answers errors with Status objects as the real API does
  * (NotFound 404, AlreadyExists 409, Forbidden 403, Unauthorized 401, Invalid 422 for a roleRef
  * change), and logs every request for assertions. Switches inject a 403 for a verb/resource and
@@ -42,6 +42,7 @@ interface ResourceInfo {
 const RESOURCES: Record<string, ResourceInfo> = {
   namespaces: { group: '', version: 'v1', kind: 'Namespace', namespaced: false },
   serviceaccounts: { group: '', version: 'v1', kind: 'ServiceAccount', namespaced: true },
+  configmaps: { group: '', version: 'v1', kind: 'ConfigMap', namespaced: true },
   services: { group: '', version: 'v1', kind: 'Service', namespaced: true },
   deployments: { group: 'apps', version: 'v1', kind: 'Deployment', namespaced: true },
   replicasets: { group: 'apps', version: 'v1', kind: 'ReplicaSet', namespaced: true },

@@ -1,15 +1,14 @@
 // `pipewright protect`: the branch rules as GitHub branch protection bodies and as a ruleset.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { run, type ProtectOptions } from '../src/commands/protect.js';
 import { UsageError } from '../src/errors.js';
 import type { Io } from '../src/io.js';
 import { DEFAULT_GUARD_CONTEXT } from '../src/rules/github-protection.js';
-import { fromRoot, tempDir } from './helpers.js';
+import { fromRoot, tempDir, expectGolden } from './helpers.js';
 
-const update = process.env.UPDATE_GOLDEN === '1';
 const GOLDEN = fromRoot('test/golden/protect');
 const EXAMPLE = fromRoot('examples/hello-flask');
 
@@ -40,13 +39,7 @@ for (const [name, args] of [
   test(`golden protect: ${name}`, async () => {
     const { code, out } = await protect(args);
     assert.is(code, 0);
-    const golden = path.join(GOLDEN, name);
-    if (update) {
-      mkdirSync(GOLDEN, { recursive: true });
-      writeFileSync(golden, out);
-    }
-    assert.ok(existsSync(golden), `missing golden file ${golden}: run UPDATE_GOLDEN=1 npm test`);
-    assert.fixture(out, readFileSync(golden, 'utf8'));
+    expectGolden(path.join(GOLDEN, name), out);
   });
 }
 

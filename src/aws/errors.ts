@@ -1,28 +1,53 @@
 /**
- * AWS SDK errors → one-line PipewrightErrors that say what to check. Credentials are never
- * printed: messages are built from the error's name and our own context, and anything in an
- * SDK message that looks like an access key id is masked.
+ * AWS SDK errors → one-line PipewrightErrors that say what to check, for every service pipewright
+ * calls (ECR, EKS). Credentials are never printed: messages are built from the error's name and
+ * our own context, and anything in an SDK message that looks like an access key id is masked.
  */
 import { PipewrightError } from '../errors.js';
 
-/** ECR could not do what was asked: credentials, permissions, network, or an AWS-side refusal. Exit 1. */
+/**
+ * An AWS service could not do what was asked: credentials, permissions, network, or an AWS-side
+ * refusal. Exit 1. `reason` "no-credentials": the credential chain found nothing at all (a dry run
+ * may go on without AWS then).
+ */
 export class AwsError extends PipewrightError {
   readonly exitCode = 1;
+  constructor(
+    message: string,
+    readonly reason: 'no-credentials' | 'other' = 'other',
+  ) {
+    super(message);
+    this.name = 'AwsError';
+  }
 }
+
+/** The services pipewright calls, as the IAM action prefix names them. */
+export type AwsServiceId = 'ecr' | 'eks';
 
 /** What the failed call was about, for the message. */
 export interface AwsCallContext {
-  /** The ECR operation, e.g. CreateRepository (the IAM action is ecr:<operation>). */
+  /** Default "ecr". */
+  readonly service?: AwsServiceId;
+  /** The operation, e.g. CreateRepository (the IAM action is <service>:<operation>). */
   readonly operation: string;
   readonly region: string;
   /** The endpoint the call went to, as shown to the user. */
   readonly endpoint: string;
   /** The profile chosen with --profile or AWS_PROFILE, if any. */
   readonly profile?: string | undefined;
-  /** The account (registry id) from the config's aws.accountId. */
+  /** The account from the config's aws.accountId (ECR's registry id). */
   readonly accountId: string;
-  readonly repository: string;
+  /** The ECR repository the call is about (ECR calls). */
+  readonly repository?: string;
+  /** The resource the call is about when it is not a repository: its ARN and how messages name it. */
+  readonly resource?: { readonly arn: string; readonly name: string };
+  /** Sentences for errors this service names itself, by error name (e.g. EKS's ResourceNotFoundException). */
+  readonly explain?: Readonly<Record<string, (message: string) => string>>;
+  /** The call's deadline, for the message when it passes. */
+  readonly deadlineSeconds?: number;
 }
+
+const SERVICE_NAMES: Record<AwsServiceId, string> = { ecr: 'ECR', eks: 'EKS' };
 
 /** The error's AWS name (ECR exception name, XML error code, or Node system error code). */
 export function errorName(e: unknown): string {
@@ -61,6 +86,8 @@ const NETWORK = new Set([
   'TimeoutError',
   'RequestTimeout',
 ]);
+/** The call's own deadline passed (an AbortSignal.timeout on the send). */
+const DEADLINE = new Set(['AbortError']);
 
 /** The partition of a region, for ARNs. */
 export function partitionOf(region: string): string {
@@ -70,7 +97,12 @@ export function partitionOf(region: string): string {
 }
 
 export function repositoryArn(ctx: Pick<AwsCallContext, 'region' | 'accountId' | 'repository'>): string {
-  return `arn:${partitionOf(ctx.region)}:ecr:${ctx.region}:${ctx.accountId}:repository/${ctx.repository}`;
+  return `arn:${partitionOf(ctx.region)}:ecr:${ctx.region}:${ctx.accountId}:repository/${ctx.repository ?? ''}`;
+}
+
+/** The resource a call is about: its ARN and its name in messages. */
+function resourceOf(ctx: AwsCallContext): { arn: string; name: string } {
+  return ctx.resource ?? { arn: repositoryArn(ctx), name: ctx.repository ?? '' };
 }
 
 /** First line of an SDK message, without anything shaped like an access key id, and not too long. */
@@ -85,7 +117,7 @@ function whereCredentialsCameFrom(ctx: AwsCallContext): string {
 }
 
 /**
- * Turn an error from an ECR call into a user-facing one-line error. Errors that are not from AWS
+ * Turn an error from an AWS call into a user-facing one-line error. Errors that are not from AWS
  * or the network (programming errors) are returned unchanged so the CLI shows them as bugs.
  */
 export function explainAwsError(e: unknown, ctx: AwsCallContext): unknown {
@@ -96,7 +128,10 @@ export function explainAwsError(e: unknown, ctx: AwsCallContext): unknown {
     $metadata?: { httpStatusCode?: number; attempts?: number };
     $fault?: unknown;
   };
-  const action = `ecr:${ctx.operation}`;
+  const service = ctx.service ?? 'ecr';
+  const NAME = SERVICE_NAMES[service];
+  const action = `${service}:${ctx.operation}`;
+  const resource = resourceOf(ctx);
 
   if (CREDENTIALS_MISSING.has(name)) {
     if (ctx.profile) {
@@ -106,11 +141,13 @@ export function explainAwsError(e: unknown, ctx: AwsCallContext): unknown {
       return new AwsError(
         `no usable AWS credentials in profile "${ctx.profile}"${detail}: check ~/.aws/config and ~/.aws/credentials, ` +
           `or for an SSO profile run: aws sso login --profile ${ctx.profile}`,
+        'no-credentials',
       );
     }
     return new AwsError(
       'no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones), ' +
         'or choose a profile with --profile or AWS_PROFILE (for an SSO profile, run aws sso login --profile <name> first)',
+      'no-credentials',
     );
   }
   if (CREDENTIALS_REJECTED.has(name)) {
@@ -123,31 +160,40 @@ export function explainAwsError(e: unknown, ctx: AwsCallContext): unknown {
   }
   if (ACCESS_DENIED.has(name)) {
     return new AwsError(
-      `access denied: ${whereCredentialsCameFrom(ctx)} may not call ${action} on ${repositoryArn(ctx)}; ` +
+      `access denied: ${whereCredentialsCameFrom(ctx)} may not call ${action} on ${resource.arn}; ` +
         `allow "${action}" on that resource in the caller's IAM policy (and check the credentials are for account ${ctx.accountId})`,
     );
   }
-  if (name === 'RepositoryNotFoundException') {
+  if (name === 'RepositoryNotFoundException' && service === 'ecr') {
     return new AwsError(
       `ECR repository ${ctx.repository} does not exist in account ${ctx.accountId}, region ${ctx.region}: run pipewright ecr ensure first (or check --region and aws.accountId)`,
     );
   }
+  const explain = ctx.explain?.[name];
+  if (explain) return new AwsError(explain(safeMessage(err.message)));
+  const endpointEnv = `AWS_ENDPOINT_URL_${service.toUpperCase()}`;
   if (NETWORK.has(name)) {
     return new AwsError(
-      `cannot reach the ECR endpoint ${ctx.endpoint} (${name}) calling ${action}: check --endpoint-url, AWS_ENDPOINT_URL_ECR / AWS_ENDPOINT_URL, the network and any proxy`,
+      `cannot reach the ${NAME} endpoint ${ctx.endpoint} (${name}) calling ${action}: check --endpoint-url, ${endpointEnv} / AWS_ENDPOINT_URL, the network and any proxy`,
+    );
+  }
+  if (DEADLINE.has(name)) {
+    const within = ctx.deadlineSeconds !== undefined ? ` within ${ctx.deadlineSeconds}s` : '';
+    return new AwsError(
+      `no answer from the ${NAME} endpoint ${ctx.endpoint}${within} calling ${action}: check --endpoint-url, ${endpointEnv} / AWS_ENDPOINT_URL, the network and any proxy`,
     );
   }
   const status = err.$metadata?.httpStatusCode;
   const attempts = err.$metadata?.attempts;
   const tries = attempts && attempts > 1 ? ` after ${attempts} attempts` : '';
   if (THROTTLED.has(name)) {
-    return new AwsError(`ECR throttled ${action} (${name})${tries}: try again later, or raise AWS_MAX_ATTEMPTS`);
+    return new AwsError(`${NAME} throttled ${action} (${name})${tries}: try again later, or raise AWS_MAX_ATTEMPTS`);
   }
   const fromAws = err.$metadata !== undefined || err.$fault !== undefined;
   if (!fromAws) return e;
   if (status !== undefined && status >= 500) {
-    return new AwsError(`ECR failed ${action} with HTTP ${status} (${name || 'server error'})${tries}: try again later`);
+    return new AwsError(`${NAME} failed ${action} with HTTP ${status} (${name || 'server error'})${tries}: try again later`);
   }
   const detail = safeMessage(err.message);
-  return new AwsError(`ECR refused ${action} on ${ctx.repository} in ${ctx.region}: ${name || `HTTP ${status ?? '?'}`}${detail ? `: ${detail}` : ''}`);
+  return new AwsError(`${NAME} refused ${action} on ${resource.name} in ${ctx.region}: ${name || `HTTP ${status ?? '?'}`}${detail ? `: ${detail}` : ''}`);
 }

@@ -424,13 +424,13 @@ export const ConfigSchema = z
               .describe('Kubernetes group bound to the deployer Role, for the Jenkins IAM role (EKS access entry). Default "pipewright-deployers".'),
             roleArn: roleArn
               .optional()
-              .describe('The IAM role of the Jenkins agents: the deployer ServiceAccount assumes it through IRSA (build.engine kaniko), and its EKS access entry maps it to group. Default: none (printed as $JENKINS_ROLE_ARN).'),
+              .describe('The IAM role of the Jenkins agents: `cluster bootstrap` annotates the deployer ServiceAccount with it (IRSA, eks.amazonaws.com/role-arn: the kaniko agent pods run as that ServiceAccount, and EKS Pod Identity does not work on Fargate), and its EKS access entry maps it to group. Default: none (the annotation is left as it is; printed as $JENKINS_ROLE_ARN).'),
           })
           .optional()
           .describe('Who may deploy: `pipewright cluster bootstrap` binds a Role in each environment namespace to this ServiceAccount and group.'),
         fargate: z
           .strictObject({
-            podExecutionRoleArn: roleArn.optional().describe('The pod execution role of the Fargate profiles (pulls images, writes logs). Required for `cluster bootstrap` to create profiles.'),
+            podExecutionRoleArn: roleArn.optional().describe('The pod execution role of the Fargate profiles (pulls images from ECR, writes logs to CloudWatch). Required when `cluster bootstrap` must create a profile; `--dry-run` and `--manifests` work without it.'),
             subnets: z
               .array(allow(z.string().regex(/^subnet-[0-9a-f]{8,17}$/), 'a subnet id such as subnet-0123456789abcdef0'))
               .min(1)
@@ -439,7 +439,7 @@ export const ConfigSchema = z
               .describe('Private subnets of the Fargate pods. Default: the cluster\'s private subnets.'),
           })
           .optional()
-          .describe('The Fargate profiles `pipewright cluster bootstrap` creates: one selector per environment namespace, and one for the Jenkins agent pods.'),
+          .describe('The Fargate profiles `pipewright cluster bootstrap` creates in each cluster: `<app>` selecting the environment namespaces (split every 5), and with build.engine kaniko `pipewright-agents` selecting the agent pods (label pipewright.dev/agent=true) in cluster.deployer.namespace.'),
         logging: z
           .strictObject({
             enabled: z.boolean().optional().describe('Send container logs to CloudWatch Logs through Fargate\'s built-in Fluent Bit (the aws-observability ConfigMap). Default true.'),

@@ -1,11 +1,12 @@
 /**
  * Bring a cluster in line with bootstrapObjects: read each object; create the missing; patch the
- * fields pipewright manages (its labels, a Role's rules, a RoleBinding's subjects) when they
- * differ; delete and re-create a RoleBinding whose roleRef (immutable) differs. A create that
- * loses a race (409 AlreadyExists) re-reads and converges. With dryRun, only reads.
+ * fields pipewright manages (its labels and annotations, a Role's rules, a RoleBinding's subjects,
+ * a ConfigMap's keys) when they differ; delete and re-create a RoleBinding whose roleRef
+ * (immutable) differs. A create that loses a race (409 AlreadyExists) re-reads and converges.
+ * With dryRun, only reads.
  */
 import { KubeError, type Kube, type KubeOp } from './client.js';
-import type { DesiredObject, K8sObject, PolicyRule, RoleRef, Subject } from './bootstrap-objects.js';
+import type { DesiredObject, K8sObject, PolicyRule, RoleRef, Subject } from '../render/cluster/bootstrap-objects.js';
 
 export type ChangeAction = 'create' | 'update' | 'replace' | 'unchanged';
 
@@ -14,7 +15,7 @@ export interface Change {
   readonly kind: K8sObject['kind'];
   readonly namespace: string | null;
   readonly name: string;
-  /** What differs, for update and replace: "label pipewright.dev/environment", "rules", "subjects", "roleRef". */
+  /** What differs, for update and replace: "label pipewright.dev/environment", "annotation …", "rules", "subjects", "roleRef", "data output.conf". */
   readonly differences: readonly string[];
   /** The object as created, or the merge patch sent (JSON only). */
   readonly body?: unknown;
@@ -23,6 +24,8 @@ export interface Change {
 /** The fields pipewright manages, as read from the cluster. */
 interface Live {
   readonly labels: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+  readonly data?: Readonly<Record<string, string>>;
   readonly rules?: readonly PolicyRule[];
   readonly subjects?: readonly Subject[];
   readonly roleRef?: RoleRef;
@@ -37,6 +40,7 @@ interface Adapter {
 }
 
 const labelsOf = (o: { metadata?: { labels?: Record<string, string> } }): Record<string, string> => o.metadata?.labels ?? {};
+const annotationsOf = (o: { metadata?: { annotations?: Record<string, string> } }): Record<string, string> => o.metadata?.annotations ?? {};
 
 const ADAPTERS: Record<K8sObject['kind'], Adapter> = {
   Namespace: {
@@ -48,10 +52,23 @@ const ADAPTERS: Record<K8sObject['kind'], Adapter> = {
   },
   ServiceAccount: {
     resource: 'serviceaccounts',
-    read: async (k, name, namespace) => ({ labels: labelsOf(await k.core.readNamespacedServiceAccount({ name, namespace })) }),
+    read: async (k, name, namespace) => {
+      const sa = await k.core.readNamespacedServiceAccount({ name, namespace });
+      return { labels: labelsOf(sa), annotations: annotationsOf(sa) };
+    },
     create: (k, body, namespace) => k.core.createNamespacedServiceAccount({ namespace, body: body as never }),
     patch: (k, name, namespace, body) => k.core.patchNamespacedServiceAccount({ name, namespace, body }, k.mergePatch),
     remove: (k, name, namespace) => k.core.deleteNamespacedServiceAccount({ name, namespace }),
+  },
+  ConfigMap: {
+    resource: 'configmaps',
+    read: async (k, name, namespace) => {
+      const c = await k.core.readNamespacedConfigMap({ name, namespace });
+      return { labels: labelsOf(c), data: c.data ?? {} };
+    },
+    create: (k, body, namespace) => k.core.createNamespacedConfigMap({ namespace, body: body as never }),
+    patch: (k, name, namespace, body) => k.core.patchNamespacedConfigMap({ name, namespace, body }, k.mergePatch),
+    remove: (k, name, namespace) => k.core.deleteNamespacedConfigMap({ name, namespace }),
   },
   Role: {
     resource: 'roles.rbac.authorization.k8s.io',
@@ -103,8 +120,29 @@ export function compare(want: DesiredObject, live: Live): { differences: string[
       labelPatch[key] = value;
     }
   }
+  const annotationPatch: Record<string, string | null> = {};
+  for (const [key, value] of Object.entries(want.annotations ?? {})) {
+    const have = live.annotations?.[key] ?? null;
+    if (have !== value) {
+      differences.push(`annotation ${key}`);
+      annotationPatch[key] = value;
+    }
+  }
   const patch: Record<string, unknown> = {};
-  if (Object.keys(labelPatch).length) patch.metadata = { labels: labelPatch };
+  const metadata = {
+    ...(Object.keys(labelPatch).length && { labels: labelPatch }),
+    ...(Object.keys(annotationPatch).length && { annotations: annotationPatch }),
+  };
+  if (Object.keys(metadata).length) patch.metadata = metadata;
+  // A ConfigMap's own keys are converged one by one; keys someone else added stay.
+  const dataPatch: Record<string, string> = {};
+  for (const [key, value] of Object.entries(o.data ?? {})) {
+    if (live.data?.[key] !== value) {
+      differences.push(`data ${key}`);
+      dataPatch[key] = value;
+    }
+  }
+  if (Object.keys(dataPatch).length) patch.data = dataPatch;
   if (o.rules && normRules(o.rules) !== normRules(live.rules)) {
     differences.push('rules');
     patch.rules = o.rules;
@@ -171,4 +209,9 @@ export async function applyBootstrap(kube: Kube, objects: readonly DesiredObject
   const changes: Change[] = [];
   for (const want of objects) changes.push(await converge(kube, want, opts.dryRun));
   return changes;
+}
+
+/** The changes when the cluster cannot be read (a dry run without kubeconfig or credentials): every object would be created. */
+export function assumeAbsent(objects: readonly DesiredObject[]): Change[] {
+  return objects.map(({ object: o }) => ({ action: 'create', kind: o.kind, namespace: o.metadata.namespace ?? null, name: o.metadata.name, differences: [], body: o }));
 }

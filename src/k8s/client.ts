@@ -32,16 +32,28 @@ export interface KubeOp {
   readonly name?: string;
 }
 
-/** A failed API call, already worded for the user. `status` is the HTTP code (null: no answer). */
+/**
+ * A failed API call, already worded for the user. `status` is the HTTP code (null: no answer).
+ * `credentials`: the request had no usable credentials (401, or the credential plugin failed).
+ */
 export class KubeError extends PipewrightError {
   readonly exitCode = 1;
   constructor(
     message: string,
     readonly status: number | null,
     readonly reason: string | null,
+    readonly credentials = false,
   ) {
     super(message);
     this.name = 'KubeError';
+  }
+}
+
+/** No kubeconfig at all: no --kubeconfig, no KUBECONFIG, no ~/.kube/config. */
+export class NoKubeconfigError extends UsageError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NoKubeconfigError';
   }
 }
 
@@ -103,7 +115,7 @@ function kubeconfigFiles(opts: KubeOptions): { files: string[]; source: string }
   }
   const home = path.join(os.homedir(), '.kube', 'config');
   if (!existsSync(home)) {
-    throw new UsageError(
+    throw new NoKubeconfigError(
       `no kubeconfig: ${home} does not exist and KUBECONFIG is not set; for EKS run \`aws eks update-kubeconfig --name <cluster> --region <region>\`, or pass --kubeconfig <file>`,
     );
   }
@@ -271,7 +283,7 @@ function toKubeError(e: unknown, op: KubeOp, w: Words): unknown {
     const reason = status?.reason ?? null;
     const message = status?.message ? clean(status.message, w) : null;
     if (code === 401) {
-      return new KubeError(`${w.where}: 401 Unauthorized: the API server did not accept the credentials; ${credentialsHint(w)}`, code, reason);
+      return new KubeError(`${w.where}: 401 Unauthorized: the API server did not accept the credentials; ${credentialsHint(w)}`, code, reason, true);
     }
     if (code === 403) {
       const who = message ? forbiddenText(message) : `not allowed to ${describeOp(op)}`;
@@ -281,7 +293,8 @@ function toKubeError(e: unknown, op: KubeOp, w: Words): unknown {
     if (code === 404) return new KubeError(`${w.where}: ${message ?? `${describeOp(op)}: not found`}`, code, reason ?? 'NotFound');
     return new KubeError(`${w.where}: ${describeOp(op)} failed: HTTP ${code}${reason ? ` ${reason}` : ''}${message ? `: ${message}` : ''}`, code, reason);
   }
-  return new KubeError(`${w.where}: ${networkText(err, w)}`, null, null);
+  const { text, credentials } = networkText(err, w);
+  return new KubeError(`${w.where}: ${text}`, null, null, credentials);
 }
 
 /** `User "x" cannot get resource "roles" in API group "rbac…" in the namespace "ns"` → a shorter sentence. */
@@ -293,25 +306,29 @@ function forbiddenText(message: string): string {
   return `"${who}" may not ${verb} ${what}${ns ? ` in namespace "${ns}"` : ' (cluster-wide)'}`;
 }
 
-function networkText(err: { code?: unknown; type?: string; name?: string; message?: string; syscall?: string; path?: string }, w: Words): string {
+function networkText(
+  err: { code?: unknown; type?: string; name?: string; message?: string; syscall?: string; path?: string },
+  w: Words,
+): { text: string; credentials: boolean } {
   const code = typeof err.code === 'string' ? err.code : '';
+  const net = (text: string) => ({ text, credentials: false });
   const check = `is the cluster running, and does ${w.source} point at it?`;
   if (err.name === 'AbortError' || err.type === 'aborted' || code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return `no answer from ${w.server} within ${w.timeoutMs / 1000}s; ${check} (a VPN or a private EKS endpoint?)`;
+    return net(`no answer from ${w.server} within ${w.timeoutMs / 1000}s; ${check} (a VPN or a private EKS endpoint?)`);
   }
   if (err.name === 'FetchError' || err.type === 'system') {
-    if (code === 'ECONNREFUSED') return `connection refused by ${w.server}; ${check}`;
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `cannot resolve the host of ${w.server}; ${check}`;
-    if (code === 'ECONNRESET' || code === 'EPIPE') return `${w.server} closed the connection; ${check}`;
+    if (code === 'ECONNREFUSED') return net(`connection refused by ${w.server}; ${check}`);
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return net(`cannot resolve the host of ${w.server}; ${check}`);
+    if (code === 'ECONNRESET' || code === 'EPIPE') return net(`${w.server} closed the connection; ${check}`);
     if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(code) || /certificate/i.test(err.message ?? '')) {
-      return `TLS failure talking to ${w.server} (${clean(err.message ?? code, w)}); check certificate-authority-data of the context's cluster in ${w.source}`;
+      return net(`TLS failure talking to ${w.server} (${clean(err.message ?? code, w)}); check certificate-authority-data of the context's cluster in ${w.source}`);
     }
-    return `request to ${w.server} failed: ${clean(err.message ?? code, w)}; ${check}`;
+    return net(`request to ${w.server} failed: ${clean(err.message ?? code, w)}; ${check}`);
   }
   // Everything else fails before the request is sent: the credentials (an exec plugin such as
   // `aws eks get-token`, a client certificate file).
   if (code === 'ENOENT' && err.syscall?.startsWith('spawn')) {
-    return `the credential plugin "${err.path ?? '?'}" of user "${w.user}" in ${w.source} is not installed (for EKS: the AWS CLI, \`aws\`)`;
+    return { text: `the credential plugin "${err.path ?? '?'}" of user "${w.user}" in ${w.source} is not installed (for EKS: the AWS CLI, \`aws\`)`, credentials: true };
   }
-  return `could not get credentials: ${clean(err.message ?? String(err), w)}; ${credentialsHint(w)}`;
+  return { text: `could not get credentials: ${clean(err.message ?? String(err), w)}; ${credentialsHint(w)}`, credentials: true };
 }

@@ -9,7 +9,7 @@
  * config does not name (a role ARN) becomes a named placeholder, listed with how to fill it.
  */
 import type { ClusterTarget, Model } from '../model/model.js';
-import { clusterPlans, fargateProfiles } from '../k8s/bootstrap-objects.js';
+import { clusterPlans, fargateProfiles } from './cluster/eks.js';
 import { shellQuote } from '../groovy.js';
 
 export interface PolicyStatement {
@@ -402,7 +402,8 @@ function operatorRole(m: Model, arns: Arns, ph: Placeholders): IamRole {
       Resource: oneOrMany(clusters.map(arns.cluster)),
     },
     // create-fargate-profile tags the new profile (app.kubernetes.io/part-of, managed-by), which EKS authorizes as TagResource on it.
-    { Sid: 'TheAppFargateProfiles', Effect: 'Allow', Action: ['eks:DescribeFargateProfile', 'eks:TagResource'], Resource: oneOrMany(profiles) },
+    // Delete: what cluster bootstrap tells the operator to run when one of these profiles has other selectors (EKS cannot edit one).
+    { Sid: 'TheAppFargateProfiles', Effect: 'Allow', Action: ['eks:DeleteFargateProfile', 'eks:DescribeFargateProfile', 'eks:TagResource'], Resource: oneOrMany(profiles) },
     {
       Sid: 'PassThePodExecutionRole',
       Effect: 'Allow',
