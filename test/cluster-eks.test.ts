@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { CreateClusterCommand, CreateFargateProfileCommand, DescribeFargateProfileCommand, EKSClient, ListFargateProfilesCommand } from '@aws-sdk/client-eks';
@@ -19,7 +19,7 @@ import { openEks } from '../src/aws/eks.js';
 import { AwsError } from '../src/aws/errors.js';
 import { engineAvailable, runCliAsync, tempDir } from './helpers.js';
 import { KubeStandin } from './kube-standin.js';
-import { awsTestEnv, startMoto, type Moto } from './moto.js';
+import { awsTestEnv, startMoto, type Moto, forwardTo, readAll } from './moto.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const hasMoto = engineAvailable('python3', ['-c', 'import moto']);
@@ -471,25 +471,11 @@ interface Proxy {
   close(): Promise<void>;
 }
 
-const readAll = async (req: IncomingMessage) => {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-};
-
 /** A proxy to moto that logs every request; 'creating' answers a DescribeFargateProfile with the profile in status CREATING. */
 async function startProxy(decide: (req: ProxyRequest) => 'forward' | 'creating'): Promise<Proxy> {
   const log: ProxyRequest[] = [];
   const seen = new Map<string, number>();
-  const target = new URL(moto!.endpoint);
-  const forward = (req: IncomingMessage, body: Buffer) =>
-    new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((resolve, reject) => {
-      const out = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, async (res) => {
-        resolve({ status: res.statusCode ?? 502, headers: res.headers, body: await readAll(res) });
-      });
-      out.on('error', reject);
-      out.end(body);
-    });
+  const forward = forwardTo(moto!.endpoint);
   const server: Server = createServer(async (req, res) => {
     const body = await readAll(req);
     const pathOnly = (req.url ?? '').split('?')[0]!;

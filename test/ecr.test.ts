@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import {
   CreateRepositoryCommand,
@@ -22,7 +22,7 @@ import { validateConfig } from '../src/config/validate.js';
 import { UsageError } from '../src/errors.js';
 import { resolveModel } from '../src/model/model.js';
 import { engineAvailable, runCliAsync, tempDir } from './helpers.js';
-import { awsTestEnv, freePort, imageManifest, startMoto, treeHash, type Moto } from './moto.js';
+import { awsTestEnv, freePort, imageManifest, startMoto, treeHash, type Moto, forwardTo, readAll } from './moto.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const hasMoto = engineAvailable('python3', ['-c', 'import moto']);
@@ -568,25 +568,11 @@ interface Proxy {
   close(): Promise<void>;
 }
 
-const readAll = async (req: IncomingMessage) => {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-};
-
 /** A proxy to moto; `fault(op, n)` decides what happens to the n-th request (1-based) for `op`. */
 async function startProxy(fault: (op: string, n: number) => Fault): Promise<Proxy> {
   const seen = new Map<string, number>();
   const log: Proxy['log'] = [];
-  const target = new URL(moto!.endpoint);
-  const forward = (req: IncomingMessage, body: Buffer) =>
-    new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((resolve, reject) => {
-      const out = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, async (res) => {
-        resolve({ status: res.statusCode ?? 502, headers: res.headers, body: await readAll(res) });
-      });
-      out.on('error', reject);
-      out.end(body);
-    });
+  const forward = forwardTo(moto!.endpoint);
   const server: Server = createServer(async (req, res) => {
     const body = await readAll(req);
     const op = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';

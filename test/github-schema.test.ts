@@ -10,6 +10,7 @@ import path from 'node:path';
 import { run, type ProtectOptions } from '../src/commands/protect.js';
 import type { Io } from '../src/io.js';
 import { fromRoot, tempDir } from './helpers.js';
+import { FOUR } from './graph-configs.js';
 
 type Schema = Record<string, unknown>;
 interface Extracted {
@@ -73,16 +74,6 @@ async function protect(opts: Omit<ProtectOptions, 'cwd'> & { cwd?: string }) {
 }
 
 /** Configs whose protection differs: four environments, a branch under release/, main as the production branch. */
-const FOUR = `app: shop
-aws:
-  accountId: "123456789012"
-  region: eu-west-1
-environments:
-  - { name: develop, branch: develop }
-  - { name: qa, branch: qa }
-  - { name: green, branch: staging }
-  - { name: blue, branch: master, production: true }
-`;
 const CONFIGS: [string, string | null][] = [
   ['hello-flask', null],
   ['4 environments', FOUR],

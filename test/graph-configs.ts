@@ -55,3 +55,15 @@ export const HOSTILE = {
     },
   },
 };
+
+/** A config with four environments, as YAML: develop → qa → staging → master. */
+export const FOUR = `app: shop
+aws:
+  accountId: "123456789012"
+  region: eu-west-1
+environments:
+  - { name: develop, branch: develop }
+  - { name: qa, branch: qa }
+  - { name: green, branch: staging }
+  - { name: blue, branch: master, production: true }
+`;

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import path from 'node:path';
 
 export interface Moto {
@@ -129,4 +130,30 @@ export function imageManifest(n: string): string {
       { mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: 3_412_108, digest: `sha256:${sha256(`app layer ${n}`)}` },
     ],
   });
+}
+
+/** A request's (or response's) whole body. */
+export async function readAll(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export interface Forwarded {
+  readonly status: number;
+  readonly headers: IncomingMessage['headers'];
+  readonly body: Buffer;
+}
+
+/** For a proxy in front of moto: send a request, as received, on to `endpoint` and read the answer. */
+export function forwardTo(endpoint: string): (req: IncomingMessage, body: Buffer) => Promise<Forwarded> {
+  const target = new URL(endpoint);
+  return (req, body) =>
+    new Promise<Forwarded>((resolve, reject) => {
+      const out = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, async (res) => {
+        resolve({ status: res.statusCode ?? 502, headers: res.headers, body: await readAll(res) });
+      });
+      out.on('error', reject);
+      out.end(body);
+    });
 }

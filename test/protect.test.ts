@@ -8,6 +8,7 @@ import { UsageError } from '../src/errors.js';
 import type { Io } from '../src/io.js';
 import { DEFAULT_GUARD_CONTEXT } from '../src/rules/github-protection.js';
 import { fromRoot, tempDir, expectGolden } from './helpers.js';
+import { FOUR } from './graph-configs.js';
 
 const GOLDEN = fromRoot('test/golden/protect');
 const EXAMPLE = fromRoot('examples/hello-flask');
@@ -20,17 +21,6 @@ async function protect(opts: Omit<ProtectOptions, 'cwd'> & { cwd?: string }) {
   return { code, out, err, json: JSON.parse(out) };
 }
 
-/** A config with four environments: develop → qa → staging → master. */
-const FOUR = `app: shop
-aws:
-  accountId: "123456789012"
-  region: eu-west-1
-environments:
-  - { name: develop, branch: develop }
-  - { name: qa, branch: qa }
-  - { name: green, branch: staging }
-  - { name: blue, branch: master, production: true }
-`;
 
 for (const [name, args] of [
   ['github.json', { github: true }],
