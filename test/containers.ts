@@ -7,13 +7,13 @@
  * Every command is spawned asynchronously: a test may be serving an HTTP proxy in this process
  * (the ECR stand-in) while podman talks to it.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { fromRoot } from './helpers.js';
-import { freePort } from './moto.js';
+import { freePort, stopper } from './moto.js';
 
 export interface Exit {
   readonly code: number | null;
@@ -230,21 +230,6 @@ export async function startRegistry(dir: string): Promise<Registry> {
   return { host, stop };
 }
 
-/** A stop function for a child process, which is also killed if this process exits first. */
-export function stopper(child: ChildProcess): () => Promise<void> {
-  const killOnExit = () => child.kill('SIGKILL');
-  process.on('exit', killOnExit);
-  return async () => {
-    process.off('exit', killOnExit);
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  };
-}
-
 const MANIFEST_TYPES = [
   'application/vnd.oci.image.manifest.v1+json',
   'application/vnd.docker.distribution.manifest.v2+json',
@@ -405,5 +390,42 @@ export async function probe(c: Containers, name: string, port: number, path_: st
     }
     if (Date.now() - started > timeoutMs) throw new Error(`nothing listened on :${port} within ${timeoutMs / 1000} s:\n${await logs()}`);
     await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/**
+ * What the engine test files share: their set-up runs once in `before`, and a failure there is
+ * thrown by every test that asks `ready()` (a failing `before` would be silent in uvu); and the
+ * timings of their steps, for the CI log.
+ */
+export class EngineSuite {
+  readonly timings: string[] = [];
+  private failed: unknown;
+
+  constructor(private readonly engines: boolean) {}
+
+  async timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
+    const t = Date.now();
+    try {
+      return await fn();
+    } finally {
+      this.timings.push(`${label} ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    }
+  }
+
+  /** Run the set-up (timed as "set-up") when the engines are there; keep its failure for ready(). */
+  async setUp(fn: () => Promise<void>): Promise<void> {
+    if (!this.engines) return;
+    try {
+      await this.timed('set-up', fn);
+    } catch (e) {
+      this.failed = e;
+    }
+  }
+
+  /** Whether the tests can run: false without the engines; throws what the set-up threw. */
+  ready(): boolean {
+    if (this.failed) throw this.failed;
+    return this.engines;
   }
 }

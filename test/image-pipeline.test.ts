@@ -23,7 +23,7 @@ import { plannedCommands } from '../src/plan/commands.js';
 import { scenarioFor } from '../src/plan/scenario.js';
 import { writePipeline } from '../src/plan/workspace.js';
 import { loadTemplates } from '../src/templates.js';
-import { baseImage, Containers, engineVersions, exec, IMAGE_ENGINES, startRegistry, storedManifest, type Base, type Registry } from './containers.js';
+import { baseImage, Containers, engineVersions, exec, IMAGE_ENGINES, startRegistry, storedManifest, type Base, type Registry, EngineSuite } from './containers.js';
 import { createRepository, startEcrStandin, type EcrStandin } from './ecr-standin.js';
 import { copyExample, engineAvailable, runCli, tempDir } from './helpers.js';
 import { startMoto, type Moto } from './moto.js';
@@ -37,17 +37,11 @@ let registry: Registry | undefined;
 let standin: EcrStandin | undefined;
 let agent: Containers | undefined;
 let base: Base | undefined;
-let setupFailed: unknown;
-const timings: string[] = [];
+const suite = new EngineSuite(hasEngines);
+const timed = suite.timed.bind(suite);
+const ready = suite.ready.bind(suite);
+const timings = suite.timings;
 
-async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
-  const t = Date.now();
-  try {
-    return await fn();
-  } finally {
-    timings.push(`${label} ${((Date.now() - t) / 1000).toFixed(1)} s`);
-  }
-}
 
 // On the agent's PATH, first. Both are test stand-ins, named as such.
 const SHIMS: Record<string, string> = {
@@ -68,25 +62,20 @@ const SHIMS: Record<string, string> = {
   ].join('\n'),
 };
 
-test.before(async () => {
-  if (!hasEngines) return;
-  try {
-    await timed('set-up', async () => {
-      base = baseImage();
-      moto = await startMoto();
-      registry = await startRegistry(path.join(work.dir, 'registry'));
-      standin = await startEcrStandin({ registry: registry.host, motoEndpoint: moto.endpoint, region: REGION });
-      await createRepository(standin.ecr, 'hello-flask');
-      // The agent's docker.io mirror is the same docker-registry, under mirror/.
-      agent = new Containers(path.join(work.dir, 'agent'), {
-        base,
-        registries: { insecure: [standin.host], mirrors: { 'docker.io': `${registry.host}/mirror` } },
-      });
+test.before(() =>
+  suite.setUp(async () => {
+    base = baseImage();
+    moto = await startMoto();
+    registry = await startRegistry(path.join(work.dir, 'registry'));
+    standin = await startEcrStandin({ registry: registry.host, motoEndpoint: moto.endpoint, region: REGION });
+    await createRepository(standin.ecr, 'hello-flask');
+    // The agent's docker.io mirror is the same docker-registry, under mirror/.
+    agent = new Containers(path.join(work.dir, 'agent'), {
+      base,
+      registries: { insecure: [standin.host], mirrors: { 'docker.io': `${registry.host}/mirror` } },
     });
-  } catch (e) {
-    setupFailed = e; // reported by every test (a failing `before` would be silent in uvu)
-  }
-});
+  }),
+);
 
 test.after(async () => {
   await agent?.close();
@@ -96,10 +85,6 @@ test.after(async () => {
   work.cleanup();
 });
 
-function ready(): boolean {
-  if (setupFailed) throw setupFailed;
-  return hasEngines;
-}
 
 /** Every file under `dir` but .git, as a repository's contents. */
 function filesOf(dir: string, rel = ''): Record<string, string> {

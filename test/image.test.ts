@@ -17,6 +17,7 @@ import {
   Containers,
   deploymentOf,
   engineVersions,
+  EngineSuite,
   exec,
   IMAGE_ENGINES,
   podSpecOf,
@@ -37,37 +38,26 @@ let build: Containers | undefined;
 let node: Containers | undefined;
 let registry: Registry | undefined;
 let base: Base | undefined;
-let setupFailed: unknown;
 // What the CI log says: one line per engine.
-const timings: string[] = [];
+const suite = new EngineSuite(hasEngines);
+const timed = suite.timed.bind(suite);
+const ready = suite.ready.bind(suite);
+const timings = suite.timings;
 const images: string[] = [];
 const cibuilds: string[] = [];
 const refused = { image: [] as string[], cibuild: [] as string[] };
 
-async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
-  const t = Date.now();
-  try {
-    return await fn();
-  } finally {
-    timings.push(`${label} ${((Date.now() - t) / 1000).toFixed(1)} s`);
-  }
-}
 
-test.before(async () => {
-  if (!hasEngines) return;
-  try {
-    await timed('set-up', async () => {
-      base = baseImage();
-      registry = await startRegistry(path.join(work.dir, 'registry'));
-      // "build" is the Jenkins agent; "node" is where the cluster pulls and runs the image. Both
-      // have the base in a shared read-only store: the node pulls all but the base layer.
-      build = new Containers(path.join(work.dir, 'build'), { base, registries: { insecure: [registry.host] } });
-      node = new Containers(path.join(work.dir, 'node'), { base, registries: { insecure: [registry.host] } });
-    });
-  } catch (e) {
-    setupFailed = e; // reported by every test (a failing `before` would be silent in uvu)
-  }
-});
+test.before(() =>
+  suite.setUp(async () => {
+    base = baseImage();
+    registry = await startRegistry(path.join(work.dir, 'registry'));
+    // "build" is the Jenkins agent; "node" is where the cluster pulls and runs the image. Both
+    // have the base in a shared read-only store: the node pulls all but the base layer.
+    build = new Containers(path.join(work.dir, 'build'), { base, registries: { insecure: [registry.host] } });
+    node = new Containers(path.join(work.dir, 'node'), { base, registries: { insecure: [registry.host] } });
+  }),
+);
 
 test.after(async () => {
   await build?.close();
@@ -86,10 +76,6 @@ test.after(async () => {
 });
 
 /** Whether the test can run: false without the engines (outside CI); throws when the set-up failed. */
-function ready(): boolean {
-  if (setupFailed) throw setupFailed;
-  return hasEngines;
-}
 
 // The repositories here ignore the machine's git config and find no repository above work.dir.
 const GITCONFIG = path.join(work.dir, 'gitconfig');

@@ -56,18 +56,8 @@ export async function startMoto(env: NodeJS.ProcessEnv = {}): Promise<Moto> {
     log = (log + b.toString('utf8')).slice(-20_000);
   });
   // Never leave a server behind, even when the test process dies without running `after`.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.on('exit', killOnExit);
+  const stop = stopper(child);
   const endpoint = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    process.off('exit', killOnExit);
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  };
   try {
     await waitUntilAnswering(`${endpoint}/moto-api/`, child, () => log);
   } catch (e) {
@@ -156,4 +146,19 @@ export function forwardTo(endpoint: string): (req: IncomingMessage, body: Buffer
       out.on('error', reject);
       out.end(body);
     });
+}
+
+/** A stop function for a child process, which is also killed if this process exits first. */
+export function stopper(child: ChildProcess): () => Promise<void> {
+  const killOnExit = () => child.kill('SIGKILL');
+  process.on('exit', killOnExit);
+  return async () => {
+    process.off('exit', killOnExit);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
 }
