@@ -17,7 +17,7 @@ import { LOGGING_MAX_CHARS, fluentBitText, loggingData, loggingSize } from '../s
 import { bootstrapObjects } from '../src/render/cluster/bootstrap-objects.js';
 import { openEks } from '../src/aws/eks.js';
 import { AwsError } from '../src/aws/errors.js';
-import { engineAvailable, runCliAsync, tempDir } from './helpers.js';
+import { engineAvailable, runCliAsync, tempDir, EngineSuite } from './helpers.js';
 import { KubeStandin } from './kube-standin.js';
 import { awsTestEnv, startMoto, type Moto, forwardTo, readAll } from './moto.js';
 
@@ -55,14 +55,12 @@ const HOME = path.join(work.dir, 'home');
 mkdirSync(HOME);
 const standin = new KubeStandin();
 let moto: Moto | undefined;
-let motoFailed: unknown;
+const motoSuite = new EngineSuite(hasMoto);
 
 test.before(async () => {
-  try {
-    if (hasMoto) moto = await startMoto();
-  } catch (e) {
-    motoFailed = e; // reported by every test that needs moto (a failing `before` would be silent in uvu)
-  }
+  await motoSuite.setUp(async () => {
+    moto = await startMoto();
+  });
   if (hasOpenssl) await standin.start(work.dir);
 });
 
@@ -74,8 +72,7 @@ test.after(async () => {
 
 /** Whether the test can run: false without moto or openssl (outside CI); throws when moto would not start. */
 function ready(): boolean {
-  if (motoFailed) throw motoFailed;
-  return hasMoto && hasOpenssl;
+  return motoSuite.ready() && hasOpenssl;
 }
 
 const eks = (endpoint = moto!.endpoint) => new EKSClient({ region: REGION, endpoint, credentials: KEY });

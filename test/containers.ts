@@ -393,39 +393,3 @@ export async function probe(c: Containers, name: string, port: number, path_: st
   }
 }
 
-/**
- * What the engine test files share: their set-up runs once in `before`, and a failure there is
- * thrown by every test that asks `ready()` (a failing `before` would be silent in uvu); and the
- * timings of their steps, for the CI log.
- */
-export class EngineSuite {
-  readonly timings: string[] = [];
-  private failed: unknown;
-
-  constructor(private readonly engines: boolean) {}
-
-  async timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
-    const t = Date.now();
-    try {
-      return await fn();
-    } finally {
-      this.timings.push(`${label} ${((Date.now() - t) / 1000).toFixed(1)} s`);
-    }
-  }
-
-  /** Run the set-up (timed as "set-up") when the engines are there; keep its failure for ready(). */
-  async setUp(fn: () => Promise<void>): Promise<void> {
-    if (!this.engines) return;
-    try {
-      await this.timed('set-up', fn);
-    } catch (e) {
-      this.failed = e;
-    }
-  }
-
-  /** Whether the tests can run: false without the engines; throws what the set-up threw. */
-  ready(): boolean {
-    if (this.failed) throw this.failed;
-    return this.engines;
-  }
-}

@@ -21,7 +21,7 @@ import { parseImageRef, promotionEnvironments, treeOf } from '../src/aws/promote
 import { validateConfig } from '../src/config/validate.js';
 import { UsageError } from '../src/errors.js';
 import { resolveModel } from '../src/model/model.js';
-import { engineAvailable, runCliAsync, tempDir } from './helpers.js';
+import { engineAvailable, runCliAsync, tempDir, EngineSuite } from './helpers.js';
 import { awsTestEnv, freePort, imageManifest, startMoto, treeHash, type Moto, forwardTo, readAll } from './moto.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -30,21 +30,16 @@ const work = tempDir('pipewright-ecr-');
 const HOME = path.join(work.dir, 'home');
 mkdirSync(HOME);
 let moto: Moto | undefined;
-let motoFailed: unknown;
+const motoSuite = new EngineSuite(hasMoto);
 
-test.before(async () => {
-  try {
-    if (hasMoto) moto = await startMoto();
-  } catch (e) {
-    motoFailed = e; // reported by every test that needs moto (a failing `before` would be silent in uvu)
-  }
-});
+test.before(() =>
+  motoSuite.setUp(async () => {
+    moto = await startMoto();
+  }),
+);
 
 /** Whether the test can run: false without moto (outside CI); throws when moto would not start. */
-function withMoto(): boolean {
-  if (motoFailed) throw motoFailed;
-  return hasMoto;
-}
+const withMoto = (): boolean => motoSuite.ready();
 test.after(async () => {
   await moto?.stop();
   work.cleanup();

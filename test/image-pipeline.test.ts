@@ -23,9 +23,9 @@ import { plannedCommands } from '../src/plan/commands.js';
 import { scenarioFor } from '../src/plan/scenario.js';
 import { writePipeline } from '../src/plan/workspace.js';
 import { loadTemplates } from '../src/templates.js';
-import { baseImage, Containers, engineVersions, exec, IMAGE_ENGINES, startRegistry, storedManifest, type Base, type Registry, EngineSuite } from './containers.js';
+import { baseImage, Containers, engineVersions, exec, IMAGE_ENGINES, startRegistry, storedManifest, type Base, type Registry } from './containers.js';
 import { createRepository, startEcrStandin, type EcrStandin } from './ecr-standin.js';
-import { copyExample, engineAvailable, runCli, tempDir } from './helpers.js';
+import { copyExample, engineAvailable, runCli, tempDir, EngineSuite } from './helpers.js';
 import { startMoto, type Moto } from './moto.js';
 
 const ENGINES: readonly [string, string[]][] = [...IMAGE_ENGINES, ['groovy', ['--version']], ['git', ['--version']], ['/usr/bin/aws', ['--version']], ['python3', ['-c', 'import moto']]];

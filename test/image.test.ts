@@ -11,13 +11,12 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { chownSync, cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { copyExample, engineAvailable, runCli, tempDir } from './helpers.js';
+import { copyExample, engineAvailable, runCli, tempDir, EngineSuite } from './helpers.js';
 import {
   baseImage,
   Containers,
   deploymentOf,
   engineVersions,
-  EngineSuite,
   exec,
   IMAGE_ENGINES,
   podSpecOf,
