@@ -1,13 +1,17 @@
 /**
  * `pipewright hook pre-push <remote> <url>`: git's pre-push hook. Rejects (exit 1) a push that
  * breaks the branch rules, naming the rule and what to do instead. Kept light: no commander, no
- * validator on a cache hit, and no git call for refs no rule is about.
+ * validator on a cache hit, and one batch of git questions for the whole push (one more process
+ * per protected branch it moves), however many refs it holds. Input it cannot read refuses the push.
  */
+import { fstatSync, readFileSync } from 'node:fs';
+import { isatty } from 'node:tty';
+import { UsageError } from '../errors.js';
 import { Git } from '../git/git.js';
-import { parsePrePush, type PushUpdate } from '../git/pre-push.js';
+import { parsePrePush, PrePushInputError, type PushUpdate } from '../git/pre-push.js';
 import { loadRules } from '../rules/load-rules.js';
 import { pushRules, type PushContext } from '../rules/push-rules.js';
-import { formatFinding, runRules } from '../rules/types.js';
+import { formatFinding, runRules, type RulesData } from '../rules/types.js';
 import { processIo, type Io } from '../io.js';
 
 export interface PrePushOptions {
@@ -23,34 +27,82 @@ export interface PrePushOptions {
 
 export const SKIP_VARIABLE = 'PIPEWRIGHT_SKIP_HOOK';
 
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) return '';
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * The ref lines, read whole before anything else. Stdin that cannot be read (a directory, a closed
+ * descriptor) or a terminal refuses the push.
+ */
+async function readStdin(): Promise<Buffer> {
+  const refuse = (why: string) => new UsageError(`pipewright hook pre-push: the push is refused: cannot read the ref updates from stdin (${why}); git runs this hook with them on stdin — to check a push by hand, pipe "<local ref> <local sha> <remote ref> <remote sha>" lines into it`);
+  try {
+    // git gives the hook a pipe; a file is a copy of one. A terminal, /dev/null or a closed
+    // descriptor (which Node reopens as /dev/null) is not what git sent: refuse rather than pass.
+    const stat = fstatSync(0);
+    if (stat.isCharacterDevice()) throw refuse(isatty(0) ? 'it is a terminal' : 'it is a device such as /dev/null, or closed');
+    return readFileSync(0);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EAGAIN') {
+      // A non-blocking pipe: read it as a stream instead.
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      return Buffer.concat(chunks);
+    }
+    if (e instanceof UsageError) throw e;
+    throw refuse(code ?? (e as Error).message);
+  }
 }
 
-function context(rules: PushContext['rules'], git: Git, remote: string, updates: readonly PushUpdate[]): PushContext {
-  let refs: Map<string, string> | undefined;
-  let tags: Map<string, string[]> | undefined;
-  const pushedBranches = new Map(updates.filter((u) => u.kind !== 'delete' && u.remoteRef.startsWith('refs/heads/')).map((u) => [u.remoteRef.slice(11), u.localSha]));
-  const pushedTags = new Map<string, string>();
-  for (const u of updates) {
-    if (u.kind !== 'delete' && u.remoteRef.startsWith('refs/tags/')) pushedTags.set(u.remoteRef.slice(10), git.run(['rev-parse', `${u.localSha}^{commit}`]));
+/**
+ * Everything the rules ask of the push's objects, in one `git cat-file --batch-check`: that each
+ * pushed sha exists (a sha git lacks is bad input: exit 2, saying what to fetch), what each pushed
+ * tag names, whether the remote shas are here, and where the rule branches are.
+ */
+function context(rules: RulesData, git: Git, remote: string, updates: readonly PushUpdate[]): PushContext {
+  // A remote given as a URL or path has no remote-tracking refs to ask for.
+  const tracking = /^[^\s/:]+$/.test(remote) ? (b: string) => `refs/remotes/${remote}/${b}` : null;
+  const pushing = updates.filter((u) => u.kind !== 'delete');
+  const names = [
+    ...pushing.map((u) => u.localSha),
+    ...pushing.filter((u) => u.remoteRef.startsWith('refs/tags/')).map((u) => `${u.localSha}^{commit}`),
+    ...updates.filter((u) => u.kind !== 'create').map((u) => u.remoteSha),
+    ...rules.branches.flatMap((r) => [...(tracking ? [tracking(r.branch)] : []), `refs/heads/${r.branch}`]),
+  ];
+  const objects = git.objects(names);
+  const missing = pushing.filter((u) => !objects.get(u.localSha));
+  if (missing.length > 0) {
+    const length = [...objects.values()].find((o) => o)?.sha.length ?? (git.run(['rev-parse', '--show-object-format']) === 'sha256' ? 64 : 40);
+    throw new PrePushInputError(
+      missing.map((u) =>
+        u.localSha.length !== length
+          ? `line ${u.line}: ${u.localSha} has ${u.localSha.length} hex digits, but this repository's object names have ${length}`
+          : `line ${u.line}: git has no object ${u.localSha} (the local sha for ${u.remoteRef}); fetch it first (git fetch ${remote} ${u.localSha}) or name a commit this clone has`,
+      ),
+      'git only runs the hook with objects it is about to push: these lines did not come from git push',
+    );
   }
+  const pushedBranches = new Map(pushing.filter((u) => u.remoteRef.startsWith('refs/heads/')).map((u) => [u.remoteRef.slice(11), u.localSha]));
+  const pushedTags = new Map<string, string | null>();
+  const pushedTagsByCommit = new Map<string, string[]>();
+  for (const u of pushing) {
+    if (!u.remoteRef.startsWith('refs/tags/')) continue;
+    const tag = u.remoteRef.slice(10);
+    const commit = objects.get(`${u.localSha}^{commit}`)?.sha ?? null;
+    pushedTags.set(tag, commit);
+    if (commit) pushedTagsByCommit.set(commit, [...(pushedTagsByCommit.get(commit) ?? []), tag]);
+  }
+  let tags: Map<string, string[]> | undefined;
   return {
     rules,
     git,
     remote,
     updates,
     pushedTags,
-    branchSha: (branch) => {
-      const pushed = pushedBranches.get(branch);
-      if (pushed) return pushed;
-      refs ??= git.refs(`refs/remotes/${remote}`, 'refs/heads');
-      return refs.get(`refs/remotes/${remote}/${branch}`) ?? refs.get(`refs/heads/${branch}`) ?? null;
-    },
+    has: (sha) => (objects.has(sha) ? Boolean(objects.get(sha)) : git.has(sha)),
+    branchSha: (branch) =>
+      pushedBranches.get(branch) ?? (tracking && objects.get(tracking(branch))?.sha) ?? objects.get(`refs/heads/${branch}`)?.sha ?? null,
     tagsAt: (commit) => {
+      const pushed = pushedTagsByCommit.get(commit);
+      if (pushed) return pushed;
       tags ??= git.tagsByCommit();
       return tags.get(commit) ?? [];
     },

@@ -14,9 +14,9 @@ export class Git {
   constructor(readonly cwd: string) {}
 
   /** Run git; its stdout without the final newline. Throws with git's message on failure. */
-  run(args: readonly string[]): string {
+  run(args: readonly string[], input?: string): string {
     try {
-      return execFileSync('git', args, { cwd: this.cwd, encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] }).replace(/\n$/, '');
+      return execFileSync('git', args, { cwd: this.cwd, encoding: 'utf8', maxBuffer: 1 << 30, ...(input === undefined ? { stdio: ['ignore', 'pipe', 'pipe'] } : { input, stdio: ['pipe', 'pipe', 'pipe'] }) }).replace(/\n$/, '');
     } catch (e) {
       const err = e as { code?: string; stderr?: string; status?: number };
       if (err.code === 'ENOENT') throw new UsageError('git is not installed or not on PATH');
@@ -56,12 +56,54 @@ export class Git {
   }
 
   isAncestor(ancestor: string, of: string): boolean {
-    return this.test(['merge-base', '--is-ancestor', ancestor, of]);
+    return ancestor === of || this.test(['merge-base', '--is-ancestor', ancestor, of]);
+  }
+
+  /**
+   * Many objects in one `git cat-file --batch-check`: each name (a sha, `sha^{commit}`, a full ref
+   * name; no whitespace) → its object name and type, or null when git has no such object.
+   */
+  objects(names: readonly string[]): Map<string, { sha: string; type: string } | null> {
+    const unique = [...new Set(names)];
+    const found = new Map<string, { sha: string; type: string } | null>();
+    if (unique.length === 0) return found;
+    const out = this.run(['cat-file', '--batch-check=%(objectname) %(objecttype)'], `${unique.join('\n')}\n`).split('\n');
+    unique.forEach((name, i) => {
+      const [sha, type] = (out[i] ?? '').split(' ');
+      found.set(name, sha && type && type !== 'missing' && type !== 'ambiguous' ? { sha, type } : null);
+    });
+    return found;
+  }
+
+  /**
+   * Which of `commits` `head` contains (is, or descends from): one merge-base per commit when
+   * there are few, else one walk of head's history, so a thousand questions cost one process.
+   */
+  ancestorsOf(head: string, commits: Iterable<string>): Set<string> {
+    const unique = [...new Set(commits)];
+    const open = unique.filter((c) => c !== head);
+    const yes = new Set(unique.filter((c) => c === head));
+    if (open.length <= 3) {
+      for (const c of open) if (this.isAncestor(c, head)) yes.add(c);
+      return yes;
+    }
+    const wanted = new Set(open);
+    for (const sha of this.run(['rev-list', head]).split('\n')) if (wanted.has(sha)) yes.add(sha);
+    return yes;
+  }
+
+  /** `git rev-list --parents` of the revisions given on stdin (`sha`, `^sha`): commit → parents. */
+  parentsOf(revisions: readonly string[]): Map<string, string[]> {
+    const out = this.run(['rev-list', '--parents', '--stdin'], `${revisions.join('\n')}\n`);
+    return new Map(out ? out.split('\n').map((l) => {
+      const [sha, ...parents] = l.split(' ');
+      return [sha!, parents];
+    }) : []);
   }
 
   /** Whether an object exists locally (a remote sha we never fetched does not). */
   has(sha: string): boolean {
-    return this.test(['cat-file', '-e', `${sha}^{commit}`]);
+    return this.objects([`${sha}^{commit}`]).get(`${sha}^{commit}`) != null;
   }
 
   /** `refname → sha` for the given ref prefixes, in one call. */
