@@ -25,6 +25,10 @@
 //   a. push one new commit to develop (fast-forward)                      aim: median ≤ 150 ms
 //   b. push master fast-forwarded to a new merge of staging, tagged vX.Y.Z, with the tag in the
 //      same push                                                           aim: median ≤ 200 ms
+//   d. push 3,000 new refs at once (a mirror push, a tag import): branches cut from develop, plain
+//      tags, release tags on master's merges                              aim: median ≤ 1,000 ms
+//   and, against `node -e 0` in the same runs: (b) ≤ 1.5×, and (a) and (b) with the rules cache
+//   cold (no cache at all: a fresh TMPDIR and cache directory) ≤ 1.5×.
 //   c. `pipewright lint` over the whole history vs `git log --first-parent --format=%H%x09%P`
 //      run once for master and once for staging (two processes, summed: what an audit of the two
 //      protected branches must read at least)                             aim: lint ≤ 2× git log
@@ -51,7 +55,8 @@ const FEATURE_EVERY = 40; // every so many develop commits, a feature branch is 
 const FEATURE_COMMITS = 3;
 const MODULES = 500; // files the develop commits edit, in 20 packages
 const LIGHTWEIGHT_EVERY = 5;
-const AIMS = { develop: 150, master: 200, lintRatio: 2 };
+const AIMS = { develop: 150, master: 200, many: 1000, masterRatio: 1.5, coldRatio: 1.5, lintRatio: 2 };
+const REFS = 3000; // refs in scenario (d)
 const ZERO = '0'.repeat(40);
 const CONFIG = 'app: bench\naws:\n  accountId: "123456789012"\n  region: eu-west-1\n';
 
@@ -385,6 +390,21 @@ try {
     { name: 'merge of develop straight into master (tagged)', rule: 'merge-only-from-source', input: `refs/heads/master ${skipStaging} refs/heads/master ${old.master}\nrefs/tags/v999.0.0 ${rev('refs/tags/v999.0.0')} refs/tags/v999.0.0 ${ZERO}\n` },
   ];
 
+  // (d) A mirror push / tag import of REFS new refs at once: half new branches at commits spread
+  // over develop's first-parent line (cut from develop: allowed), a quarter plain tags on develop
+  // commits, a quarter new release tags vN.M.0 on master's merges (each checked to be on master).
+  const spread = (list, k) => Array.from({ length: k }, (_, i) => list[Math.floor((i * list.length) / k)]);
+  const developLine = git(repo, ['rev-list', '--first-parent', old.develop]).split('\n');
+  const masterMerges = git(repo, ['rev-list', '--first-parent', '--merges', old.master]).split('\n');
+  const quarter = Math.floor(REFS / 4);
+  const manyLines = [
+    ...spread(developLine, REFS - 2 * quarter).map((sha, i) => `refs/heads/import/b${i} ${sha} refs/heads/import/b${i} ${ZERO}`),
+    ...spread(developLine, quarter).map((sha, i) => `refs/tags/import-t${i} ${sha} refs/tags/import-t${i} ${ZERO}`),
+    ...spread(masterMerges, quarter).map((sha, i) => `refs/tags/v500.${i}.0 ${sha} refs/tags/v500.${i}.0 ${ZERO}`),
+  ];
+  const inputMany = `${manyLines.join('\n')}\n`;
+  negatives.push({ name: `${REFS} refs with one more branch cut from master`, rule: 'no-branch-from-protected', input: `${inputMany}refs/heads/import/from-master ${old.master} refs/heads/import/from-master ${ZERO}\n` });
+
   // 3. pipewright: present? (The bench still measures the git-log baseline without it.)
   const hasCommand = (args, marker) => {
     if (!existsSync(cli)) return false;
@@ -397,15 +417,24 @@ try {
     log(`${path.relative(root, cli)} has no ${[!haveHook && '`hook pre-push`', !haveLint && '`lint`'].filter(Boolean).join(' and no ')} command (run \`npm run build\`?): measuring what exists`);
   }
 
-  // pipewright's rules cache lives under the temp dir: a private one, so the cold case is real.
+  // pipewright's rules cache lives in the user's cache directory (else the temp dir): private ones
+  // here, both emptied for the cold runs, so the cold case is a real miss (what the first push
+  // after a config change pays when nothing has run `generate` or `validate` since).
   const pwTmp = path.join(base, 'tmp');
-  mkdirSync(pwTmp);
+  const pwCache = path.join(base, 'cache');
+  const fresh = () => {
+    for (const d of [pwTmp, pwCache]) {
+      rmSync(d, { recursive: true, force: true });
+      mkdirSync(d);
+    }
+  };
+  fresh();
   env.TMPDIR = pwTmp;
+  env.XDG_CACHE_HOME = pwCache;
   delete env.PIPEWRIGHT_SKIP_HOOK;
   const hook = (input) => run(process.execPath, [cli, 'hook', 'pre-push', 'origin', remote], { cwd: repo, input });
   const coldHook = (input) => {
-    rmSync(pwTmp, { recursive: true, force: true });
-    mkdirSync(pwTmp);
+    fresh();
     return hook(input);
   };
   const lint = (...args) => run(process.execPath, [cli, 'lint', ...args], { cwd: repo });
@@ -427,6 +456,7 @@ try {
     expect(`b. push master merged from staging + tag ${releaseTag}`, hook(inputMaster), [0]);
     for (const n of negatives) expect(`negative: ${n.name}`, hook(n.input), [1], n.rule);
     expect('a (rules cache cold)', coldHook(inputDevelop), [0]);
+    expect(`d. push ${REFS} new refs (branches from develop, tags, release tags on master)`, hook(inputMany), [0]);
     // Once through git itself: the hook installed, `git push --dry-run` (which runs pre-push).
     const hooksDir = path.join(repo, '.git', 'hooks');
     mkdirSync(hooksDir, { recursive: true });
@@ -454,7 +484,7 @@ try {
   }
 
   // 5. Timed runs: everything once per run, interleaved, the order rotating from run to run.
-  const samples = { anchor: [], develop: [], developCold: [], master: [], lint: [], gitLogMaster: [], gitLogStaging: [], gitLog: [], gitLogDevelop: [], gitLogAll: [] };
+  const samples = { anchor: [], develop: [], developCold: [], master: [], masterCold: [], many: [], lint: [], gitLogMaster: [], gitLogStaging: [], gitLog: [], gitLogDevelop: [], gitLogAll: [] };
   const bad = (what, res, want) => {
     if (!want.includes(res.status)) throw new Error(`${what} exited ${res.status} (expected ${want.join(' or ')}) in a timed run:\n${res.stderr}`);
     return res.ms;
@@ -476,6 +506,8 @@ try {
           () => samples.develop.push(bad('hook (a)', hook(inputDevelop), [0])),
           () => samples.master.push(bad('hook (b)', hook(inputMaster), [0])),
           () => samples.developCold.push(bad('hook (a, cold)', coldHook(inputDevelop), [0])),
+          () => samples.masterCold.push(bad('hook (b, cold)', coldHook(inputMaster), [0])),
+          () => samples.many.push(bad('hook (d)', hook(inputMany), [0])),
         ]
       : []),
     ...(haveLint ? [() => samples.lint.push(bad('lint', lint(), [lintFindings?.status ?? 0]))] : []),
@@ -501,6 +533,8 @@ try {
     row('a', 'a. hook: push 1 commit to develop', samples.develop, AIMS.develop),
     row('a-cold', "a'. the same, rules cache cold", samples.developCold, null),
     row('b', `b. hook: push master = merge of staging + tag ${releaseTag}`, samples.master, AIMS.master),
+    row('b-cold', "b'. the same, rules cache cold", samples.masterCold, null),
+    row('d', `d. hook: push ${REFS} new refs (mirror push / tag import)`, samples.many, AIMS.many),
     row('c', 'c. pipewright lint (whole history)', samples.lint, null),
     row('git-log', 'git log --first-parent master + staging (2 processes)', samples.gitLog, null),
     row('git-log-master', '   of which master', samples.gitLogMaster, null),
@@ -520,6 +554,11 @@ try {
         ratioToAllThree: byId.c.medianMs / byId['git-log-all'].medianMs,
       }
     : null;
+  // The hook against a bare `node -e 0` started in the same runs: what pipewright adds to a push.
+  const hookVsNode = ['b', 'a-cold', 'b-cold'].filter((id) => byId[id]?.medianMs != null).map((id) => ({
+    id, ratio: byId[id].medianMs / anchor.median, aim: id === 'b' ? AIMS.masterRatio : AIMS.coldRatio,
+    ok: byId[id].medianMs / anchor.median <= (id === 'b' ? AIMS.masterRatio : AIMS.coldRatio),
+  }));
   const report = {
     runs: opts.runs,
     node: process.version,
@@ -530,6 +569,7 @@ try {
     lintFindings,
     scenarios,
     lintVsGitLog,
+    hookVsNode,
   };
 
   if (opts.json) {
@@ -565,6 +605,7 @@ try {
       const aim = s.aimMs == null ? '' : `≤ ${s.aimMs} ms  ${s.ok ? 'ok' : 'OVER AIM'}`;
       console.log(`${s.name.padEnd(62)} ${pad(s.medianMs.toFixed(1), 8)} ${pad(s.p90Ms.toFixed(1), 8)} ${pad(`${s.ratioToNode.toFixed(2)}×`, 7)}  ${aim}`);
     }
+    for (const h of hookVsNode) console.log(`hook ${h.id} / node -e 0 (medians): ${h.ratio.toFixed(2)}× (aim ≤ ${h.aim}×) ${h.ok ? 'ok' : 'OVER AIM'}`);
     if (lintVsGitLog) {
       console.log(
         `lint / git log (medians): ${lintVsGitLog.ratio.toFixed(2)}× (aim ≤ ${AIMS.lintRatio}×) ${lintVsGitLog.ok ? 'ok' : 'OVER AIM'}` +

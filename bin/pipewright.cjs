@@ -11,7 +11,12 @@ if (major < MIN[0] || (major === MIN[0] && minor < MIN[1])) {
   process.stderr.write('pipewright: Node ' + process.versions.node + ' is too old; install Node ' + MIN.join('.') + ' or newer (e.g. nvm install 20)\n');
   process.exit(2);
 }
-var cli = require('url').pathToFileURL(require('path').join(__dirname, '..', 'dist', 'bin', 'cli.js')).href;
+// `… hook pre-push …` (what the installed hook runs, on every push) loads the hook's own one-file
+// bundle; it hands any form it does not take on to the CLI.
+var args = process.argv.slice(2);
+var at = args.indexOf('hook');
+var entry = at >= 0 && args[at + 1] === 'pre-push' ? 'hook.js' : 'cli.js';
+var cli = require('url').pathToFileURL(require('path').join(__dirname, '..', 'dist', 'bin', entry)).href;
 // import() inside a Function: a parser that predates the syntax never sees it.
 new Function('url', 'return import(url)')(cli).catch(function (err) {
   process.stderr.write('pipewright: cannot load ' + cli + ': ' + (err && err.stack ? err.stack : err) + '\n');

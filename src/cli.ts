@@ -4,9 +4,7 @@
  * (1 findings/drift, 2 usage/config, 70 internal). Heavy modules load inside the commands.
  */
 import type { Command as CommandType } from 'commander';
-import { statSync } from 'node:fs';
-import path from 'node:path';
-import { PipewrightError, UsageError } from './errors.js';
+import { prePushCall, reportFailure, workDir } from './hook-main.js';
 import { VERSION } from './version.js';
 
 /** Also checked, in old syntax, by bin/pipewright.cjs: a Node too old to parse this bundle never gets here. */
@@ -323,33 +321,6 @@ async function program(): Promise<Command> {
   return p;
 }
 
-/** The -C directory, which must exist. */
-function workDir(dir: string): string {
-  const cwd = path.resolve(dir);
-  let ok = false;
-  try {
-    ok = statSync(cwd).isDirectory();
-  } catch {
-    // reported below
-  }
-  if (!ok) throw new UsageError(`-C ${dir}: no such directory`);
-  return cwd;
-}
-
-/** `[-C dir] [-c file] hook pre-push [remote] [url]`, as the installed hook calls it; else null. */
-function prePushCall(args: string[]): { cwd: string; config?: string; remote?: string; url?: string } | null {
-  let cwd = process.cwd();
-  let config: string | undefined;
-  let i = 0;
-  for (; i + 1 < args.length && ['-C', '--cwd', '-c', '--config'].includes(args[i]!); i += 2) {
-    if (args[i] === '-C' || args[i] === '--cwd') cwd = workDir(args[i + 1]!);
-    else config = args[i + 1];
-  }
-  const [group, sub, ...rest] = args.slice(i);
-  if (group !== 'hook' || sub !== 'pre-push' || rest.length > 2 || rest.some((a) => a.startsWith('-'))) return null;
-  return { cwd, ...(config !== undefined && { config }), remote: rest[0], url: rest[1] };
-}
-
 async function main(argv: string[]): Promise<void> {
   checkNode();
   // `pipewright … | head` closes stdout early: that is the reader's choice, not an error.
@@ -373,13 +344,7 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : 2;
       return;
     }
-    if (e instanceof PipewrightError) {
-      process.stderr.write(`${e.message}\n`);
-      process.exitCode = e.exitCode;
-      return;
-    }
-    process.stderr.write(`pipewright: internal error, please report it:\n${(e as Error).stack ?? String(e)}\n`);
-    process.exitCode = 70;
+    process.exitCode = reportFailure(e);
   }
 }
 

@@ -1,6 +1,7 @@
 /** `pipewright generate`: config → model → render → write, for one app repo. */
 import path from 'node:path';
 import { loadConfig } from '../config/load.js';
+import { rememberRules } from '../rules/load-rules.js';
 import type { Model } from '../model/model.js';
 import { renderApp, APP_TEMPLATE_GROUPS } from '../render/app.js';
 import type { GeneratedFile } from '../render/types.js';
@@ -22,6 +23,7 @@ export function renderGenerated(model: Model, root: string): GeneratedFile[] {
 }
 
 export async function run(opts: GenerateOptions, io: Io = processIo): Promise<number> {
-  const { model, root } = await loadConfig(opts);
+  const { model, root, path: configPath } = await loadConfig(opts);
+  rememberRules(configPath, model.rules);
   return writeFiles(renderGenerated(model, root), root, model.configFile, opts, io);
 }

@@ -1,38 +1,52 @@
 /**
  * The branch rules for the hot path (the pre-push hook), without loading the config validator:
- * the rules resolved from a config are cached under the OS temp dir by a hash of the config's
- * text and this pipewright version, so a cache entry is never stale. A miss loads the config the
- * normal way (js-yaml, zod, the model) and fills the cache.
+ * the rules resolved from a config are cached by a hash of the config's text and this pipewright
+ * version, so a cache entry is never stale. The cache is the user's cache directory
+ * ($XDG_CACHE_HOME, else ~/.cache: it outlives a reboot's fresh /tmp), else the temp dir. A miss
+ * loads the config the normal way (js-yaml, zod, the model) and fills the cache; `generate` and
+ * `validate` fill it too, so the first push after a config change is usually a hit.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { CONFIG_NAMES } from '../config/names.js';
 import { UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { RulesData } from './types.js';
 
+function cacheDir(): string {
+  const home = process.env.XDG_CACHE_HOME || (homedir() && path.join(homedir(), '.cache'));
+  return path.join(home || tmpdir(), 'pipewright', 'rules');
+}
+
+const cacheFile = (file: string, text: string): string =>
+  path.join(cacheDir(), `${createHash('sha256').update(`${VERSION}\0${path.basename(file)}\0${text}`).digest('hex')}.json`);
+
+/** Store the rules resolved from a config file (atomically; a cache that cannot be written only costs speed). */
+export function rememberRules(file: string, rules: RulesData, text: string = readFileSync(file, 'utf8')): void {
+  try {
+    const cache = cacheFile(file, text);
+    mkdirSync(path.dirname(cache), { recursive: true });
+    const tmp = `${cache}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(rules));
+    renameSync(tmp, cache);
+  } catch {
+    // read-only or missing cache directory
+  }
+}
+
 export async function loadRules(root: string, config?: string): Promise<{ rules: RulesData; configFile: string }> {
   const file = config ? path.resolve(root, config) : CONFIG_NAMES.map((n) => path.join(root, n)).find((p) => existsSync(p));
   if (!file || !existsSync(file)) throw new UsageError(`no pipewright config in ${root}: the branch rules come from pipewright.yaml`);
   const text = readFileSync(file, 'utf8');
-  const key = createHash('sha256').update(`${VERSION}\0${path.basename(file)}\0${text}`).digest('hex');
-  const cache = path.join(tmpdir(), 'pipewright-rules', `${key}.json`);
   try {
-    return { rules: JSON.parse(readFileSync(cache, 'utf8')) as RulesData, configFile: path.basename(file) };
+    return { rules: JSON.parse(readFileSync(cacheFile(file, text), 'utf8')) as RulesData, configFile: path.basename(file) };
   } catch {
     // a miss (or a damaged entry): resolve the config properly below
   }
   const { loadConfig } = await import('../config/load.js');
   const { model } = await loadConfig({ cwd: path.dirname(file), config: path.basename(file) });
-  try {
-    mkdirSync(path.dirname(cache), { recursive: true });
-    const tmp = `${cache}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(model.rules));
-    renameSync(tmp, cache);
-  } catch {
-    // a read-only temp dir only costs speed
-  }
+  rememberRules(file, model.rules, text);
   return { rules: model.rules, configFile: model.configFile };
 }

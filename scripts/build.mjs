@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// The bundles in dist/bin, from tsc's output in dist/src (`npm run build` runs tsc first):
+//   cli.js (+ chunks)  the CLI, split so each command loads only its own code;
+//   config-load.js     the config loader as an entry of its own, so hook.js can load it by name;
+//   hook.js            the pre-push hook as ONE file: git runs it on every push, and each extra
+//                      module costs start-up time. A cache miss loads config-load.js; any other
+//                      form of the command loads cli.js.
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+
+rmSync('dist/bin', { recursive: true, force: true });
+const common = {
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  outdir: 'dist/bin',
+  logLevel: 'warning',
+  external: ['ts-morph', '@aws-sdk/*', '@kubernetes/client-node', '@inquirer/prompts', '@resvg/resvg-js'],
+  // Bundled CommonJS dependencies call require(), which an ES module lacks.
+  banner: { js: "import{createRequire as __pwRequire}from'node:module';const require=__pwRequire(import.meta.url);" },
+};
+await build({ ...common, entryPoints: { cli: 'dist/src/cli.js', 'config-load': 'dist/src/config/load.js' }, splitting: true });
+/** The hook's two ways out of its one file, to the files the first build wrote beside it. */
+const siblings = {
+  name: 'hook-siblings',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\/(cli|config\/load)\.js$/ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: args.path.endsWith('cli.js') ? './cli.js' : './config-load.js', external: true } : undefined,
+    );
+  },
+};
+await build({ ...common, entryPoints: { hook: 'dist/src/bin-hook.js' }, plugins: [siblings] });
