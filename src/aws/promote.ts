@@ -380,7 +380,10 @@ async function promoteChecked(
         message: `${targetTag} was just set to ${now.imageDigest}, not ${digest}, by someone else: nothing was changed`,
       };
     }
-    if (noAnswer) throw new StoppedError(e as AwsError, { done: [], notDone: [`PutImage ${targetTag} → ${digest} (read back: the tag is not there)`], rerun: 'pipewright promote' });
+    if (noAnswer) {
+      const failure = new AwsError(`${(e as AwsError).message}\nread back: ECR has no ${targetTag}, so the PutImage did not take effect`, 'no-answer');
+      throw new StoppedError(failure, { done: [], notDone: [], rerun: 'pipewright promote' });
+    }
     throw new AwsError(`promote: ECR answered ${errorName(e)} to PutImage ${targetTag}, yet the tag is not there: try again`);
   }
   if (put !== undefined && put !== digest) {
