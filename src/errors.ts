@@ -42,9 +42,9 @@ export class StoppedError extends PipewrightError {
     readonly progress: Progress,
   ) {
     const { done, unsure, notDone, rerun } = progress;
-    const lines = [failure.message];
-    if (done.length === 0 && !unsure) lines.push('nothing was changed');
-    else {
+    // Nothing changed: still the one line every failure is, with that said at its end.
+    const lines = [done.length === 0 && !unsure ? `${failure.message}; nothing was changed` : failure.message];
+    if (done.length > 0 || unsure) {
       lines.push(`done before it stopped: ${done.length ? list(done) : 'nothing'}`);
       if (unsure) lines.push(`sent but not answered, so it may or may not have taken effect: ${unsure}`);
       if (notDone.length) lines.push(`not done: ${list(notDone)}`);
@@ -62,7 +62,7 @@ export class StoppedError extends PipewrightError {
 export class ChangeLog {
   readonly done: string[] = [];
   private ahead: string[] = [];
-  private inFlight: string | null = null;
+  private inFlight: { what: string; item: string | undefined } | null = null;
 
   /** What is still to do, in order ("create Fargate profile shop"); replaces the previous list. */
   plan(items: readonly string[]): void {
@@ -74,9 +74,12 @@ export class ChangeLog {
     this.ahead = this.ahead.filter((i) => i !== item);
   }
 
-  /** Make one change (`what`: "created Namespace shop-develop"); it counts as done once `write` resolves. */
-  async change<T>(what: string, write: () => Promise<T>): Promise<T> {
-    this.inFlight = what;
+  /**
+   * Make one change (`what`: "created Namespace shop-develop"), part of the planned `item`; it
+   * counts as done once `write` resolves.
+   */
+  async change<T>(what: string, write: () => Promise<T>, item?: string): Promise<T> {
+    this.inFlight = { what, item };
     const out = await write();
     this.inFlight = null;
     this.done.push(what);
@@ -88,9 +91,11 @@ export class ChangeLog {
    * making (if any) may have taken effect; otherwise that change was not made.
    */
   stopped(failure: PipewrightError, noAnswer: boolean, rerun: string): StoppedError {
-    const inFlight = this.inFlight;
-    const unsure = noAnswer ? inFlight : null;
-    const notDone = inFlight && !unsure ? [`${inFlight} (failed)`, ...this.ahead] : this.ahead;
+    const f = this.inFlight;
+    const unsure = noAnswer && f ? f.what : null;
+    // A change that failed outright is not done: its planned item (still ahead) says so, else itself.
+    let notDone = this.ahead.filter((i) => i !== unsure);
+    if (f && !unsure && !(f.item !== undefined && this.ahead.includes(f.item))) notDone = [f.what, ...notDone];
     return new StoppedError(failure, { done: [...this.done], unsure, notDone, rerun });
   }
 }

@@ -335,8 +335,12 @@ test('moto + stand-in: a profile still CREATING is waited for with progress; one
     const r = await bootstrap(q, ['--fargate-timeout', '2s'], { endpoint: stuck.url });
     assert.is(r.status, 1, r.stderr);
     assert.ok(Date.now() - started < 20_000, 'bounded');
-    const last = r.stderr.trim().split('\n').pop()!;
-    assert.match(last, /^Fargate profile shop of cluster stuck \(eu-west-1\) is still CREATING after \ds: .*run pipewright cluster bootstrap again later .*--fargate-timeout$/);
+    const lines = r.stderr.trim().split('\n');
+    const at = lines.findIndex((l) => l.startsWith('Fargate profile shop of cluster stuck'));
+    assert.match(lines[at]!, /^Fargate profile shop of cluster stuck \(eu-west-1\) is still CREATING after \ds: .*run pipewright cluster bootstrap again later .*--fargate-timeout$/);
+    // Then what was done before it: the profile (created, not yet ACTIVE), after any object put right.
+    assert.match(lines[at + 1]!, /^done before it stopped: .*created Fargate profile shop of cluster stuck$/, r.stderr);
+    assert.match(lines.slice(at + 2).join('\n'), /^not done: create Fargate profile pipewright-agents of cluster stuck\nrun pipewright cluster bootstrap again to finish/);
   } finally {
     await stuck.close();
   }

@@ -134,7 +134,7 @@ test('ecr ensure: a silent ECR endpoint ends at --timeout, naming the endpoint a
   const r = await cli(p.dir, ['ecr', 'ensure', '--endpoint-url', silentEndpoint()]);
   failedCleanly(r);
   assert.match(r.stderr, new RegExp(`^no answer from the ECR endpoint ${escape(silentEndpoint())} within 2s \\(--timeout(, \\d attempts)?\\) calling ecr:DescribeRepositories: check --endpoint-url`));
-  assert.match(r.stderr, /\nnothing was changed\n$/);
+  assert.match(r.stderr, /; nothing was changed\n$/);
   assert.not.match(r.stderr, /requestTimeout|\[WARN\]/, 'no SDK warning');
   // What reached the endpoint: reads only (the retries of the one read), never a write.
   const ops = silent!.operations();
@@ -146,7 +146,7 @@ test('promote: a silent ECR endpoint ends at --timeout, in the first call, chang
   const r = await cli(p.dir, ['promote', '--from', 'develop', '--to', 'green', '--image', `git-${treeHash('x')}`, '--endpoint-url', silentEndpoint()]);
   failedCleanly(r);
   assert.match(r.stderr, new RegExp(`^no answer from the ECR endpoint ${escape(silentEndpoint())} within 2s .*calling ecr:DescribeRepositories`));
-  assert.match(r.stderr, /\nnothing was changed\n$/);
+  assert.match(r.stderr, /; nothing was changed\n$/);
   assert.not.ok(silent!.operations().includes('PutImage'));
 });
 
@@ -161,7 +161,7 @@ test('promote: a silent cluster (reading what --from runs) ends at --timeout; EC
     r.stderr,
     new RegExp(`^context arn:aws:eks:${REGION}:${ACCOUNT}:cluster/delivery \\(https://127\\.0\\.0\\.1:${silent!.port}\\): get deployments\\.apps "kpromote" in namespace "kpromote-develop": (no answer from|could not connect to) https://127\\.0\\.0\\.1:${silent!.port} within 2s`),
   );
-  assert.match(r.stderr, /\nnothing was changed\n$/);
+  assert.match(r.stderr, /; nothing was changed\n$/);
   assert.equal(await tagsOf('kpromote'), before);
 });
 
@@ -193,7 +193,7 @@ test('cluster bootstrap: a silent EKS endpoint ends at --timeout before the clus
   const r = await cli(p.dir, ['cluster', 'bootstrap', '--kubeconfig', p.kube, '--endpoint-url', silentEndpoint()]);
   failedCleanly(r);
   assert.match(r.stderr, new RegExp(`^no answer from the EKS endpoint ${escape(silentEndpoint())} within 2s .*calling eks:DescribeCluster`));
-  assert.match(r.stderr, /\nnothing was changed\n$/);
+  assert.match(r.stderr, /; nothing was changed\n$/);
   assert.equal(standin.writes(), []);
 });
 
@@ -204,7 +204,7 @@ test('cluster bootstrap: a silent cluster ends at --timeout; EKS (moto) is read,
   const r = await cli(p.dir, ['cluster', 'bootstrap', '--kubeconfig', p.silentKube, '--endpoint-url', moto!.endpoint]);
   failedCleanly(r);
   assert.match(r.stderr, new RegExp(`^context arn:aws:eks:${REGION}:${ACCOUNT}:cluster/quiet \\(https://127\\.0\\.0\\.1:${silent!.port}\\): get namespaces "jenkins": (no answer from|could not connect to) https://127\\.0\\.0\\.1:${silent!.port} within 2s`));
-  assert.match(r.stderr, /\nnothing was changed\n$/);
+  assert.match(r.stderr, /; nothing was changed\n$/);
   assert.equal((await eks().send(new ListFargateProfilesCommand({ clusterName: 'quiet' }))).fargateProfileNames, []);
 });
 
@@ -247,7 +247,7 @@ test('promote: a PutImage that never gets an answer is read back: the tag is not
     failedCleanly(r);
     const lines = r.stderr.trim().split('\n');
     assert.match(lines[0]!, /calling ecr:PutImage/);
-    assert.equal(lines.slice(1), [`read back: ECR has no staging-${tree.slice(0, 12)}, so the PutImage did not take effect`, 'nothing was changed']);
+    assert.equal(lines.slice(1), [`read back: ECR has no staging-${tree.slice(0, 12)}, so the PutImage did not take effect; nothing was changed`]);
     assert.ok(proxy.log.some((l) => l.op === 'DescribeImages' && !l.held), 'the tag was read back');
   } finally {
     await proxy.close();
@@ -305,7 +305,7 @@ test('a 404 from a plain web server is "probably not an ECR endpoint", never Unk
       const what = kind === 'html' ? 'text/html: "404 Not Found"' : 'empty body';
       assert.match(r.stderr, new RegExp(`^the ECR endpoint ${escape(web.url)} answered ecr:DescribeRepositories with HTTP 404 \\(${escape(what)}\\), which no ECR API sends: it is probably not an ECR endpoint \\(check --endpoint-url`));
       assert.not.match(r.stderr, /UnknownError|SyntaxError|Unknown:/);
-      assert.match(r.stderr, /\nnothing was changed\n$/);
+      assert.match(r.stderr, /; nothing was changed\n$/);
     } finally {
       web.server.close();
     }

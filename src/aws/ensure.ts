@@ -92,8 +92,8 @@ export async function ensureRepository(ecr: Ecr, model: Model, opts: { readonly 
     const applyAll = async (calls: readonly EcrCall[]) => {
       log.plan(calls.map(named));
       for (const call of calls) {
+        uri = (await log.change(named(call), () => apply(ecr, call), named(call))) ?? uri;
         log.reach(named(call));
-        uri = (await log.change(named(call), () => apply(ecr, call))) ?? uri;
         made.push(call);
       }
     };

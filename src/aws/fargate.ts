@@ -203,7 +203,7 @@ async function create(eks: Eks, state: ProfileState, roleArn: string | null, opt
           ['ResourceInUseException'],
           name,
         );
-      await log.change(`created Fargate profile ${name} of cluster ${eks.cluster}`, send);
+      await log.change(`created Fargate profile ${name} of cluster ${eks.cluster}`, send, profileItem(state));
       log.reach(profileItem(state));
       return { plan, action: 'created', live: await waitActive(eks, plan, opts, started) };
     } catch (e) {

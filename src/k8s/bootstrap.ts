@@ -184,7 +184,7 @@ async function converge(kube: Kube, want: DesiredObject, dryRun: boolean, log: C
   if (!live) {
     if (dryRun) return { ...base, action: 'create', differences: [], body: o };
     try {
-      await log.change(`created ${label}`, () => kube.call(op('create'), () => a.create(kube, o, ns)));
+      await log.change(`created ${label}`, () => kube.call(op('create'), () => a.create(kube, o, ns)), checkItem(o));
       return { ...base, action: 'create', differences: [], body: o };
     } catch (e) {
       if (!isStatus(e, 409)) throw e;
@@ -197,13 +197,13 @@ async function converge(kube: Kube, want: DesiredObject, dryRun: boolean, log: C
   const { differences, patch, replace } = compare(want, live);
   if (replace) {
     if (!dryRun) {
-      await log.change(`deleted ${label} (to re-create it: ${differences.join(', ')} cannot change)`, () => kube.call(op('delete'), () => a.remove(kube, name, ns)));
-      await log.change(`re-created ${label}`, () => kube.call(op('create'), () => a.create(kube, o, ns)));
+      await log.change(`deleted ${label} (to re-create it: ${differences.join(', ')} cannot change)`, () => kube.call(op('delete'), () => a.remove(kube, name, ns)), checkItem(o));
+      await log.change(`re-created ${label}`, () => kube.call(op('create'), () => a.create(kube, o, ns)), checkItem(o));
     }
     return { ...base, action: 'replace', differences, body: o };
   }
   if (patch) {
-    if (!dryRun) await log.change(`updated ${label} (${differences.join(', ')})`, () => kube.call(op('patch'), () => a.patch(kube, name, ns, patch)));
+    if (!dryRun) await log.change(`updated ${label} (${differences.join(', ')})`, () => kube.call(op('patch'), () => a.patch(kube, name, ns, patch)), checkItem(o));
     return { ...base, action: 'update', differences, body: patch };
   }
   return { ...base, action: 'unchanged', differences: [] };
