@@ -181,7 +181,7 @@ export function explainAwsError(e: unknown, ctx: AwsCallContext): unknown {
     );
   }
   if (NETWORK.has(name)) {
-    return new AwsError(`cannot reach the ${NAME} endpoint ${ctx.endpoint} (${name}${tried}) calling ${action}: ${check}`);
+    return new AwsError(`cannot reach the ${NAME} endpoint ${ctx.endpoint} (${name}) calling ${action}${made > 1 ? ` (${made} attempts)` : ''}: ${check}`);
   }
   if (name === NOT_AWS) {
     const answer = safeMessage(err.message);
