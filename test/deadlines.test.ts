@@ -8,8 +8,9 @@
 // No timing is asserted: each run has a guard that kills it if it hangs, which fails the test.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import { CreateClusterCommand, EKSClient, ListFargateProfilesCommand } from '@aws-sdk/client-eks';
 import { CreateRepositoryCommand, DescribeImagesCommand, DescribeRepositoriesCommand, ECRClient, GetLifecyclePolicyCommand, PutImageCommand } from '@aws-sdk/client-ecr';
@@ -324,6 +325,28 @@ test('a 404 from a plain web server is "probably not an EKS endpoint" too', asyn
     assert.equal(standin.writes(), []);
   } finally {
     web.server.close();
+  }
+});
+
+test('a Kubernetes server that answers a bare 404 (no Status) is "probably not a Kubernetes API server", never "not deployed"', async () => {
+  if (!suite.ready()) return;
+  const web = https.createServer({ key: readFileSync(path.join(work.dir, 'standin-key.pem')), cert: readFileSync(path.join(work.dir, 'standin-cert.pem')) }, (req, res) => {
+    req.resume();
+    res.writeHead(404, { 'content-type': 'text/html' });
+    res.end('<html><head><title>404 Not Found</title></head></html>');
+  });
+  await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+  try {
+    const p = project('notkube');
+    const server = `https://127.0.0.1:${(web.address() as { port: number }).port}`;
+    const kubeconfig = standin.kubeconfig(path.join(p.dir, 'web-kubeconfig'), { server });
+    const r = await cli(p.dir, ['status', '--kubeconfig', kubeconfig, '--endpoint-url', silentEndpoint()]);
+    failedCleanly(r);
+    assert.match(r.stderr, /: get deployments\.apps "notkube" in namespace "notkube-develop": the server answered HTTP 404 without a Kubernetes Status: it is probably not a Kubernetes API server/);
+    assert.not.match(r.stdout, /not deployed/);
+  } finally {
+    web.closeAllConnections();
+    web.close();
   }
 });
 
