@@ -20,6 +20,10 @@ function checkNode(): void {
 
 type Command = CommandType;
 
+/** --timeout means the same on every command that calls AWS or Kubernetes (src/deadline.ts). */
+const TIMEOUT_HELP =
+  'seconds each AWS or Kubernetes call may take, connecting and retries included; the command stops at the first call that runs out, saying what was done (default: 30)';
+
 async function program(): Promise<Command> {
   const { Command, Option } = await import('commander');
   const p = new Command('pipewright')
@@ -189,11 +193,12 @@ async function program(): Promise<Command> {
       .option('--region <region>', "AWS region of the ECR repository (default: the config's aws.region)")
       .option('--profile <name>', 'AWS profile from ~/.aws/config (default: AWS_PROFILE, then the standard credential chain)')
       .option('--endpoint-url <url>', 'send ECR calls to this endpoint instead of AWS (e.g. a moto server); AWS_ENDPOINT_URL_ECR works too');
-  /** kubectl-style flags. */
+  /** kubectl-style flags, and the deadline of every call (the commands with kube flags all call the network). */
   const kube = (cmd: Command) =>
     cmd
       .option('--context <name>', 'kubeconfig context (default: the current context)')
-      .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, then ~/.kube/config)');
+      .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, then ~/.kube/config)')
+      .option('--timeout <seconds>', TIMEOUT_HELP);
 
   lazy(
     p
@@ -211,6 +216,7 @@ async function program(): Promise<Command> {
         .command('ensure')
         .description('create the ECR repository, or bring it into line: immutable tags, scan on push, encryption, lifecycle policy')
         .option('--dry-run', 'change nothing; print the calls that would be made')
+        .option('--timeout <seconds>', TIMEOUT_HELP)
         .option('--json', 'print the changes as JSON'),
     ).addHelpText('after', '\nExamples:\n  pipewright ecr ensure --dry-run\n  pipewright ecr ensure --profile prod'),
     () => import('./commands/ecr-ensure.js'),

@@ -335,8 +335,12 @@ test('moto + stand-in: a profile still CREATING is waited for with progress; one
     const r = await bootstrap(q, ['--fargate-timeout', '2s'], { endpoint: stuck.url });
     assert.is(r.status, 1, r.stderr);
     assert.ok(Date.now() - started < 20_000, 'bounded');
-    const last = r.stderr.trim().split('\n').pop()!;
-    assert.match(last, /^Fargate profile shop of cluster stuck \(eu-west-1\) is still CREATING after \ds: .*run pipewright cluster bootstrap again later .*--fargate-timeout$/);
+    const lines = r.stderr.trim().split('\n');
+    const at = lines.findIndex((l) => l.startsWith('Fargate profile shop of cluster stuck'));
+    assert.match(lines[at]!, /^Fargate profile shop of cluster stuck \(eu-west-1\) is still CREATING after \ds: .*run pipewright cluster bootstrap again later .*--fargate-timeout$/);
+    // Then what was done before it: the profile (created, not yet ACTIVE), after any object put right.
+    assert.match(lines[at + 1]!, /^done before it stopped: .*created Fargate profile shop of cluster stuck$/, r.stderr);
+    assert.match(lines.slice(at + 2).join('\n'), /^not done: create Fargate profile pipewright-agents of cluster stuck\nrun pipewright cluster bootstrap again to finish/);
   } finally {
     await stuck.close();
   }
@@ -379,12 +383,12 @@ test('an EKS endpoint that never answers fails at the call\'s deadline, in one l
   process.env.AWS_ACCESS_KEY_ID = 'testing';
   process.env.AWS_SECRET_ACCESS_KEY = 'testing';
   try {
-    const api = openEks({ endpointUrl }, { cluster: 'delivery', region: REGION, accountId: ACCOUNT, deadlineSeconds: 1 });
+    const api = openEks({ endpointUrl, timeoutSeconds: 1 }, { cluster: 'delivery', region: REGION, accountId: ACCOUNT });
     const started = Date.now();
     const err = await api.send('DescribeCluster', { name: 'delivery' }).then(() => null, (e: unknown) => e);
     assert.ok(Date.now() - started < 10_000, 'bounded by the deadline, not the 60 s request timeout');
     assert.instance(err, AwsError);
-    assert.is((err as AwsError).message, `no answer from the EKS endpoint ${endpointUrl} within 1s calling eks:DescribeCluster: check --endpoint-url, AWS_ENDPOINT_URL_EKS / AWS_ENDPOINT_URL, the network and any proxy`);
+    assert.match((err as AwsError).message, new RegExp(`^no answer from the EKS endpoint ${endpointUrl} within 1s \\(--timeout(, \\d attempts)?\\) calling eks:DescribeCluster: check --endpoint-url, AWS_ENDPOINT_URL_EKS / AWS_ENDPOINT_URL, the network and any proxy$`));
   } finally {
     process.env.AWS_ACCESS_KEY_ID = saved.id;
     process.env.AWS_SECRET_ACCESS_KEY = saved.secret;

@@ -372,13 +372,23 @@ test('kube stand-in: a 409 race on create is re-read and converged', async () =>
   assert.match(r.stdout, /updated\s+Role shop-green\/pipewright-deployer \(label .*rules\)/);
 });
 
-test('kube stand-in: 403 Forbidden is one line naming the verb, resource and namespace', async () => {
+test('kube stand-in: 403 Forbidden names the verb, resource and namespace, then what was done before it and what was not', async () => {
   if (!hasOpenssl) return;
   standin.reset();
   standin.forbid({ verb: 'create', resource: 'roles', namespace: 'shop-develop' });
   const r = await bootstrap();
-  assertOneLineFailure(r, 'forbidden', `"${standin.user}" may not create roles.rbac.authorization.k8s.io in namespace "shop-develop"`, 'cluster admin', 'context standin');
-  assert.is(r.status, 1);
+  assert.is(r.status, 1, r.stderr);
+  const [first, ...progress] = r.stderr.trim().split('\n');
+  assertOneLineFailure({ ...r, stderr: `${first}\n` }, 'forbidden', `"${standin.user}" may not create roles.rbac.authorization.k8s.io in namespace "shop-develop"`, 'cluster admin', 'context standin');
+  assert.equal(progress, [
+    'done before it stopped: created Namespace jenkins, created ServiceAccount jenkins/pipewright-deployer, created Namespace shop-develop',
+    'not done: check Role shop-develop/pipewright-deployer, check RoleBinding shop-develop/pipewright-deployer, check Namespace shop-green, check Role shop-green/pipewright-deployer, ' +
+      'check RoleBinding shop-green/pipewright-deployer, check Namespace shop-blue, check Role shop-blue/pipewright-deployer, check RoleBinding shop-blue/pipewright-deployer',
+    'run pipewright cluster bootstrap again to finish: it starts from what is there',
+  ]);
+  // As reported: the namespace was created, the forbidden Role was not.
+  assert.ok(standin.get('Namespace', 'shop-develop'));
+  assert.is(standin.get('Role', 'pipewright-deployer', 'shop-develop'), undefined);
 });
 
 test('kube stand-in: bad credentials (401) say to refresh them, without printing the token', async () => {
@@ -439,7 +449,8 @@ test('kube stand-in: a server that never answers fails after the time limit, in 
     );
     assert.instance(err, KubeError);
     assert.is((err as KubeError).status, null);
-    assert.match((err as KubeError).message, new RegExp(`^context standin \\(${server}\\): no answer from ${server} within 1s; [^\\n]+$`));
+    assert.match((err as KubeError).message, new RegExp(`^context standin \\(${server}\\): get deployments.apps "shop" in namespace "shop-develop": no answer from ${server} within 1s \\(--timeout\\); [^\\n]+$`));
+    assert.ok((err as KubeError).noAnswer);
   } finally {
     silent.closeAllConnections();
     silent.close();

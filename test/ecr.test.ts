@@ -694,7 +694,7 @@ test('profiles: --profile beats AWS_PROFILE; a missing profile is named', async 
   const noKeys = { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_PROFILE: 'ghost', AWS_SHARED_CREDENTIALS_FILE: credentials };
   const ghost = await cli(dir, ['ecr', 'ensure'], { env: noKeys });
   assert.is(ghost.status, 1);
-  assert.match(oneLine(ghost.stderr), /^no usable AWS credentials in profile "ghost": check ~\/.aws\/config .*aws sso login --profile ghost$/);
+  assert.match(oneLine(ghost.stderr), /^no usable AWS credentials in profile "ghost": check ~\/.aws\/config .*aws sso login --profile ghost; nothing was changed$/);
   const pw = await cli(dir, ['ecr', 'ensure', '--profile', 'pw'], { env: noKeys });
   assert.is(pw.status, 0, pw.stderr);
   assert.ok(await repository('profiled'));

@@ -57,9 +57,9 @@ export interface CliResult {
 
 /**
  * Run the built CLI bundle as a whole process without blocking this one. `env` is laid over
- * process.env; a key set to undefined is removed.
+ * process.env; a key set to undefined is removed. `killAfterMs`: kill it if it runs that long.
  */
-export function runCliAsync(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export function runCliAsync(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; killAfterMs?: number } = {}): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...opts.env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   return new Promise((resolve, reject) => {
@@ -68,8 +68,13 @@ export function runCliAsync(args: string[], opts: { cwd?: string; env?: NodeJS.P
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => void (stdout += b.toString('utf8')));
     child.stderr.on('data', (b: Buffer) => void (stderr += b.toString('utf8')));
+    // A guard against a hang (not a timing assertion): the process is killed, and its status is null.
+    const guard = opts.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs);
     child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.on('close', (status) => {
+      clearTimeout(guard);
+      resolve({ status, stdout, stderr });
+    });
   });
 }
 

@@ -97,6 +97,7 @@ export class KubeStandin {
   readonly user = 'jane@example.com';
   private readonly store = new Map<string, Obj>();
   private readonly forbidden: ForbidRule[] = [];
+  private readonly held: ForbidRule[] = [];
   private races: { key: string; object: Obj }[] = [];
   private server: https.Server | null = null;
   private revision = 1000;
@@ -156,6 +157,11 @@ export class KubeStandin {
   /** Refuse `verb` on `resource` (in `namespace`, or anywhere) with a 403 from now on. */
   forbid(rule: ForbidRule): void {
     this.forbidden.push(rule);
+  }
+
+  /** Never answer `verb` on `resource` (in `namespace`, or anywhere) from now on: the request is logged and not applied. */
+  hold(rule: ForbidRule): void {
+    this.held.push(rule);
   }
 
   /** When a create of this object arrives, another client "wins": `object` is stored first and the create gets 409. Once. */
@@ -228,6 +234,7 @@ export class KubeStandin {
     this.store.clear();
     this.log.length = 0;
     this.forbidden.length = 0;
+    this.held.length = 0;
     this.races = [];
   }
 
@@ -268,11 +275,25 @@ export class KubeStandin {
         body = raw;
       }
       const contentType = req.headers['content-type'] ?? null;
+      if (this.isHeld(req.method ?? 'GET', url)) {
+        this.log.push({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), contentType, body, status: 0 });
+        return; // held: no answer, nothing applied
+      }
       const [status, payload] = this.route(req.method ?? 'GET', url, req.headers.authorization, contentType, body);
       this.log.push({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), contentType, body, status });
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(payload));
     });
+  }
+
+  /** Whether a request matches a hold rule (status 0 in the log). */
+  private isHeld(method: string, url: URL): boolean {
+    if (this.held.length === 0) return false;
+    const rest = url.pathname.split('/').filter(Boolean).slice(url.pathname.startsWith('/apis/') ? 3 : 2);
+    const [namespace, resource, name] = rest[0] === 'namespaces' && rest.length >= 3 ? [rest[1]!, rest[2]!, rest[3]] : ['', rest[0] ?? '', rest[1]];
+    const verb = { GET: name ? 'get' : 'list', POST: 'create', PATCH: 'patch', PUT: 'update', DELETE: 'delete' }[method] ?? method.toLowerCase();
+    const ns = resource === 'namespaces' ? (name ?? '') : namespace;
+    return this.held.some((h) => h.verb === verb && h.resource === resource && (h.namespace === undefined || h.namespace === ns));
   }
 
   private statusObject(code: number, reason: string, message: string, details?: Record<string, unknown>): [number, unknown] {

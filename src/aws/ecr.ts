@@ -23,7 +23,7 @@ export interface EcrOperations {
 }
 export type EcrOperation = keyof EcrOperations;
 
-/** --region (default: the config's aws.region), --profile, --endpoint-url (or AWS_ENDPOINT_URL_ECR). */
+/** --region (default: the config's aws.region), --profile, --endpoint-url (or AWS_ENDPOINT_URL_ECR), --timeout. */
 export type EcrOptions = AwsOptions;
 
 export interface Ecr {
@@ -58,6 +58,7 @@ export function openEcr(opts: EcrOptions, target: EcrTarget): Ecr {
       return { commands: sdk as unknown as SdkCommands, client: new sdk.ECRClient(clientConfig(region, opts)) as unknown as SdkClient };
     },
     (operation) => ({ service: 'ecr', operation, region, endpoint, profile, accountId: target.accountId, repository: target.repository }),
+    opts.timeoutSeconds,
   );
   return {
     region,

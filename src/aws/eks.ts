@@ -15,7 +15,7 @@ export interface EksOperations {
 }
 export type EksOperation = keyof EksOperations;
 
-/** --profile and --endpoint-url (or AWS_ENDPOINT_URL_EKS); the region is the cluster's. */
+/** --profile, --endpoint-url (or AWS_ENDPOINT_URL_EKS) and --timeout; the region is the cluster's. */
 export type EksOptions = Omit<AwsOptions, 'region'>;
 
 export interface EksTarget {
@@ -23,8 +23,6 @@ export interface EksTarget {
   readonly region: string;
   /** The config's aws.accountId, for ARNs in messages. */
   readonly accountId: string;
-  /** Seconds one call may take, all attempts included. Default CALL_DEADLINE_SECONDS (120). */
-  readonly deadlineSeconds?: number;
 }
 
 export interface Eks extends EksTarget {
@@ -68,7 +66,7 @@ export function openEks(opts: EksOptions, target: EksTarget): Eks {
         InvalidRequestException: (message) => `EKS refused eks:${operation} for cluster ${cluster} in ${region}: ${message}`,
       },
     }),
-    target.deadlineSeconds,
+    opts.timeoutSeconds,
   );
   return {
     cluster,

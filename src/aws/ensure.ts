@@ -5,6 +5,7 @@
  */
 import type { Model } from '../model/model.js';
 import type { Ecr } from './ecr.js';
+import { ChangeLog, PipewrightError } from '../errors.js';
 import { AwsError, errorName } from './errors.js';
 import { desiredRepository, planRepository, type EcrCall, type RepositoryState } from './ecr-plan.js';
 
@@ -69,28 +70,42 @@ async function apply(ecr: Ecr, call: EcrCall): Promise<string | null> {
   return (out as { repository?: { repositoryUri?: string } }).repository?.repositoryUri ?? null;
 }
 
+/** A call as the progress report names it. */
+const named = (call: EcrCall): string => `${call.operation} (${call.reason})`;
+
 export async function ensureRepository(ecr: Ecr, model: Model, opts: { readonly dryRun?: boolean } = {}): Promise<EnsureResult> {
   const desired = desiredRepository(model);
   const names = { registryId: ecr.registryId, repositoryName: ecr.repository };
-  let current = await readRepository(ecr);
-  let plan = planRepository(desired, current.state, names);
-  const base = { repository: ecr.repository, registryId: ecr.registryId, region: ecr.region, dryRun: Boolean(opts.dryRun) };
-  if (opts.dryRun || plan.calls.length === 0) {
-    const status = plan.calls.length === 0 ? 'unchanged' : current.state === null ? 'would-create' : 'would-update';
-    return { ...base, uri: current.uri, status, calls: plan.calls, drift: plan.drift };
-  }
-  const created = current.state === null;
-  const made: EcrCall[] = [];
-  let uri = current.uri;
-  for (const call of plan.calls) {
+  const log = new ChangeLog();
+  try {
+    let current = await readRepository(ecr);
+    let plan = planRepository(desired, current.state, names);
+    const base = { repository: ecr.repository, registryId: ecr.registryId, region: ecr.region, dryRun: Boolean(opts.dryRun) };
+    if (opts.dryRun || plan.calls.length === 0) {
+      const status = plan.calls.length === 0 ? 'unchanged' : current.state === null ? 'would-create' : 'would-update';
+      return { ...base, uri: current.uri, status, calls: plan.calls, drift: plan.drift };
+    }
+    const created = current.state === null;
+    const made: EcrCall[] = [];
+    let uri = current.uri;
+    /** Make each call in turn, in the log, for a report if one fails. */
+    const applyAll = async (calls: readonly EcrCall[]) => {
+      log.plan(calls.map(named));
+      for (const call of calls) {
+        uri = (await log.change(named(call), () => apply(ecr, call), named(call))) ?? uri;
+        log.reach(named(call));
+        made.push(call);
+      }
+    };
     try {
-      uri = (await apply(ecr, call)) ?? uri;
-      made.push(call);
+      await applyAll(plan.calls);
     } catch (e) {
-      if (call.operation !== 'CreateRepository' || errorName(e) !== 'RepositoryAlreadyExistsException') throw e;
-      // The repository exists after all: a retried call whose first attempt created it (the
-      // response was lost), or someone else just created it. Converge on what is there.
+      if (made.length > 0 || errorName(e) !== 'RepositoryAlreadyExistsException') throw e;
+      // CreateRepository (always the first call): the repository exists after all: a retried call
+      // whose first attempt created it (the response was lost), or someone else just created it.
+      // Converge on what is there.
       current = await readRepository(ecr);
+      const create = plan.calls[0]!;
       plan = planRepository(desired, current.state, names);
       if (current.state === null) {
         throw new AwsError(
@@ -98,11 +113,12 @@ export async function ensureRepository(ecr: Ecr, model: Model, opts: { readonly 
         );
       }
       uri = current.uri;
-      made.push(call);
-      for (const rest of plan.calls) await apply(ecr, rest);
-      made.push(...plan.calls);
-      break;
+      made.push(create);
+      await applyAll(plan.calls);
     }
+    return { ...base, uri, status: created ? 'created' : 'updated', calls: made, drift: plan.drift };
+  } catch (e) {
+    if (!(e instanceof PipewrightError) || e.exitCode !== 1) throw e;
+    throw log.stopped(e, e instanceof AwsError && e.reason === 'no-answer', 'pipewright ecr ensure');
   }
-  return { ...base, uri, status: created ? 'created' : 'updated', calls: made, drift: plan.drift };
 }

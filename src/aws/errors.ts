@@ -14,7 +14,8 @@ export class AwsError extends PipewrightError {
   readonly exitCode = 1;
   constructor(
     message: string,
-    readonly reason: 'no-credentials' | 'other' = 'other',
+    /** no-answer: the endpoint did not answer in time, so a write may or may not have taken effect. */
+    readonly reason: 'no-credentials' | 'no-answer' | 'other' = 'other',
   ) {
     super(message);
     this.name = 'AwsError';
@@ -45,7 +46,13 @@ export interface AwsCallContext {
   readonly explain?: Readonly<Record<string, (message: string) => string>>;
   /** The call's deadline, for the message when it passes. */
   readonly deadlineSeconds?: number;
+  /** Attempts made, and allowed, when the call failed. */
+  readonly attempts?: number;
+  readonly maxAttempts?: number;
 }
+
+/** The name lazySender's middleware gives an error answer no AWS service would send (an HTML 404 page, an empty 404). */
+export const NOT_AWS = 'PipewrightNotAnAwsAnswer';
 
 const SERVICE_NAMES: Record<AwsServiceId, string> = { ecr: 'ECR', eks: 'EKS' };
 
@@ -74,18 +81,7 @@ const CREDENTIALS_REJECTED = new Set([
 ]);
 const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation']);
 const THROTTLED = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded']);
-const NETWORK = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'TimeoutError',
-  'RequestTimeout',
-]);
+const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
 /** The call's own deadline passed (an AbortSignal.timeout on the send). */
 const DEADLINE = new Set(['AbortError']);
 
@@ -172,15 +168,26 @@ export function explainAwsError(e: unknown, ctx: AwsCallContext): unknown {
   const explain = ctx.explain?.[name];
   if (explain) return new AwsError(explain(safeMessage(err.message)));
   const endpointEnv = `AWS_ENDPOINT_URL_${service.toUpperCase()}`;
-  if (NETWORK.has(name)) {
-    return new AwsError(
-      `cannot reach the ${NAME} endpoint ${ctx.endpoint} (${name}) calling ${action}: check --endpoint-url, ${endpointEnv} / AWS_ENDPOINT_URL, the network and any proxy`,
-    );
-  }
-  if (DEADLINE.has(name)) {
+  const check = `check --endpoint-url, ${endpointEnv} / AWS_ENDPOINT_URL, the network and any proxy`;
+  const made = ctx.attempts ?? err.$metadata?.attempts ?? 0;
+  const tried = made > 1 ? `, ${made} attempts` : '';
+  // The call's deadline passed, or its last attempt timed out (connecting or waiting for the answer).
+  if (DEADLINE.has(name) || name === 'TimeoutError' || name === 'RequestTimeout' || name === 'ETIMEDOUT') {
+    const connecting = /establish a connection/i.test(String(err.message ?? ''));
     const within = ctx.deadlineSeconds !== undefined ? ` within ${ctx.deadlineSeconds}s` : '';
     return new AwsError(
-      `no answer from the ${NAME} endpoint ${ctx.endpoint}${within} calling ${action}: check --endpoint-url, ${endpointEnv} / AWS_ENDPOINT_URL, the network and any proxy`,
+      `${connecting ? 'could not connect to' : 'no answer from'} the ${NAME} endpoint ${ctx.endpoint}${within} (--timeout${tried}) calling ${action}: ${check}`,
+      'no-answer',
+    );
+  }
+  if (NETWORK.has(name)) {
+    return new AwsError(`cannot reach the ${NAME} endpoint ${ctx.endpoint} (${name}) calling ${action}${made > 1 ? ` (${made} attempts)` : ''}: ${check}`);
+  }
+  if (name === NOT_AWS) {
+    const answer = safeMessage(err.message);
+    return new AwsError(
+      `the ${NAME} endpoint ${ctx.endpoint} answered ${action} with ${answer}${tried}, which no ${NAME} API sends: ` +
+        `it is probably not an ${NAME} endpoint (check --endpoint-url, ${endpointEnv} and AWS_ENDPOINT_URL), or a proxy in between answered`,
     );
   }
   const status = err.$metadata?.httpStatusCode;

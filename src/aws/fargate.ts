@@ -11,6 +11,7 @@
  */
 import type { FargateProfilePlan, FargateSelector } from '../render/cluster/eks.js';
 import type { Eks } from './eks.js';
+import { ChangeLog } from '../errors.js';
 import { AwsError, errorName, safeMessage } from './errors.js';
 
 export interface LiveProfile {
@@ -41,7 +42,13 @@ export interface WaitOptions {
   readonly pollMs: number;
   /** A line of progress (stderr). */
   readonly progress: (line: string) => void;
+  /** Where creations are recorded, for a report if a call fails part-way (its plan: profileItem of each). */
+  readonly log?: ChangeLog;
 }
+
+/** The item a progress log plans for a profile that must be created or waited for. */
+export const profileItem = (s: ProfileState): string =>
+  `${s.verdict === 'wait' ? 'wait for' : 'create'} Fargate profile ${s.plan.input.fargateProfileName} of cluster ${s.plan.cluster}`;
 
 /** Selectors in one spelling: sorted, no empty label maps. */
 function selectorKey(selectors: readonly FargateSelector[]): string {
@@ -165,33 +172,39 @@ export async function applyProfiles(eks: Eks, states: readonly ProfileState[], r
     const started = Date.now();
     if (s.verdict === 'wait') {
       out.push({ plan: s.plan, action: 'unchanged', live: await waitActive(eks, s.plan, opts, started) });
+      opts.log?.reach(profileItem(s));
       continue;
     }
-    const result = await create(eks, s.plan, roleArn, opts, started);
+    const result = await create(eks, s, roleArn, opts, started);
     out.push(result);
   }
   return out;
 }
 
-async function create(eks: Eks, plan: FargateProfilePlan, roleArn: string | null, opts: WaitOptions, started: number): Promise<ProfileOutcome> {
+async function create(eks: Eks, state: ProfileState, roleArn: string | null, opts: WaitOptions, started: number): Promise<ProfileOutcome> {
+  const plan = state.plan;
   const name = plan.input.fargateProfileName;
+  const log = opts.log ?? new ChangeLog();
   if (!roleArn) throw new Error('applyProfiles: no pod execution role'); // the command checks this first
   for (;;) {
     try {
       opts.progress(`creating Fargate profile ${name} of cluster ${eks.cluster} (${describeSelectors(plan.input.selectors)})\n`);
-      await eks.send(
-        'CreateFargateProfile',
-        {
-          clusterName: plan.input.clusterName,
-          fargateProfileName: name,
-          podExecutionRoleArn: roleArn,
-          selectors: plan.input.selectors.map((sel) => ({ namespace: sel.namespace, ...(sel.labels && { labels: { ...sel.labels } }) })),
-          ...(plan.input.subnets && { subnets: [...plan.input.subnets] }),
-          tags: { ...plan.input.tags },
-        },
-        ['ResourceInUseException'],
-        name,
-      );
+      const send = () =>
+        eks.send(
+          'CreateFargateProfile',
+          {
+            clusterName: plan.input.clusterName,
+            fargateProfileName: name,
+            podExecutionRoleArn: roleArn,
+            selectors: plan.input.selectors.map((sel) => ({ namespace: sel.namespace, ...(sel.labels && { labels: { ...sel.labels } }) })),
+            ...(plan.input.subnets && { subnets: [...plan.input.subnets] }),
+            tags: { ...plan.input.tags },
+          },
+          ['ResourceInUseException'],
+          name,
+        );
+      await log.change(`created Fargate profile ${name} of cluster ${eks.cluster}`, send, profileItem(state));
+      log.reach(profileItem(state));
       return { plan, action: 'created', live: await waitActive(eks, plan, opts, started) };
     } catch (e) {
       if (errorName(e) !== 'ResourceInUseException') throw e;

@@ -5,7 +5,7 @@
  * names another digest is a refusal, never an overwrite.
  */
 import { spawn } from 'node:child_process';
-import { FindingsError, PipewrightError, UsageError } from '../errors.js';
+import { FindingsError, PipewrightError, StoppedError, UsageError } from '../errors.js';
 import type { EnvironmentModel, Model } from '../model/model.js';
 import { DOCKER_TAG, IMAGE_DIGEST } from '../model/names.js';
 import { describeImage, type Ecr } from './ecr.js';
@@ -233,9 +233,29 @@ function runCommandCheck(name: string, command: string, cwd: string, env: Record
   });
 }
 
-/** Promote: resolve the source image, run the target's checks, then copy the manifest under the target tag. */
+/**
+ * Promote: resolve the source image, run the target's checks, then copy the manifest under the
+ * target tag. An AWS or cluster failure says what was changed: nothing, or (PutImage sent but not
+ * answered) maybe the tag.
+ */
 export async function promote(ecr: Ecr, model: Model, opts: PromoteOptions, log: (line: string) => void = () => {}): Promise<PromoteResult> {
   const [fromEnv, toEnv] = promotionEnvironments(model, opts.from, opts.to);
+  try {
+    return await promoteChecked(ecr, model, opts, log, fromEnv, toEnv);
+  } catch (e) {
+    if (e instanceof StoppedError || e instanceof FindingsError || !(e instanceof PipewrightError) || e.exitCode !== 1) throw e;
+    throw new StoppedError(e, { done: [], notDone: [`PutImage (the ${toEnv.name} tag)`], rerun: 'pipewright promote' });
+  }
+}
+
+async function promoteChecked(
+  ecr: Ecr,
+  model: Model,
+  opts: PromoteOptions,
+  log: (line: string) => void,
+  fromEnv: EnvironmentModel,
+  toEnv: EnvironmentModel,
+): Promise<PromoteResult> {
 
   // The repository (its URI names the image for checks and output).
   const repos = await ecr.send('DescribeRepositories', { registryId: ecr.registryId, repositoryNames: [ecr.repository] });
@@ -334,9 +354,20 @@ export async function promote(ecr: Ecr, model: Model, opts: PromoteOptions, log:
   try {
     put = (await ecr.send('PutImage', params, ['ImageAlreadyExistsException', 'ImageTagAlreadyExistsException'])).image?.imageId?.imageDigest;
   } catch (e) {
-    // A retry whose first attempt got through (the response was lost), or a concurrent
-    // promotion: the tag is there now. Same digest: done. Another one: refused.
-    const now = await describeImage(ecr, { imageTag: targetTag });
+    // Refused outright (access denied, a bad manifest …): nothing was changed.
+    const expected = errorName(e) === 'ImageAlreadyExistsException' || errorName(e) === 'ImageTagAlreadyExistsException';
+    const noAnswer = e instanceof AwsError && e.reason === 'no-answer';
+    if (!expected && !noAnswer) throw e;
+    // A retry whose first attempt got through (the response was lost), a call that timed out after
+    // ECR took it, or a concurrent promotion: read the tag back. Same digest: done. Another: refused.
+    let now;
+    try {
+      now = await describeImage(ecr, { imageTag: targetTag });
+    } catch (again) {
+      if (!(again instanceof PipewrightError)) throw again;
+      const failure = noAnswer ? (e as AwsError) : again;
+      throw new StoppedError(failure, { done: [], unsure: `PutImage ${targetTag} → ${digest}`, notDone: [], rerun: 'pipewright promote' });
+    }
     if (now?.imageDigest === digest) {
       return { ...base, status: 'promoted', checks, call, message: `tagged ${digest} as ${targetTag} (ECR reported ${errorName(e)}: the tag was already in place)` };
     }
@@ -348,6 +379,10 @@ export async function promote(ecr: Ecr, model: Model, opts: PromoteOptions, log:
         call: null,
         message: `${targetTag} was just set to ${now.imageDigest}, not ${digest}, by someone else: nothing was changed`,
       };
+    }
+    if (noAnswer) {
+      const failure = new AwsError(`${(e as AwsError).message}\nread back: ECR has no ${targetTag}, so the PutImage did not take effect`, 'no-answer');
+      throw new StoppedError(failure, { done: [], notDone: [], rerun: 'pipewright promote' });
     }
     throw new AwsError(`promote: ECR answered ${errorName(e)} to PutImage ${targetTag}, yet the tag is not there: try again`);
   }

@@ -10,20 +10,21 @@
  * created, one at a time, each waited for until ACTIVE.
  */
 import { loadConfig } from '../config/load.js';
-import { ConfigError, FindingsError, UsageError } from '../errors.js';
+import { ChangeLog, ConfigError, FindingsError, PipewrightError, UsageError } from '../errors.js';
+import { parseTimeout } from '../deadline.js';
 import { processIo, type Io } from '../io.js';
 import type { ClusterTarget, EnvironmentModel, Model } from '../model/model.js';
 import { bootstrapObjects } from '../render/cluster/bootstrap-objects.js';
 import { accessEntries, clusterPlans, environmentsOf, fargateProfiles, type FargateProfilePlan } from '../render/cluster/eks.js';
-import { applyBootstrap, assumeAbsent, type Change } from '../k8s/bootstrap.js';
+import { applyBootstrap, assumeAbsent, checkItem, type Change } from '../k8s/bootstrap.js';
 import { KubeError, NoKubeconfigError, openKube, type Kube } from '../k8s/client.js';
 import { openEks, type EksOptions } from '../aws/eks.js';
 import { AwsError } from '../aws/errors.js';
-import { applyProfiles, judge, readProfiles, type ProfileOutcome, type ProfileState } from '../aws/fargate.js';
+import { applyProfiles, judge, profileItem, readProfiles, type ProfileOutcome, type ProfileState } from '../aws/fargate.js';
 import { jsonReport, manifestsJson, manifestsYaml, textReport, type ClusterReport, type ManifestSection } from './cluster-bootstrap-report.js';
-import type { CommonOptions } from './common.js';
+import type { CommonOptions, NetworkOptions } from './common.js';
 
-export interface ClusterBootstrapOptions extends CommonOptions, EksOptions {
+export interface ClusterBootstrapOptions extends CommonOptions, NetworkOptions, EksOptions {
   /** kubeconfig context. Default: the current context. */
   readonly context?: string;
   /** kubeconfig file. Default: KUBECONFIG, then ~/.kube/config. */
@@ -79,6 +80,7 @@ async function openCluster(opts: ClusterBootstrapOptions, notes: string[]): Prom
   try {
     return await openKube({
       cwd: opts.cwd,
+      timeoutSeconds: opts.timeoutSeconds,
       ...(opts.kubeconfig !== undefined && { kubeconfig: opts.kubeconfig }),
       ...(opts.context !== undefined && { context: opts.context }),
       forbiddenHint: FORBIDDEN_HINT,
@@ -103,10 +105,10 @@ async function readEks(m: Model, opts: ClusterBootstrapOptions, eks: ClusterTarg
 }
 
 /** Kubernetes changes; in a dry run whose credentials do not work, every object as it would be created. */
-async function kubeChanges(kube: Kube | null, objects: Parameters<typeof applyBootstrap>[1], dryRun: boolean, notes: string[]): Promise<Change[]> {
+async function kubeChanges(kube: Kube | null, objects: Parameters<typeof applyBootstrap>[1], dryRun: boolean, notes: string[], log: ChangeLog): Promise<Change[]> {
   if (!kube) return assumeAbsent(objects);
   try {
-    return await applyBootstrap(kube, objects, { dryRun });
+    return await applyBootstrap(kube, objects, { dryRun, log });
   } catch (e) {
     if (!(dryRun && e instanceof KubeError && e.credentials)) throw e;
     notes.push(`${e.message}: no object was read, each is shown as it would be created`);
@@ -117,6 +119,7 @@ async function kubeChanges(kube: Kube | null, objects: Parameters<typeof applyBo
 const DRY: Record<ProfileState['verdict'], ProfileOutcome['action']> = { create: 'would create', wait: 'would wait', unchanged: 'unchanged', conflict: 'conflict' };
 
 export async function run(opts: ClusterBootstrapOptions, io: Io = processIo): Promise<number> {
+  const timeoutSeconds = parseTimeout(opts.timeout);
   const { model } = await loadConfig(opts);
   if (opts.manifests) {
     io.out(opts.json ? manifestsJson(manifestSections(model)) : manifestsYaml(model, manifestSections(model)));
@@ -125,6 +128,23 @@ export async function run(opts: ClusterBootstrapOptions, io: Io = processIo): Pr
   const dryRun = opts.dryRun ?? false;
   const wait = timeoutMs(opts.fargateTimeout);
   const notes: string[] = [];
+  const log = new ChangeLog();
+  try {
+    return await bootstrap(model, { ...opts, timeoutSeconds }, io, { dryRun, wait, notes, log });
+  } catch (e) {
+    // A failed call part-way (a deadline, a refusal): say what was changed and what was not.
+    if (!(e instanceof PipewrightError) || e.exitCode !== 1 || e instanceof FindingsError) throw e;
+    const noAnswer = (e instanceof AwsError && e.reason === 'no-answer') || (e instanceof KubeError && e.noAnswer);
+    throw log.stopped(e, noAnswer, 'pipewright cluster bootstrap');
+  }
+}
+
+async function bootstrap(
+  model: Model,
+  opts: ClusterBootstrapOptions & { readonly timeoutSeconds: number | undefined },
+  io: Io,
+  { dryRun, wait, notes, log }: { dryRun: boolean; wait: number; notes: string[]; log: ChangeLog },
+): Promise<number> {
   const kube = await openCluster(opts, notes);
   const here = kube && targetOf(model, kube);
   const targets: Target[] = here ? [here] : configClusters(model).map((eks) => ({ eks, environments: environmentsOf(model, eks) }));
@@ -146,10 +166,17 @@ export async function run(opts: ClusterBootstrapOptions, io: Io = processIo): Pr
     notes.push(`${problem.path} is not set: a real run stops before changing anything, as profiles must be created`);
   }
 
+  // What a real run is about to do, so that a failure part-way can say what was not done.
+  if (!dryRun) {
+    log.plan([
+      ...targets.flatMap((t) => bootstrapObjects(model, { environments: t.environments, eks: t.eks }).map((o) => checkItem(o.object))),
+      ...[...states.values()].flat().filter((s) => s.verdict === 'create' || s.verdict === 'wait').map(profileItem),
+    ]);
+  }
   const reports: ClusterReport[] = [];
   for (const t of targets) {
     const eks = t.eks ? [t.eks] : undefined;
-    const changes = await kubeChanges(kube, bootstrapObjects(model, { environments: t.environments, eks: t.eks }), dryRun, notes);
+    const changes = await kubeChanges(kube, bootstrapObjects(model, { environments: t.environments, eks: t.eks }), dryRun, notes, log);
     const tStates = states.get(t);
     let profiles: ProfileOutcome[] | null = null;
     if (tStates && t.eks) {
@@ -159,6 +186,7 @@ export async function run(opts: ClusterBootstrapOptions, io: Io = processIo): Pr
             timeoutMs: wait,
             pollMs: Math.min(10_000, Math.max(1000, wait / 10)),
             progress: (line) => io.err(line),
+            log,
           });
     }
     reports.push({ eks: t.eks, environments: t.environments.map((e) => e.name), changes, profiles, plans: plans.get(t)!, accessEntries: accessEntries(model, eks) });

@@ -7,3 +7,9 @@ export interface CommonOptions {
   /** Machine-readable output on stdout. */
   readonly json?: boolean;
 }
+
+/** Options of the commands that call AWS or Kubernetes. */
+export interface NetworkOptions {
+  /** --timeout: seconds each call may take (src/deadline.ts). Default 30. */
+  readonly timeout?: string | number;
+}

@@ -8,16 +8,18 @@ import { openEcr, type EcrOptions } from '../aws/ecr.js';
 import { ensureRepository, type EnsureResult } from '../aws/ensure.js';
 import { FindingsError } from '../errors.js';
 import { paint, processIo, type Io } from '../io.js';
-import type { CommonOptions } from './common.js';
+import { parseTimeout } from '../deadline.js';
+import type { CommonOptions, NetworkOptions } from './common.js';
 
-export interface EcrEnsureOptions extends CommonOptions, EcrOptions {
+export interface EcrEnsureOptions extends CommonOptions, NetworkOptions, EcrOptions {
   /** Change nothing; print the calls that would be made. */
   readonly dryRun?: boolean;
 }
 
 export async function run(opts: EcrEnsureOptions, io: Io = processIo): Promise<number> {
+  const timeoutSeconds = parseTimeout(opts.timeout);
   const { model } = await loadConfig(opts);
-  const ecr = openEcr(opts, { defaultRegion: model.aws.region, accountId: model.aws.accountId, repository: model.image.repository });
+  const ecr = openEcr({ ...opts, timeoutSeconds }, { defaultRegion: model.aws.region, accountId: model.aws.accountId, repository: model.image.repository });
   const result = await ensureRepository(ecr, model, { dryRun: opts.dryRun ?? false });
   if (opts.json) io.out(`${JSON.stringify(result, null, 2)}\n`);
   else io.out(describe(result, io));

@@ -8,9 +8,10 @@ import { openEcr, type EcrOptions } from '../aws/ecr.js';
 import { promote, type PromoteResult } from '../aws/promote.js';
 import { FindingsError, UsageError } from '../errors.js';
 import { paint, processIo, type Io } from '../io.js';
-import type { CommonOptions } from './common.js';
+import { parseTimeout } from '../deadline.js';
+import type { CommonOptions, NetworkOptions } from './common.js';
 
-export interface PromoteCommandOptions extends CommonOptions, EcrOptions {
+export interface PromoteCommandOptions extends CommonOptions, NetworkOptions, EcrOptions {
   readonly context?: string;
   readonly kubeconfig?: string;
   readonly from: string;
@@ -23,8 +24,9 @@ export interface PromoteCommandOptions extends CommonOptions, EcrOptions {
 
 export async function run(opts: PromoteCommandOptions, io: Io = processIo): Promise<number> {
   if (typeof opts.from !== 'string' || typeof opts.to !== 'string') throw new UsageError('promote: --from <env> and --to <env> are required');
+  const timeoutSeconds = parseTimeout(opts.timeout);
   const { model, root } = await loadConfig(opts);
-  const ecr = openEcr(opts, { defaultRegion: model.aws.region, accountId: model.aws.accountId, repository: model.image.repository });
+  const ecr = openEcr({ ...opts, timeoutSeconds }, { defaultRegion: model.aws.region, accountId: model.aws.accountId, repository: model.image.repository });
   const result = await promote(
     ecr,
     model,
@@ -35,6 +37,7 @@ export async function run(opts: PromoteCommandOptions, io: Io = processIo): Prom
       dryRun: opts.dryRun ?? false,
       kube: {
         cwd: opts.cwd,
+        timeoutSeconds,
         ...(opts.context !== undefined && { context: opts.context }),
         ...(opts.kubeconfig !== undefined && { kubeconfig: opts.kubeconfig }),
         forbiddenHint: 'promote reads the source Deployment: it needs get on deployments and list on replicasets in its namespace',

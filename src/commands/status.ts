@@ -13,9 +13,10 @@ import { clusterKubes } from '../k8s/contexts.js';
 import { describeImage, openEcr, type EcrOptions } from '../aws/ecr.js';
 import type { Model } from '../model/model.js';
 import { formatAge, shortDigest, statusRows, type StatusRow, type TagsOf } from '../k8s/status.js';
-import type { CommonOptions } from './common.js';
+import { parseTimeout } from '../deadline.js';
+import type { CommonOptions, NetworkOptions } from './common.js';
 
-export interface StatusOptions extends CommonOptions, EcrOptions {
+export interface StatusOptions extends CommonOptions, NetworkOptions, EcrOptions {
   /** kubeconfig context for every cluster. Default: per cluster, its EKS context, else the current one. */
   readonly context?: string;
   /** kubeconfig file. Default: KUBECONFIG, then ~/.kube/config. */
@@ -69,17 +70,19 @@ function ecrTags(opts: EcrOptions, model: Model): TagsOf {
 }
 
 export async function run(opts: StatusOptions, io: Io = processIo, deps: StatusDeps = {}): Promise<number> {
+  const timeoutSeconds = parseTimeout(opts.timeout);
   const { model } = await loadConfig(opts);
   const kubes = await clusterKubes(
     {
       cwd: opts.cwd,
+      timeoutSeconds,
       ...(opts.kubeconfig !== undefined && { kubeconfig: opts.kubeconfig }),
       ...(opts.context !== undefined && { context: opts.context }),
       forbiddenHint: FORBIDDEN_HINT,
     },
     model.environments.flatMap((e) => e.clusters),
   );
-  const tagsOf = deps.tagsOf ?? ecrTags(opts, model);
+  const tagsOf = deps.tagsOf ?? ecrTags({ ...opts, timeoutSeconds }, model);
   const rows = await statusRows(model, { kubeFor: kubes.kubeFor, tagsOf, warn: (m) => io.err(`${m}\n`) });
   for (const note of kubes.notes()) io.err(`${note}\n`);
   for (const r of rows) if (r.error) io.err(`${r.environment}: ${r.error}\n`);

@@ -5,6 +5,7 @@
  * (immutable) differs. A create that loses a race (409 AlreadyExists) re-reads and converges.
  * With dryRun, only reads.
  */
+import { ChangeLog } from '../errors.js';
 import { KubeError, type Kube, type KubeOp } from './client.js';
 import type { DesiredObject, K8sObject, PolicyRule, RoleRef, Subject } from '../render/cluster/bootstrap-objects.js';
 
@@ -158,9 +159,13 @@ export function compare(want: DesiredObject, live: Live): { differences: string[
 
 const isStatus = (e: unknown, status: number): boolean => e instanceof KubeError && e.status === status;
 
-/** Converge one object. */
-async function converge(kube: Kube, want: DesiredObject, dryRun: boolean): Promise<Change> {
+/** How progress reports name an object: "Role shop-green/deployer". */
+export const objectLabel = (o: K8sObject): string => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+
+/** Converge one object; every write goes through `log`. */
+async function converge(kube: Kube, want: DesiredObject, dryRun: boolean, log: ChangeLog): Promise<Change> {
   const o = want.object;
+  const label = objectLabel(o);
   const a = ADAPTERS[o.kind];
   const name = o.metadata.name;
   const ns = o.metadata.namespace ?? '';
@@ -179,7 +184,7 @@ async function converge(kube: Kube, want: DesiredObject, dryRun: boolean): Promi
   if (!live) {
     if (dryRun) return { ...base, action: 'create', differences: [], body: o };
     try {
-      await kube.call(op('create'), () => a.create(kube, o, ns));
+      await log.change(`created ${label}`, () => kube.call(op('create'), () => a.create(kube, o, ns)), checkItem(o));
       return { ...base, action: 'create', differences: [], body: o };
     } catch (e) {
       if (!isStatus(e, 409)) throw e;
@@ -192,22 +197,36 @@ async function converge(kube: Kube, want: DesiredObject, dryRun: boolean): Promi
   const { differences, patch, replace } = compare(want, live);
   if (replace) {
     if (!dryRun) {
-      await kube.call(op('delete'), () => a.remove(kube, name, ns));
-      await kube.call(op('create'), () => a.create(kube, o, ns));
+      await log.change(`deleted ${label} (to re-create it: ${differences.join(', ')} cannot change)`, () => kube.call(op('delete'), () => a.remove(kube, name, ns)), checkItem(o));
+      await log.change(`re-created ${label}`, () => kube.call(op('create'), () => a.create(kube, o, ns)), checkItem(o));
     }
     return { ...base, action: 'replace', differences, body: o };
   }
   if (patch) {
-    if (!dryRun) await kube.call(op('patch'), () => a.patch(kube, name, ns, patch));
+    if (!dryRun) await log.change(`updated ${label} (${differences.join(', ')})`, () => kube.call(op('patch'), () => a.patch(kube, name, ns, patch)), checkItem(o));
     return { ...base, action: 'update', differences, body: patch };
   }
   return { ...base, action: 'unchanged', differences: [] };
 }
 
-/** Converge every object, in order (namespaces before what lives in them). */
-export async function applyBootstrap(kube: Kube, objects: readonly DesiredObject[], opts: { readonly dryRun: boolean }): Promise<Change[]> {
+/** The item a progress log plans for an object. */
+export const checkItem = (o: K8sObject): string => `check ${objectLabel(o)}`;
+
+/**
+ * Converge every object, in order (namespaces before what lives in them). With `log` (whose plan
+ * should hold checkItem of each object), a failure part-way can say what was changed.
+ */
+export async function applyBootstrap(
+  kube: Kube,
+  objects: readonly DesiredObject[],
+  opts: { readonly dryRun: boolean; readonly log?: ChangeLog },
+): Promise<Change[]> {
+  const log = opts.log ?? new ChangeLog();
   const changes: Change[] = [];
-  for (const want of objects) changes.push(await converge(kube, want, opts.dryRun));
+  for (const want of objects) {
+    changes.push(await converge(kube, want, opts.dryRun, log));
+    log.reach(checkItem(want.object));
+  }
   return changes;
 }
 

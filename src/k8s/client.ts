@@ -5,9 +5,13 @@
  * wrong into one line that says what to check. Tokens never appear in a message.
  */
 import { existsSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { AppsV1Api, Cluster, ConfigurationOptions, Context, CoreV1Api, KubeConfig, RbacAuthorizationV1Api, User } from '@kubernetes/client-node';
+import { CALL_DEADLINE_SECONDS, CONNECT_TIMEOUT_SECONDS, withDeadline } from '../deadline.js';
 import { PipewrightError, UsageError } from '../errors.js';
 
 export interface KubeOptions {
@@ -17,8 +21,8 @@ export interface KubeOptions {
   readonly kubeconfig?: string;
   /** Context name. Default: the kubeconfig's current-context. */
   readonly context?: string;
-  /** Seconds to wait for one API answer. Default 30. */
-  readonly timeoutSeconds?: number;
+  /** --timeout: seconds one API call may take, connecting included. Default CALL_DEADLINE_SECONDS. */
+  readonly timeoutSeconds?: number | undefined;
   /** What to add to a 403 message: which rights the command needs. */
   readonly forbiddenHint?: string;
 }
@@ -33,8 +37,10 @@ export interface KubeOp {
 }
 
 /**
- * A failed API call, already worded for the user. `status` is the HTTP code (null: no answer).
- * `credentials`: the request had no usable credentials (401, or the credential plugin failed).
+ * A failed API call, already worded for the user. `status` is the HTTP code (null: no answer, or
+ * an answer that was not the Kubernetes API's). `credentials`: the request had no usable
+ * credentials (401, or the credential plugin failed). `noAnswer`: the call's time ran out, so a
+ * write may or may not have taken effect. `op`: the call.
  */
 export class KubeError extends PipewrightError {
   readonly exitCode = 1;
@@ -43,6 +49,8 @@ export class KubeError extends PipewrightError {
     readonly status: number | null,
     readonly reason: string | null,
     readonly credentials = false,
+    readonly noAnswer = false,
+    readonly op: KubeOp | null = null,
   ) {
     super(message);
     this.name = 'KubeError';
@@ -183,9 +191,11 @@ async function openContext(
   if (!kc.getCurrentUser()) throw new UsageError(`context ${context} in ${source} names user "${ctx.user}", which is not in the file`);
   const server = cluster.server;
   const eks = parseEks(context, ctx.cluster);
-  const timeoutMs = (opts.timeoutSeconds ?? 30) * 1000;
+  const seconds = opts.timeoutSeconds ?? CALL_DEADLINE_SECONDS;
+  const timeoutMs = seconds * 1000;
+  const connectMs = Math.min(CONNECT_TIMEOUT_SECONDS * 1000, timeoutMs);
 
-  // Like KubeConfig.makeApiClient, plus a time limit on every request.
+  // Like KubeConfig.makeApiClient, plus a connect timeout and a time limit on every request.
   const configuration = k8s.createConfiguration({
     baseServer: new k8s.ServerConfiguration(server, {}),
     authMethods: { default: kc },
@@ -193,6 +203,7 @@ async function openContext(
       {
         pre: async (req) => {
           req.setSignal(AbortSignal.timeout(timeoutMs));
+          limitConnect(req.getAgent(), connectMs);
           return req;
         },
         post: async (res) => res,
@@ -202,7 +213,7 @@ async function openContext(
   const user = kc.getCurrentUser();
   const secrets = [user?.token, user?.password].filter((s): s is string => typeof s === 'string' && s.length >= 4);
   const where = `context ${context} (${server})`;
-  const words = { where, server, context, source, eks, forbiddenHint: opts.forbiddenHint, timeoutMs, secrets, user: ctx.user };
+  const words = { where, server, context, source, eks, forbiddenHint: opts.forbiddenHint, timeoutMs, connectMs, secrets, user: ctx.user };
 
   return {
     context,
@@ -215,11 +226,37 @@ async function openContext(
     mergePatch: k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
     call: async <T>(op: KubeOp, fn: () => Promise<T>): Promise<T> => {
       try {
-        return await fn();
+        // The request's own signal (above) ends the request; this also bounds what comes before it
+        // (a credential plugin such as `aws eks get-token`, a DNS lookup).
+        return await withDeadline(seconds, fn, () => Object.assign(new Error(`no answer within ${seconds}s`), { name: 'AbortError' }));
       } catch (e) {
         throw toKubeError(e, op, words);
       }
     },
+  };
+}
+
+const CONNECT_LIMITED = Symbol('pipewright.connectTimeout');
+
+/**
+ * Give a plain http(s) Agent's new connections `ms` to open (TCP, then TLS), so an unreachable
+ * server (a private EKS endpoint without the VPN) fails as such, sooner than the call's deadline.
+ * Proxy agents are left alone: their connections are made their own way.
+ */
+function limitConnect(agent: unknown, ms: number): void {
+  if (!(agent instanceof http.Agent) || (agent.constructor !== https.Agent && agent.constructor !== http.Agent)) return;
+  const a = agent as http.Agent & { [CONNECT_LIMITED]?: true; createConnection: (...args: unknown[]) => Socket };
+  if (a[CONNECT_LIMITED]) return;
+  a[CONNECT_LIMITED] = true;
+  const create = a.createConnection.bind(a);
+  a.createConnection = (...args: unknown[]) => {
+    const socket = create(...args);
+    const timer = setTimeout(() => {
+      socket.destroy(Object.assign(new Error(`connect timeout after ${ms} ms`), { code: 'PW_CONNECT_TIMEOUT' }));
+    }, ms);
+    socket.once(agent instanceof https.Agent ? 'secureConnect' : 'connect', () => clearTimeout(timer));
+    socket.once('close', () => clearTimeout(timer));
+    return socket;
   };
 }
 
@@ -231,6 +268,7 @@ interface Words {
   readonly eks: Kube['eks'];
   readonly forbiddenHint: string | undefined;
   readonly timeoutMs: number;
+  readonly connectMs: number;
   readonly secrets: readonly string[];
   readonly user: string;
 }
@@ -283,18 +321,31 @@ function toKubeError(e: unknown, op: KubeOp, w: Words): unknown {
     const reason = status?.reason ?? null;
     const message = status?.message ? clean(status.message, w) : null;
     if (code === 401) {
-      return new KubeError(`${w.where}: 401 Unauthorized: the API server did not accept the credentials; ${credentialsHint(w)}`, code, reason, true);
+      return new KubeError(`${w.where}: 401 Unauthorized: the API server did not accept the credentials; ${credentialsHint(w)}`, code, reason, true, false, op);
     }
     if (code === 403) {
       const who = message ? forbiddenText(message) : `not allowed to ${describeOp(op)}`;
       const hint = w.forbiddenHint ? `; ${w.forbiddenHint}` : '';
-      return new KubeError(`${w.where}: forbidden: ${who}${hint}`, code, reason);
+      return new KubeError(`${w.where}: forbidden: ${who}${hint}`, code, reason, false, false, op);
     }
-    if (code === 404) return new KubeError(`${w.where}: ${message ?? `${describeOp(op)}: not found`}`, code, reason ?? 'NotFound');
-    return new KubeError(`${w.where}: ${describeOp(op)} failed: HTTP ${code}${reason ? ` ${reason}` : ''}${message ? `: ${message}` : ''}`, code, reason);
+    // The API server answers every 404 with a Status. A bare 404 (an HTML page, an empty body) is
+    // some other server: never read as "does not exist", which would make us create, or report
+    // "not deployed".
+    if (code === 404 && !status) {
+      return new KubeError(
+        `${w.where}: ${describeOp(op)}: the server answered HTTP 404 without a Kubernetes Status: it is probably not a Kubernetes API server; check the server of context ${w.context} in ${w.source}`,
+        null,
+        null,
+        false,
+        false,
+        op,
+      );
+    }
+    if (code === 404) return new KubeError(`${w.where}: ${message ?? `${describeOp(op)}: not found`}`, code, reason ?? 'NotFound', false, false, op);
+    return new KubeError(`${w.where}: ${describeOp(op)} failed: HTTP ${code}${reason ? ` ${reason}` : ''}${message ? `: ${message}` : ''}`, code, reason, false, false, op);
   }
-  const { text, credentials } = networkText(err, w);
-  return new KubeError(`${w.where}: ${text}`, null, null, credentials);
+  const { text, credentials, noAnswer } = networkText(err, w);
+  return new KubeError(`${w.where}: ${describeOp(op)}: ${text}`, null, null, credentials, noAnswer, op);
 }
 
 /** `User "x" cannot get resource "roles" in API group "rbac…" in the namespace "ns"` → a shorter sentence. */
@@ -309,17 +360,21 @@ function forbiddenText(message: string): string {
 function networkText(
   err: { code?: unknown; type?: string; name?: string; message?: string; syscall?: string; path?: string },
   w: Words,
-): { text: string; credentials: boolean } {
+): { text: string; credentials: boolean; noAnswer: boolean } {
   const code = typeof err.code === 'string' ? err.code : '';
-  const net = (text: string) => ({ text, credentials: false });
+  const net = (text: string) => ({ text, credentials: false, noAnswer: false });
   const check = `is the cluster running, and does ${w.source} point at it?`;
+  if (code === 'PW_CONNECT_TIMEOUT') {
+    return net(`could not connect to ${w.server} within ${w.connectMs / 1000}s; ${check} (a VPN or a private EKS endpoint?)`);
+  }
   if (err.name === 'AbortError' || err.type === 'aborted' || code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return net(`no answer from ${w.server} within ${w.timeoutMs / 1000}s; ${check} (a VPN or a private EKS endpoint?)`);
+    return { ...net(`no answer from ${w.server} within ${w.timeoutMs / 1000}s (--timeout); ${check} (a VPN or a private EKS endpoint?)`), noAnswer: true };
   }
   if (err.name === 'FetchError' || err.type === 'system') {
     if (code === 'ECONNREFUSED') return net(`connection refused by ${w.server}; ${check}`);
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return net(`cannot resolve the host of ${w.server}; ${check}`);
-    if (code === 'ECONNRESET' || code === 'EPIPE') return net(`${w.server} closed the connection; ${check}`);
+    // The request was sent: a write may have taken effect before the connection closed.
+    if (code === 'ECONNRESET' || code === 'EPIPE') return { ...net(`${w.server} closed the connection; ${check}`), noAnswer: true };
     if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(code) || /certificate/i.test(err.message ?? '')) {
       return net(`TLS failure talking to ${w.server} (${clean(err.message ?? code, w)}); check certificate-authority-data of the context's cluster in ${w.source}`);
     }
@@ -328,7 +383,7 @@ function networkText(
   // Everything else fails before the request is sent: the credentials (an exec plugin such as
   // `aws eks get-token`, a client certificate file).
   if (code === 'ENOENT' && err.syscall?.startsWith('spawn')) {
-    return { text: `the credential plugin "${err.path ?? '?'}" of user "${w.user}" in ${w.source} is not installed (for EKS: the AWS CLI, \`aws\`)`, credentials: true };
+    return { text: `the credential plugin "${err.path ?? '?'}" of user "${w.user}" in ${w.source} is not installed (for EKS: the AWS CLI, \`aws\`)`, credentials: true, noAnswer: false };
   }
-  return { text: `could not get credentials: ${clean(err.message ?? String(err), w)}; ${credentialsHint(w)}`, credentials: true };
+  return { text: `could not get credentials: ${clean(err.message ?? String(err), w)}; ${credentialsHint(w)}`, credentials: true, noAnswer: false };
 }
