@@ -16,8 +16,8 @@ import type { RulesData } from './types.js';
 export async function loadRules(root: string, config?: string): Promise<{ rules: RulesData; configFile: string }> {
   const file = config ? path.resolve(root, config) : CONFIG_NAMES.map((n) => path.join(root, n)).find((p) => existsSync(p));
   if (!file || !existsSync(file)) throw new UsageError(`no pipewright config in ${root}: the branch rules come from pipewright.yaml`);
-  const text = readFileSync(file, 'utf8');
-  const key = createHash('sha256').update(`${VERSION}\0${path.basename(file)}\0${text}`).digest('hex');
+  // The bytes, not a lenient decoding: two files that differ only in invalid UTF-8 must not share an entry.
+  const key = createHash('sha256').update(`${VERSION}\0${path.basename(file)}\0`).update(readFileSync(file)).digest('hex');
   const cache = path.join(tmpdir(), 'pipewright-rules', `${key}.json`);
   try {
     return { rules: JSON.parse(readFileSync(cache, 'utf8')) as RulesData, configFile: path.basename(file) };
