@@ -470,3 +470,10 @@ test('templatesDir with 2,000 files that are not templates (say /etc): one line,
     t.cleanup();
   }
 });
+
+test('an env value kubectl kustomize cannot carry (DEL, a C1 control, U+FFFE/U+FFFF) is refused with its key and character', () => {
+  const lines = problemsOf({ ...minimal, defaults: { env: { OK: 'tab\there\u2028é', BAD: 'a\u0085b' } } });
+  assert.equal(lines, [
+    'pipewright.yaml: defaults.env.BAD: holds the character U+0085 (at character 1), which kubectl kustomize cannot carry to the cluster unchanged (allowed: any text without U+007F to U+009F, U+FFFE or U+FFFF)',
+  ]);
+});
