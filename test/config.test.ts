@@ -318,7 +318,6 @@ test('property: random YAML text never crashes the parser', async () => {
   }
 });
 
-test.run();
 
 // ---------------------------------------------------------------------------------------------
 // The bytes of a config and the shape of its messages (issue 15, point 6), through the CLI.
@@ -363,7 +362,8 @@ test('invalid UTF-8 of every kind is found at its first byte; valid UTF-8 and a 
   ];
   for (const [bytes, at] of cases) assert.is(firstInvalidUtf8(Uint8Array.from(bytes)), at, bytes.join(' '));
   fc.assert(
-    fc.property(fc.string({ unit: 'binary' }), (s) => firstInvalidUtf8(Buffer.from(s, 'utf8')) === -1 && decodeText(Buffer.from(s, 'utf8'), 'f') === s),
+    // (after two letters: a zero byte among the first two is taken for UTF-16, which it then most likely is)
+    fc.property(fc.string({ unit: 'binary' }), (s) => firstInvalidUtf8(Buffer.from(s, 'utf8')) === -1 && decodeText(Buffer.from(`ok${s}`, 'utf8'), 'f') === `ok${s}`),
     { numRuns: 2000 },
   );
   fc.assert(
@@ -477,3 +477,5 @@ test('an env value kubectl kustomize cannot carry (DEL, a C1 control, U+FFFE/U+F
     'pipewright.yaml: defaults.env.BAD: holds the character U+0085 (at character 1), which kubectl kustomize cannot carry to the cluster unchanged (allowed: any text without U+007F to U+009F, U+FFFE or U+FFFF)',
   ]);
 });
+
+test.run();
