@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { validateConfig } from '../src/config/validate.js';
@@ -316,6 +316,166 @@ test('property: random YAML text never crashes the parser', async () => {
       if (!(e instanceof ConfigError)) throw new Error(`crash on ${JSON.stringify(t)}: ${(e as Error).stack}`);
     }
   }
+});
+
+
+// ---------------------------------------------------------------------------------------------
+// The bytes of a config and the shape of its messages (issue 15, point 6), through the CLI.
+
+/** A git repository holding `files`, for `validate`/`generate` to run in. */
+function repoWith(files: Record<string, string | Uint8Array>): { dir: string; cleanup: () => void } {
+  const t = tempDir();
+  for (const [name, data] of Object.entries(files)) writeFileSync(path.join(t.dir, name), data);
+  return t;
+}
+
+const MINIMAL_YAML = 'app: shop\naws:\n  accountId: "123456789012"\n  region: eu-west-1\n';
+const noStack = (stderr: string) => assert.not.match(stderr, /\n\s+at |internal error/);
+
+test('invalid UTF-8 in pipewright.yaml: refused with the file, byte offset, line and column; exit 2', () => {
+  const bytes = Buffer.concat([Buffer.from(`${MINIMAL_YAML}defaults:\n  env:\n    GREETING: caf`), Buffer.from([0xe9]), Buffer.from('\n')]);
+  const offset = bytes.indexOf(0xe9);
+  const t = repoWith({ 'pipewright.yaml': bytes });
+  try {
+    for (const cmd of ['validate', 'generate']) {
+      const res = runCli([cmd], { cwd: t.dir });
+      assert.is(res.status, 2, res.stderr);
+      noStack(res.stderr);
+      assert.is(res.stderr.trim(), `pipewright.yaml:7:18: not valid UTF-8: byte 0xE9 at byte offset ${offset} (allowed: UTF-8 text)`);
+    }
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('invalid UTF-8 of every kind is found at its first byte; valid UTF-8 and a BOM are accepted', async () => {
+  const { decodeText, firstInvalidUtf8 } = await import('../src/config/text.js');
+  const cases: [number[], number][] = [
+    [[0x61, 0x80], 1], // a lone continuation byte
+    [[0xc0, 0xaf], 0], // overlong '/'
+    [[0xe0, 0x80, 0xaf], 0], // overlong, 3 bytes
+    [[0xed, 0xa0, 0x80], 0], // a UTF-16 surrogate
+    [[0xf4, 0x90, 0x80, 0x80], 0], // above U+10FFFF
+    [[0x61, 0xe2, 0x82], 1], // truncated at the end
+    [[0xe2, 0x82, 0x61], 0], // truncated by ASCII
+    [[0xff], 0],
+  ];
+  for (const [bytes, at] of cases) assert.is(firstInvalidUtf8(Uint8Array.from(bytes)), at, bytes.join(' '));
+  fc.assert(
+    // (after two letters: a zero byte among the first two is taken for UTF-16, which it then most likely is)
+    fc.property(fc.string({ unit: 'binary' }), (s) => firstInvalidUtf8(Buffer.from(s, 'utf8')) === -1 && decodeText(Buffer.from(`ok${s}`, 'utf8'), 'f') === `ok${s}`),
+    { numRuns: 2000 },
+  );
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 12 }), (b) => {
+      const lenient = Buffer.from(b).toString('utf8');
+      const valid = Buffer.from(lenient, 'utf8').equals(Buffer.from(b));
+      return (firstInvalidUtf8(b) === -1) === valid;
+    }),
+    { numRuns: 5000 },
+  );
+  assert.is(decodeText(Buffer.from(`\ufeff${MINIMAL_YAML}`, 'utf8'), 'f'), MINIMAL_YAML);
+});
+
+test('a UTF-8 BOM is accepted; UTF-16 is refused as such; exit 2', () => {
+  const bom = repoWith({ 'pipewright.yaml': Buffer.from(`\ufeff${MINIMAL_YAML}`, 'utf8') });
+  const utf16 = repoWith({ 'pipewright.yaml': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(MINIMAL_YAML, 'utf16le')]) });
+  const utf16NoBom = repoWith({ 'pipewright.yaml': Buffer.from(MINIMAL_YAML, 'utf16le') });
+  try {
+    const ok = runCli(['validate'], { cwd: bom.dir });
+    assert.is(ok.status, 0, ok.stderr);
+    const bad = runCli(['validate'], { cwd: utf16.dir });
+    assert.is(bad.status, 2);
+    noStack(bad.stderr);
+    assert.is(bad.stderr.trim(), 'pipewright.yaml: is UTF-16 (little-endian byte order mark), not UTF-8 (allowed: UTF-8 text: save the file as UTF-8)');
+    const bad2 = runCli(['validate'], { cwd: utf16NoBom.dir });
+    assert.is(bad2.status, 2);
+    assert.match(bad2.stderr, 'pipewright.yaml: is UTF-16 or UTF-32 (it starts with a zero byte), not UTF-8');
+  } finally {
+    bom.cleanup();
+    utf16.cleanup();
+    utf16NoBom.cleanup();
+  }
+});
+
+test('invalid UTF-8 in catalog.yaml and in a template is refused the same way', () => {
+  const t = repoWith({ 'catalog.yaml': Buffer.concat([Buffer.from('seed:\n  github: org/jobs\nrepositories:\n  - name: sh'), Buffer.from([0xc3, 0x28]), Buffer.from('p\n    github: org/shop\n')]) });
+  try {
+    const res = runCli(['jobs', '--catalog', 'catalog.yaml', '--out', 'jobs'], { cwd: t.dir });
+    assert.is(res.status, 2, res.stderr);
+    noStack(res.stderr);
+    assert.match(res.stderr, /^catalog\.yaml:4:13: not valid UTF-8: byte 0xC3 at byte offset 51 /);
+  } finally {
+    t.cleanup();
+  }
+  const u = repoWith({ 'pipewright.yaml': `${MINIMAL_YAML}templatesDir: tpl\n` });
+  try {
+    mkdirSync(path.join(u.dir, 'tpl/scaffold'), { recursive: true });
+    writeFileSync(path.join(u.dir, 'tpl/scaffold/dockerignore.mustache'), Buffer.from([0x2e, 0x67, 0x69, 0x74, 0x0a, 0xfe]));
+    const res = runCli(['generate'], { cwd: u.dir });
+    assert.is(res.status, 2, res.stderr);
+    noStack(res.stderr);
+    assert.match(res.stderr, /tpl\/scaffold\/dockerignore\.mustache:2:1: not valid UTF-8: byte 0xFE at byte offset 5 /);
+  } finally {
+    u.cleanup();
+  }
+});
+
+test('a second YAML document: the line of its ---, and that the file holds one document; exit 2', () => {
+  const t = repoWith({ 'pipewright.yaml': `# the config\n${MINIMAL_YAML}---\napp: other\n` });
+  try {
+    for (const cmd of ['validate', 'generate']) {
+      const res = runCli([cmd], { cwd: t.dir });
+      assert.is(res.status, 2, res.stderr);
+      noStack(res.stderr);
+      assert.is(res.stderr.trim(), 'pipewright.yaml:6:1: a second YAML document starts here: pipewright.yaml must hold one document (remove this line and what follows, or merge the two)');
+    }
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('secondDocumentLine: explicit starts, end markers, comments and directives', async () => {
+  const { secondDocumentLine } = await import('../src/config/load.js');
+  assert.is(secondDocumentLine('a: 1\n---\nb: 2\n'), 2);
+  assert.is(secondDocumentLine('# c\n---\na: 1\n---\nb: 2\n'), 4);
+  assert.is(secondDocumentLine('---\n---\n'), 2);
+  assert.is(secondDocumentLine('a: 1\n...\n# c\nb: 2\n'), 4);
+  assert.is(secondDocumentLine('a: 1\n...\n--- b\n'), 3);
+  assert.is(secondDocumentLine('%YAML 1.2\n---\na: |\n  ---\n'), null);
+  assert.is(secondDocumentLine('a: 1\r\n---\r\nb: 2\r\n'), 2);
+  // Every stream js-yaml finds two documents in gets a line.
+  for (const text of ['a: 1\n---\nb: 2\n', '---\na\n---\nb\n', 'a\n...\nb\n', '--- a\n--- b\n']) {
+    assert.throws(() => yaml.load(text), /single document/);
+    assert.ok(secondDocumentLine(text) !== null, text);
+  }
+});
+
+test('templatesDir with 2,000 files that are not templates (say /etc): one line, the allowed names once; exit 2', () => {
+  const t = repoWith({ 'pipewright.yaml': `${MINIMAL_YAML}templatesDir: junk\n` });
+  try {
+    mkdirSync(path.join(t.dir, 'junk/sub'), { recursive: true });
+    for (let i = 0; i < 2000; i++) writeFileSync(path.join(t.dir, 'junk', `file-${String(i).padStart(4, '0')}.conf`), 'x');
+    writeFileSync(path.join(t.dir, 'junk/sub/deep.conf'), 'x');
+    const res = runCli(['generate'], { cwd: t.dir });
+    assert.is(res.status, 2, res.stderr);
+    noStack(res.stderr);
+    const lines = res.stderr.trim().split('\n');
+    assert.is(lines.length, 1, res.stderr.slice(0, 2000));
+    assert.match(lines[0]!, /^pipewright\.yaml: templatesDir: \S+junk holds 2001 entries that override no built-in template: file-0000\.conf, file-0001\.conf, file-0002\.conf and 1998 more \(allowed: files named as built-in templates, under kustomize\/, scaffold\/, vars-templates\/, jobs\/: /);
+    assert.match(lines[0]!, 'kustomize/base/deployment.yaml.mustache');
+    assert.is(lines[0]!.split('kustomize/base/deployment.yaml.mustache').length, 2, 'each allowed name once');
+    assert.ok(lines[0]!.length < 2000, `${lines[0]!.length} characters`);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('an env value kubectl kustomize cannot carry (DEL, a C1 control, U+FFFE/U+FFFF) is refused with its key and character', () => {
+  const lines = problemsOf({ ...minimal, defaults: { env: { OK: 'tab\there\u2028é', BAD: 'a\u0085b' } } });
+  assert.equal(lines, [
+    'pipewright.yaml: defaults.env.BAD: holds the character U+0085 (at character 1), which kubectl kustomize cannot carry to the cluster unchanged (allowed: any text without U+007F to U+009F, U+FFFE or U+FFFF)',
+  ]);
 });
 
 test.run();

@@ -10,11 +10,16 @@ import { run as generate } from '../src/commands/generate.js';
 import { loadConfig } from '../src/config/load.js';
 import { deployDir, deployKustomization, overlayDir } from '../src/render/kustomize.js';
 import type { Io } from '../src/io.js';
-import { engineAvailable, tempDir, copyExample } from './helpers.js';
+import { engineAvailable, tempDir, copyExample, runCli } from './helpers.js';
+import { YAML_TRAPS, kustomize as kustomizeText, kustomizeBuild, readKustomized } from './yaml-traps.js';
+import { KUSTOMIZE_UNWRITABLE } from '../src/config/schema.js';
+import { dumpYaml, yamlScalar } from '../src/render/yaml-scalar.js';
 import { validateStrict } from './k8s-schema.js';
 
 const quiet: Io = { out: () => {}, err: () => {}, color: false };
 const hasKubectl = engineAvailable('kubectl', ['version', '--client']);
+/** PyYAML reads kustomize's output as kubectl would (test/yaml-traps.ts). */
+const hasPyYaml = engineAvailable('python3', ['-c', 'import yaml']);
 
 type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: any };
 
@@ -147,6 +152,46 @@ test('hostile env values and hosts reach the built objects byte for byte', async
     for (const [k, v] of Object.entries(values)) {
       assert.is(env.find((e) => e.name === k)?.value ?? '', v, k);
     }
+  } finally {
+    t.cleanup();
+  }
+});
+
+test(`pipewright generate: ${YAML_TRAPS.length} YAML trap strings as env values reach the built Deployment unchanged`, () => {
+  if (!hasKubectl || !hasPyYaml) return;
+  const values = YAML_TRAPS.filter((s) => !KUSTOMIZE_UNWRITABLE.test(s));
+  const env = Object.fromEntries(values.map((v, i) => [`V${i}`, v]));
+  const t = tempDir();
+  try {
+    spawnSync('git', ['init', '-q', t.dir]);
+    writeFileSync(path.join(t.dir, 'pipewright.yaml'), dumpYaml({ app: 'traps', aws: { accountId: '123456789012', region: 'eu-west-1' }, defaults: { env } }));
+    const res = runCli(['generate'], { cwd: t.dir });
+    assert.is(res.status, 0, res.stderr);
+    const objs = readKustomized(kustomizeText(path.join(t.dir, 'kustomize/overlays/green'))) as K8sObject[];
+    validateStrict(objs);
+    const built = objs.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0].env as { name: string; value?: string }[];
+    const wrong = values.flatMap((v, i) => {
+      const got = built.find((e) => e.name === `V${i}`)?.value ?? '';
+      return got === v ? [] : [`${JSON.stringify(v)} became ${JSON.stringify(got)}`];
+    });
+    assert.equal(wrong, [], `of ${values.length} values`);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('kubectl kustomize cannot carry DEL, the C1 controls, U+FFFE or U+FFFF (why the config refuses them in env values)', () => {
+  if (!hasKubectl || !hasPyYaml) return;
+  const t = tempDir();
+  try {
+    const env = ['\u007f', '\u0080', '\ufffe'].map((v, i) => `            - name: V${i}\n              value: ${yamlScalar(v)}\n`).join('');
+    const deployment = `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          env:\n${env}`;
+    assert.throws(() => kustomizeBuild(path.join(t.dir, 'k'), { 'kustomization.yaml': 'resources:\n  - d.yaml\n', 'd.yaml': deployment }), /control characters are not allowed/);
+    // U+0085 goes through, as a space: kustomize writes it raw, and YAML 1.1 reads a line break.
+    const nel = dumpYaml({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { k: 'x\u0085y' } });
+    assert.equal(readKustomized(kustomizeBuild(path.join(t.dir, 'n'), { 'kustomization.yaml': 'resources:\n  - c.yaml\n', 'c.yaml': nel })), [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { k: 'x y' } }]);
+    // The same file read by js-yaml: what pipewright wrote is right; kustomize's own writer is not.
+    assert.equal((yaml.load(deployment) as any).spec.template.spec.containers[0].env.map((e: { value: string }) => e.value), ['\u007f', '\u0080', '\ufffe']);
   } finally {
     t.cleanup();
   }

@@ -101,7 +101,7 @@ test('--templates-dir overrides a library step by file name; an unknown name is 
     writeFileSync(path.join(dir, 'pipewrightTset.groovy.mustache'), 'typo');
     const bad = runCli(['library', '--out', 'lib', '--templates-dir', 'ci-templates'], { cwd: t.dir });
     assert.is(bad.status, 2);
-    assert.match(bad.stderr, 'vars-templates/vars/pipewrightTset.groovy.mustache does not override any built-in template');
+    assert.match(bad.stderr, 'overrides no built-in template: vars-templates/vars/pipewrightTset.groovy.mustache (allowed: ');
     assert.not.match(bad.stderr, /\n\s+at /);
   } finally {
     t.cleanup();

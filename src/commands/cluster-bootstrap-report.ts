@@ -3,7 +3,7 @@
  * cluster it worked on, as text or JSON, and the --manifests output. Formatting only: the
  * command gathers the results.
  */
-import yaml from 'js-yaml';
+import { dumpYaml } from '../render/yaml-scalar.js';
 import type { ClusterTarget, Model } from '../model/model.js';
 import { paint, type Io } from '../io.js';
 import type { Change } from '../k8s/bootstrap.js';
@@ -179,7 +179,7 @@ export function manifestsYaml(m: Model, sections: readonly ManifestSection[]): s
       '# Fargate profiles (EKS API, not Kubernetes objects: `pipewright cluster bootstrap` creates them), as commands:',
       ...s.plans.map((p) => `#   ${p.command}`),
     ];
-    const docs = s.objects.map(({ object }) => yaml.dump(object, { lineWidth: -1, noRefs: true, sortKeys: false }));
+    const docs = s.objects.map(({ object }) => dumpYaml(object));
     return `${comments.join('\n')}\n${docs.join('---\n')}`;
   });
   return `${head}.\n${parts.join('---\n')}`;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { CatalogSchema } from '../config/catalog-schema.js';
 import { validateWith } from '../config/validate.js';
 import { parseConfigText } from '../config/load.js';
+import { readText } from '../config/text.js';
 import { catalogProblems, resolveCatalog } from '../model/catalog.js';
 import { diffJobs, INDEX_FILE, jobsCommand, renderJobs, type JobIndex } from '../render/jobs.js';
 import { loadTemplates } from '../templates.js';
@@ -54,7 +55,7 @@ export async function run(opts: JobsOptions, io: Io = processIo): Promise<number
   const catalogPath = path.resolve(opts.cwd, opts.catalog ?? 'catalog.yaml');
   const shown = path.relative(opts.cwd, catalogPath) || path.basename(catalogPath);
   if (!existsSync(catalogPath)) throw new UsageError(`${shown}: no such catalog; pass --catalog <file>`);
-  const data = await parseConfigText(readFileSync(catalogPath, 'utf8'), shown);
+  const data = await parseConfigText(readText(catalogPath, shown), shown);
   const parsed = validateWith(CatalogSchema, data, shown, {
     expected: 'a mapping with seed (repository) and repositories (name, github or git)',
     semantic: catalogProblems,

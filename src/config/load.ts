@@ -2,12 +2,13 @@
  * Finding and reading the config: pipewright.yaml (js-yaml) or pipewright.config.ts (read
  * statically; ts-morph is loaded only then). Returns the resolved model.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { ConfigError, UsageError } from '../errors.js';
 import { resolveModel, type Model } from '../model/model.js';
 import { validateConfig } from './validate.js';
+import { readText } from './text.js';
 import type { ParsedConfig } from './schema.js';
 
 import { CONFIG_NAMES } from './names.js';
@@ -61,6 +62,12 @@ export async function parseConfigText(text: string, file: string): Promise<unkno
     return yaml.load(text, { filename: file, schema: yaml.CORE_SCHEMA });
   } catch (e) {
     const err = e as { reason?: string; mark?: { line: number; column: number } };
+    const second = err.mark ? null : secondDocumentLine(text);
+    if (second !== null) {
+      throw new ConfigError(file, [
+        { path: '', message: `a second YAML document starts here: ${path.basename(file)} must hold one document (remove this line and what follows, or merge the two)`, line: second, column: 1 },
+      ]);
+    }
     throw new ConfigError(file, [
       {
         path: '',
@@ -71,15 +78,37 @@ export async function parseConfigText(text: string, file: string): Promise<unkno
   }
 }
 
+/**
+ * The 1-based line where a stream's second document starts (its `---`, or its first content after a
+ * `...`), or null. js-yaml says only that there is more than one. Document markers sit at column 0,
+ * where no scalar's content can (block and quoted scalars of a document are indented or refuse them).
+ */
+export function secondDocumentLine(text: string): number | null {
+  let started = false; // the first document has begun: an explicit `---` or content
+  let ended = false; // ... and was closed by `...`
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (/^---(?:[ \t]|$)/.test(line)) {
+      if (started || ended) return i + 1;
+      started = true;
+    } else if (/^\.\.\.(?:[ \t]|$)/.test(line)) {
+      if (started) ended = true;
+    } else if (/^[ \t]*(?:#|%|$)/.test(line)) {
+      continue; // blank lines, comments and directives belong to no document's content
+    } else if (ended) {
+      return i + 1;
+    } else {
+      started = true;
+    }
+  }
+  return null;
+}
+
 export async function loadConfig(opts: LoadOptions): Promise<LoadedConfig> {
   const file = findConfig(opts);
   const shown = path.relative(opts.cwd, file) || path.basename(file);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`${shown}: cannot read: ${(e as Error).message}`);
-  }
+  const text = readText(file, shown);
   const data = await parseConfigText(text, shown);
   const parsed = validateConfig(data, shown);
   return { path: file, root: path.dirname(file), model: resolveModel(parsed, path.basename(file)), config: parsed };

@@ -118,6 +118,15 @@ export function secretLookingKey(name: string): boolean {
     .some((w) => (SECRET_KEY_WORDS as readonly string[]).includes(w));
 }
 
+/**
+ * Characters `kubectl kustomize` (v5.5) cannot carry through. It reads them (pipewright writes them
+ * escaped) but writes them raw: DEL, the C1 controls, U+FFFE and U+FFFF, which its own reader
+ * then refuses; and U+0085, which YAML 1.1 readers (kustomize's, kubectl's) take for a line break,
+ * so the value reaches the cluster with a space instead.
+ */
+// eslint-disable-next-line no-control-regex
+export const KUSTOMIZE_UNWRITABLE = /[\u007f-\u009f\ufffe\uffff]/;
+
 /** A URL with a password in it (scheme://user:password@host): a secret whatever the key is called. */
 export const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/:@\s]*:[^/@\s]+@/i;
 
@@ -159,6 +168,16 @@ const EnvVars = z
           path: [key],
           message: 'looks like a secret and has a plain value: a secret must never be written into the repository',
           params: { allowed: secretRefForm(key) },
+          input: value,
+        });
+      } else if (typeof value === 'string' && KUSTOMIZE_UNWRITABLE.test(value)) {
+        const at = value.search(KUSTOMIZE_UNWRITABLE);
+        const cp = value.codePointAt(at)!.toString(16).toUpperCase().padStart(4, '0');
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `holds the character U+${cp} (at character ${at}), which kubectl kustomize cannot carry to the cluster unchanged`,
+          params: { allowed: 'any text without U+007F to U+009F, U+FFFE or U+FFFF' },
           input: value,
         });
       } else if (typeof value === 'string' && URL_WITH_PASSWORD.test(value)) {

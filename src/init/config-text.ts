@@ -24,9 +24,12 @@ export const ANSWER_PATHS: Readonly<Record<AnswerKey, string>> = {
   productionBranch: 'productionBranch',
 };
 
-/** A comment stays one line, whatever a file name or a pyproject name held. */
+/**
+ * A comment stays one line, whatever a file name or a pyproject name held: also without U+0085,
+ * U+2028 or U+2029, which end a line under YAML 1.1.
+ */
 // eslint-disable-next-line no-control-regex
-const oneLine = (s: string): string => s.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+const oneLine = (s: string): string => s.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]+/g, ' ');
 
 /** `text` as `# ` comment lines of at most `width` characters. */
 function wrap(text: string, width = 96): string {

@@ -1,5 +1,5 @@
 /**
- * The pod a `build.engine: kaniko` stage runs in, as data, serialised by js-yaml. Pure.
+ * The pod a `build.engine: kaniko` stage runs in, as data, serialised by dumpYaml. Pure.
  *
  * Fargate runs no privileged container, so the image is built by kaniko (the maintained fork),
  * which needs no docker daemon and pushes to ECR with its built-in ECR credential helper: no
@@ -8,7 +8,7 @@
  * unpack images) runs as the jnlp container's uid, so the workspace it checked out belongs to
  * them and git does not refuse it as "dubious ownership".
  */
-import yaml from 'js-yaml';
+import { dumpYaml } from './yaml-scalar.js';
 import type { Model } from '../model/model.js';
 import { DEFAULTS } from '../model/defaults.js';
 
@@ -58,5 +58,5 @@ export function agentPod(m: Model, purpose: AgentPurpose): object {
 }
 
 export function agentPodYaml(m: Model, purpose: AgentPurpose): string {
-  return yaml.dump(agentPod(m, purpose), { lineWidth: -1, noRefs: true, sortKeys: false });
+  return dumpYaml(agentPod(m, purpose));
 }

@@ -14,11 +14,11 @@
 import type { CatalogModel, JobModel } from '../model/catalog.js';
 import type { TemplateSet } from '../templates.js';
 import type { GeneratedFile } from './types.js';
-import yaml from 'js-yaml';
 import { groovyComment, groovyString as g } from '../groovy.js';
 import { hashContents } from '../write/manifest.js';
 import { renderTemplate } from './mustache.js';
 import { mark } from './marker.js';
+import { dumpYaml } from './yaml-scalar.js';
 
 export const JOBS_PER_FILE = 500;
 export const INDEX_FILE = 'jobs-index.json';
@@ -139,7 +139,7 @@ function seedJcasc(seedGroovy: string): GeneratedFile {
     contents:
       '# The seed job for Jenkins Configuration as Code (the job-dsl plugin\'s jobs: element): add this\n' +
       '# file to CASC_JENKINS_CONFIG, or its jobs: entry to your JCasC YAML. It is seed-job.groovy.\n' +
-      yaml.dump(doc, { lineWidth: -1, noRefs: true }),
+      dumpYaml(doc),
     owner: 'pipewright',
   };
 }

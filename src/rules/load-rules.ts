@@ -20,13 +20,14 @@ function cacheDir(): string {
   return path.join(home || tmpdir(), 'pipewright', 'rules');
 }
 
-const cacheFile = (file: string, text: string): string =>
-  path.join(cacheDir(), `${createHash('sha256').update(`${VERSION}\0${path.basename(file)}\0${text}`).digest('hex')}.json`);
+/** The entry for a config's bytes (not a lenient decoding: files that differ only in invalid UTF-8 must not share one). */
+const cacheFile = (file: string, bytes: Uint8Array): string =>
+  path.join(cacheDir(), `${createHash('sha256').update(`${VERSION}\0${path.basename(file)}\0`).update(bytes).digest('hex')}.json`);
 
 /** Store the rules resolved from a config file (atomically; a cache that cannot be written only costs speed). */
-export function rememberRules(file: string, rules: RulesData, text: string = readFileSync(file, 'utf8')): void {
+export function rememberRules(file: string, rules: RulesData, bytes: Uint8Array = readFileSync(file)): void {
   try {
-    const cache = cacheFile(file, text);
+    const cache = cacheFile(file, bytes);
     mkdirSync(path.dirname(cache), { recursive: true });
     const tmp = `${cache}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(rules));
@@ -39,14 +40,14 @@ export function rememberRules(file: string, rules: RulesData, text: string = rea
 export async function loadRules(root: string, config?: string): Promise<{ rules: RulesData; configFile: string }> {
   const file = config ? path.resolve(root, config) : CONFIG_NAMES.map((n) => path.join(root, n)).find((p) => existsSync(p));
   if (!file || !existsSync(file)) throw new UsageError(`no pipewright config in ${root}: the branch rules come from pipewright.yaml`);
-  const text = readFileSync(file, 'utf8');
+  const bytes = readFileSync(file);
   try {
-    return { rules: JSON.parse(readFileSync(cacheFile(file, text), 'utf8')) as RulesData, configFile: path.basename(file) };
+    return { rules: JSON.parse(readFileSync(cacheFile(file, bytes), 'utf8')) as RulesData, configFile: path.basename(file) };
   } catch {
     // a miss (or a damaged entry): resolve the config properly below
   }
   const { loadConfig } = await import('../config/load.js');
   const { model } = await loadConfig({ cwd: path.dirname(file), config: path.basename(file) });
-  rememberRules(file, model.rules, text);
+  rememberRules(file, model.rules, bytes);
   return { rules: model.rules, configFile: model.configFile };
 }
