@@ -1,6 +1,6 @@
 /**
  * The branch rules for the hot path (the pre-push hook), without loading the config validator:
- * the rules resolved from a config are cached by a hash of the config's text and this pipewright
+ * the rules resolved from a config are cached by a hash of the config's bytes and this pipewright
  * version, so a cache entry is never stale. The cache is the user's cache directory
  * ($XDG_CACHE_HOME, else ~/.cache: it outlives a reboot's fresh /tmp), else the temp dir. A miss
  * loads the config the normal way (js-yaml, zod, the model) and fills the cache; `generate` and
