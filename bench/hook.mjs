@@ -3,7 +3,9 @@
 // whole processes, against `node -e 0` (and, for lint, `git log --first-parent`) measured in the
 // same run, interleaved (so machine noise hits all alike): median and p90 of --runs runs.
 //
-//   node bench/hook.mjs [--commits 50000] [--runs 15] [--json] [--commit-graph] [--keep]
+//   node bench/hook.mjs [--commits 50000] [--runs 15] [--json] [--commit-graph] [--keep] [--cli bin/pipewright.cjs]
+//
+// --cli measures another build (e.g. the main checkout's bin/pipewright.cjs, for a before/after).
 //
 // The repository is written by one `git fast-import` process fed a streamed history that follows
 // the default branch rules: `develop` takes most commits (one small file change each, every tree
@@ -29,7 +31,12 @@
 //      run once for master and once for staging (two processes, summed: what an audit of the two
 //      protected branches must read at least)                             aim: lint ≤ 2× git log
 //      Also shown: the same git log of develop, which the merge-source check reads too (staging's
-//      merges must come from develop's line), and lint against all three git logs.
+//      merges must come from develop's line), and lint against all three git logs: the honest
+//      floor, since "S lies on develop's first-parent line" can only be proven by walking that
+//      line down to the oldest S, which in a repository that followed the flow sits near the root.
+//      lint's peak memory: node's own maxRSS (process.resourceUsage(), through a --require'd
+//      script writing it to fd 3) in every timed run; and, untimed, where /usr/bin/time exists,
+//      the peak of the whole process tree (node or any git it ran) against git log's own.
 // An untimed first run checks the verdicts: (a) and (b) exit 0, and negative controls (a direct
 // commit on master; a merge of staging into master without its release tag; a merge of develop
 // straight into master) exit 1 naming the rule they break; and once through a real
@@ -43,7 +50,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cli = path.join(root, 'bin', 'pipewright.cjs') // what node_modules/.bin/pipewright runs;
 
 const SPRINT = 20; // develop commits between two merges into staging
 const BETAS_PER_RELEASE = 5; // staging merges between two merges into master
@@ -56,12 +62,13 @@ const ZERO = '0'.repeat(40);
 const CONFIG = 'app: bench\naws:\n  accountId: "123456789012"\n  region: eu-west-1\n';
 
 function usage(msg) {
-  console.error(`${msg}\nusage: node bench/hook.mjs [--commits 50000] [--runs 15] [--json] [--commit-graph] [--keep]`);
+  console.error(`${msg}\nusage: node bench/hook.mjs [--commits 50000] [--runs 15] [--json] [--commit-graph] [--keep] [--cli bin/pipewright.cjs]`);
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const opts = { commits: 50000, runs: 15, json: false, commitGraph: false, keep: false };
+  // The default CLI: what node_modules/.bin/pipewright runs.
+  const opts = { commits: 50000, runs: 15, json: false, commitGraph: false, keep: false, cli: path.join(root, 'bin', 'pipewright.cjs') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => (a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i]) ?? usage(`${a} needs a value`);
@@ -75,12 +82,14 @@ function parseArgs(argv) {
     else if (a === '--keep') opts.keep = true;
     else if (a === '--commits' || a.startsWith('--commits=')) opts.commits = int('--commits', 200);
     else if (a === '--runs' || a.startsWith('--runs=')) opts.runs = int('--runs', 1);
+    else if (a === '--cli' || a.startsWith('--cli=')) opts.cli = path.resolve(value());
     else usage(`unknown argument: ${a}`);
   }
   return opts;
 }
 
 const opts = parseArgs(process.argv.slice(2));
+const cli = opts.cli;
 const log = (s) => process.stderr.write(`${s}\n`);
 
 // Every git and pipewright process sees the repository through its cwd only, and the same
@@ -271,13 +280,24 @@ async function buildHistory(dir, target) {
 
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
 
-/** Runs `file args` to completion in `cwd`: { ms, status, stdout, stderr }. */
-function run(file, args, { cwd, input } = {}) {
+/**
+ * Runs `file args` to completion in `cwd`: { ms, status, stdout, stderr, fd3 }. With `fd3`, the
+ * child gets a fourth pipe (what the maxRSS script writes to).
+ */
+function run(file, args, { cwd, input, fd3 = false } = {}) {
   const t0 = process.hrtime.bigint();
-  const res = spawnSync(file, args, { cwd, input, env, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });
+  const res = spawnSync(file, args, { cwd, input, env, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe', ...(fd3 ? ['pipe'] : [])] });
   const t = ms(t0);
   if (res.error) throw res.error;
-  return { ms: t, status: res.status, signal: res.signal, stdout: res.stdout, stderr: res.stderr.toString('utf8') };
+  return { ms: t, status: res.status, signal: res.signal, stdout: res.stdout, stderr: res.stderr.toString('utf8'), fd3: fd3 ? res.output[3]?.toString('utf8') : undefined };
+}
+
+/** Peak RSS in MB of a whole process tree (the process or any child it waited for), by GNU time; null without it. */
+function treeMaxRssMb(file, args, cwd) {
+  if (!existsSync('/usr/bin/time')) return null;
+  const res = spawnSync('/usr/bin/time', ['-f', '%M', file, ...args], { cwd, env, maxBuffer: 1 << 30, stdio: ['ignore', 'ignore', 'pipe'] });
+  const kb = Number(res.stderr?.toString('utf8').trim().split('\n').at(-1));
+  return Number.isFinite(kb) && kb > 0 ? kb / 1024 : null;
 }
 
 const stats = (xs) => {
@@ -409,6 +429,13 @@ try {
     return hook(input);
   };
   const lint = (...args) => run(process.execPath, [cli, 'lint', ...args], { cwd: repo });
+  // lint with its own peak memory: a preloaded script writes node's maxRSS (KB) to fd 3 at exit.
+  const rssScript = path.join(base, 'maxrss.cjs');
+  writeFileSync(rssScript, "process.on('exit', () => { try { require('fs').writeSync(3, String(process.resourceUsage().maxRSS)); } catch {} });\n");
+  const lintRss = () => {
+    const res = run(process.execPath, ['--require', rssScript, cli, 'lint'], { cwd: repo, fd3: true });
+    return { ...res, maxRssMb: Number(res.fd3) / 1024 };
+  };
   const gitLog = (b) => run('git', ['log', '--first-parent', '--format=%H%x09%P', b], { cwd: repo });
 
   // 4. Verdicts (untimed; also the warm-up: disk cache, the rules cache).
@@ -454,7 +481,7 @@ try {
   }
 
   // 5. Timed runs: everything once per run, interleaved, the order rotating from run to run.
-  const samples = { anchor: [], develop: [], developCold: [], master: [], lint: [], gitLogMaster: [], gitLogStaging: [], gitLog: [], gitLogDevelop: [], gitLogAll: [] };
+  const samples = { anchor: [], develop: [], developCold: [], master: [], lint: [], lintRssMb: [], gitLogMaster: [], gitLogStaging: [], gitLog: [], gitLogDevelop: [], gitLogAll: [] };
   const bad = (what, res, want) => {
     if (!want.includes(res.status)) throw new Error(`${what} exited ${res.status} (expected ${want.join(' or ')}) in a timed run:\n${res.stderr}`);
     return res.ms;
@@ -478,7 +505,15 @@ try {
           () => samples.developCold.push(bad('hook (a, cold)', coldHook(inputDevelop), [0])),
         ]
       : []),
-    ...(haveLint ? [() => samples.lint.push(bad('lint', lint(), [lintFindings?.status ?? 0]))] : []),
+    ...(haveLint
+      ? [
+          () => {
+            const res = lintRss();
+            samples.lint.push(bad('lint', res, [lintFindings?.status ?? 0]));
+            if (Number.isFinite(res.maxRssMb)) samples.lintRssMb.push(res.maxRssMb);
+          },
+        ]
+      : []),
   ];
   if (exitCode === 0) {
     for (let r = 0; r < opts.runs; r++) {
@@ -520,6 +555,15 @@ try {
         ratioToAllThree: byId.c.medianMs / byId['git-log-all'].medianMs,
       }
     : null;
+  // Memory: node's own peak in the timed runs; untimed, each process tree's peak (lint's node or
+  // any git it ran; each git log alone), where GNU time exists.
+  const memory = samples.lintRssMb.length
+    ? {
+        lintNodeMaxRssMb: stats(samples.lintRssMb),
+        lintTreeMaxRssMb: treeMaxRssMb(process.execPath, [cli, 'lint'], repo),
+        gitLogMaxRssMb: Object.fromEntries(['master', 'staging', 'develop'].map((b) => [b, treeMaxRssMb('git', ['log', '--first-parent', '--format=%H%x09%P', b], repo)])),
+      }
+    : null;
   const report = {
     runs: opts.runs,
     node: process.version,
@@ -530,6 +574,7 @@ try {
     lintFindings,
     scenarios,
     lintVsGitLog,
+    memory,
   };
 
   if (opts.json) {
@@ -570,6 +615,14 @@ try {
         `lint / git log (medians): ${lintVsGitLog.ratio.toFixed(2)}× (aim ≤ ${AIMS.lintRatio}×) ${lintVsGitLog.ok ? 'ok' : 'OVER AIM'}` +
           `; net of node's start-up (${anchor.median.toFixed(0)} ms): ${lintVsGitLog.netOfNodeStartRatio.toFixed(2)}×` +
           `; against git log of all three lines: ${lintVsGitLog.ratioToAllThree.toFixed(2)}×`,
+      );
+    }
+    if (memory) {
+      const mb = (x) => (x == null ? 'n/a (no /usr/bin/time)' : `${x.toFixed(1)} MB`);
+      console.log(
+        `lint peak memory: node maxRSS median ${mb(memory.lintNodeMaxRssMb.median)} (max ${mb(memory.lintNodeMaxRssMb.max)}); ` +
+          `whole tree (node or its git) ${mb(memory.lintTreeMaxRssMb)}; git log alone: master ${mb(memory.gitLogMaxRssMb.master)}, ` +
+          `staging ${mb(memory.gitLogMaxRssMb.staging)}, develop ${mb(memory.gitLogMaxRssMb.develop)}`,
       );
     }
   }
