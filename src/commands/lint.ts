@@ -66,9 +66,9 @@ async function readLines(git: Git, rules: RulesData, ref: (branch: string) => st
   const lengths = new Map<string, number>();
   const found = new Map<string, Set<string>>();
   // All lines are read at once. Until the kept lines are all in (the merged commits all known),
-  // a searched line's shas wait in a list: about as many as the kept lines hold, then it is flat.
+  // a searched line's shas wait in `early`: as many as git prints meanwhile, then none.
   let asked: Set<string> | null = null;
-  const waiting: { sha: string; hits: Set<string> }[] = [];
+  const searchedLines = present.filter((r) => !keptLine(r)).map((r) => ({ branch: r.branch, hits: new Set<string>(), early: [] as string[] }));
   const keptRead = Promise.all(
     present.filter(keptLine).map(async (r) => {
       const line: LineCommit[] = [];
@@ -78,14 +78,13 @@ async function readLines(git: Git, rules: RulesData, ref: (branch: string) => st
   ).then(() => {
     asked = new Set();
     for (const line of kept.values()) for (const c of line) if (mergedCommit(c)) asked.add(mergedCommit(c)!);
-    for (const w of waiting.splice(0)) if (asked.has(w.sha)) w.hits.add(w.sha);
+    for (const s of searchedLines) for (const sha of s.early.splice(0)) if (asked.has(sha)) s.hits.add(sha);
   });
-  const searched = present.filter((r) => !keptLine(r)).map(async (r) => {
-    const hits = new Set<string>();
-    found.set(r.branch, hits);
-    lengths.set(r.branch, await git.streamFirstParentShas([ref(r.branch)!], (sha) => {
-      if (!asked) waiting.push({ sha, hits });
-      else if (asked.has(sha)) hits.add(sha);
+  const searched = searchedLines.map(async (s) => {
+    found.set(s.branch, s.hits);
+    lengths.set(s.branch, await git.streamFirstParentShas([ref(s.branch)!], (sha) => {
+      if (!asked) s.early.push(sha);
+      else if (asked.has(sha)) s.hits.add(sha);
     }));
   });
   await Promise.all([keptRead, ...searched]);
