@@ -31,8 +31,7 @@ export async function run(opts: LintOptions, io: Io = processIo): Promise<number
   const repository = repositoryContext(git, model, config, path.basename(configPath), opts.remote ?? null, refs, prefix);
   const ruled = new Set(rules.branches.map((r) => r.branch));
   const ref = (branch: string) => (refs.has(prefix + branch) ? prefix + branch : null);
-  const tags = git.tagsByCommit();
-  const { lengths, ...lines } = await readLines(git, rules, ref);
+  const [tags, { lengths, ...lines }] = await Promise.all([git.streamTagsByCommit(), readLines(git, rules, ref)]);
   const ctx: HistoryContext = {
     rules: rules,
     git,
