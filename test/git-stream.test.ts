@@ -68,6 +68,17 @@ test('streamLines: the last line without a newline, and a multi-byte character s
   assert.equal(lines, ['é'.repeat(70_001), 'z']);
 });
 
+test('streamTagsByCommit: the same map as tagsByCommit, annotated tags peeled to their commit', async () => {
+  git('tag', '-a', '-m', 'release', 'v1.0.0', 'main');
+  git('tag', 'v1.0.0-beta.1', 'main');
+  git('tag', 'light', 'main~3');
+  const streamed = await repo.streamTagsByCommit();
+  assert.equal(streamed, repo.tagsByCommit());
+  assert.equal(streamed.get(git('rev-parse', 'main'))!.sort(), ['v1.0.0', 'v1.0.0-beta.1']);
+  assert.equal(streamed.get(git('rev-parse', 'main~3')), ['light']);
+  assert.is(streamed.size, 2);
+});
+
 test("a failing git rejects with git's message; a missing git is a UsageError", async () => {
   try {
     await repo.streamFirstParent(['no-such-branch'], () => assert.unreachable('no output'));
