@@ -150,21 +150,23 @@ export class Git {
       // GIT_FLUSH=0: on a pipe, rev-list and log otherwise flush after every commit, one write
       // (and one 'data' event here) per line, which doubles the cost of a long history.
       const child = spawn('git', args, { cwd: this.cwd, env: { ...process.env, GIT_FLUSH: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let rest = '';
+      // Lines are cut from the bytes and each decoded on its own (a newline byte never sits inside
+      // a UTF-8 sequence): a fresh string per line. A slice of a decoded chunk would keep the whole
+      // 64 KB chunk alive as long as the consumer keeps that line.
+      let rest: Buffer[] = []; // a line's start, while its newline has not come yet
       let stderr = '';
       let failed: unknown = null;
-      child.stdout.setEncoding('utf8');
-      child.stdout.on('data', (chunk: string) => {
+      child.stdout.on('data', (chunk: Buffer) => {
         if (failed) return;
         let start = 0;
         try {
-          for (let nl = chunk.indexOf('\n'); nl !== -1; nl = chunk.indexOf('\n', start)) {
-            const line = rest + chunk.slice(start, nl);
-            rest = '';
+          for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
+            const line = rest.length ? Buffer.concat([...rest, chunk.subarray(0, nl)]).toString('utf8') : chunk.toString('utf8', start, nl);
+            rest = [];
             start = nl + 1;
             onLine(line);
           }
-          rest += chunk.slice(start);
+          if (start < chunk.length) rest.push(Buffer.from(chunk.subarray(start)));
         } catch (e) {
           // The consumer's error wins; git is stopped, its exit no longer matters.
           failed = e;
@@ -184,7 +186,7 @@ export class Git {
         if (failed) return reject(failed);
         if (code !== 0) return reject(new Error(`git ${args.join(' ')} failed (${code ?? signal}): ${stderr.trim()}`));
         try {
-          if (rest) onLine(rest);
+          if (rest.length) onLine(Buffer.concat(rest).toString('utf8'));
           resolve();
         } catch (e) {
           reject(e);
