@@ -32,7 +32,8 @@
 //      same push                                                           aim: median ≤ 200 ms
 //   c. `pipewright lint` over the whole history vs `git log --first-parent --format=%H%x09%P`
 //      run once for master and once for staging (two processes, summed: what an audit of the two
-//      protected branches must read at least)                             aim: lint ≤ 2× git log
+//      protected branches must read at least; GIT_FLUSH=0, fully buffered, as lint runs git)
+//                                                                          aim: lint ≤ 2× git log
 //      Also shown: the same git log of develop, which the merge-source check reads too (staging's
 //      merges must come from develop's line), and lint against all three git logs: the honest
 //      floor, since "S lies on develop's first-parent line" can only be proven by walking that
@@ -288,9 +289,9 @@ const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
  * Runs `file args` to completion in `cwd`: { ms, status, stdout, stderr, fd3 }. With `fd3`, the
  * child gets a fourth pipe (what the maxRSS script writes to).
  */
-function run(file, args, { cwd, input, fd3 = false } = {}) {
+function run(file, args, { cwd, input, fd3 = false, extraEnv } = {}) {
   const t0 = process.hrtime.bigint();
-  const res = spawnSync(file, args, { cwd, input, env, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe', ...(fd3 ? ['pipe'] : [])] });
+  const res = spawnSync(file, args, { cwd, input, env: extraEnv ? { ...env, ...extraEnv } : env, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe', ...(fd3 ? ['pipe'] : [])] });
   const t = ms(t0);
   if (res.error) throw res.error;
   return { ms: t, status: res.status, signal: res.signal, stdout: res.stdout, stderr: res.stderr.toString('utf8'), fd3: fd3 ? res.output[3]?.toString('utf8') : undefined };
@@ -440,7 +441,9 @@ try {
     const res = run(process.execPath, ['--require', rssScript, which, 'lint'], { cwd: repo, fd3: true });
     return { ...res, maxRssMb: Number(res.fd3) / 1024 };
   };
-  const gitLog = (b) => run('git', ['log', '--first-parent', '--format=%H%x09%P', b], { cwd: repo });
+  // GIT_FLUSH=0, as lint runs git: on a pipe git otherwise writes once per commit, which would
+  // make the floor slower than git can be.
+  const gitLog = (b) => run('git', ['log', '--first-parent', '--format=%H%x09%P', b], { cwd: repo, extraEnv: { GIT_FLUSH: '0' } });
 
   // 4. Verdicts (untimed; also the warm-up: disk cache, the rules cache).
   const verdicts = [];
