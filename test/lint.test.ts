@@ -122,6 +122,23 @@ test("merge sources are read from the source's first-parent line, not its ancest
   }
 });
 
+test('a merge source without rules of its own (custom rules leave develop out) is still read', () => {
+  const r = repo(`${MINIMAL}rules:\n  branches:\n    staging: { mergeFrom: [develop], releaseTag: beta }\n    master: { mergeFrom: [staging], releaseTag: stable }\n`);
+  try {
+    const ok = findingsOf(r.dir);
+    assert.equal(ok.findings.filter((f) => f.severity === 'error'), [], JSON.stringify(ok.findings));
+    r.git('checkout', '-q', '-b', 'feature/w', 'develop');
+    const feature = r.commit('feature w');
+    const wrong = r.merge('feature/w', 'staging', 'v1.2.0-beta.1');
+    const res = findingsOf(r.dir);
+    assert.is(res.status, 1, res.stderr);
+    const f = res.findings.find((x) => x.rule === 'merge-only-from-source');
+    assert.is(f?.message, `staging accepts merges only from develop, but ${wrong.slice(0, 12)} merges ${feature.slice(0, 12)}, which develop never pointed at`, JSON.stringify(res.findings));
+  } finally {
+    r.cleanup();
+  }
+});
+
 test('the rules themselves: a cycle is an error, a rule branch without an environment a warning', () => {
   const r = repo(`${MINIMAL}rules:\n  branches:\n    develop: { mergeFrom: [master] }\n    staging: { mergeFrom: [develop] }\n    master: { mergeFrom: [staging] }\n    release: { mergeFrom: [develop] }\n`);
   try {

@@ -61,13 +61,17 @@ export async function run(opts: LintOptions, io: Io = processIo): Promise<number
  */
 async function readLines(git: Git, rules: RulesData, ref: (branch: string) => string | null): Promise<Pick<HistoryContext, 'firstParent' | 'onFirstParent'> & { lengths: Map<string, number> }> {
   const present = rules.branches.filter((r) => ref(r.branch));
+  // Searched: the other rule branches, and any merge source without rules of its own (an
+  // environment branch that custom rules leave out).
+  const searchedBranches = new Set([...rules.branches.map((r) => r.branch), ...rules.branches.flatMap((r) => r.mergeFrom ?? [])]);
+  for (const r of present.filter(keptLine)) searchedBranches.delete(r.branch);
   const kept = new Map<string, LineCommit[]>();
   const lengths = new Map<string, number>();
   const found = new Map<string, Set<string>>();
   // All lines are read at once. Until the kept lines are all in (the merged commits all known),
   // a searched line's shas wait in `early`: as many as git prints meanwhile, then none.
   let asked: Set<string> | null = null;
-  const searchedLines = present.filter((r) => !keptLine(r)).map((r) => ({ branch: r.branch, hits: new Set<string>(), early: [] as string[] }));
+  const searchedLines = [...searchedBranches].filter((b) => ref(b)).map((branch) => ({ branch, hits: new Set<string>(), early: [] as string[] }));
   const keptRead = Promise.all(
     present.filter(keptLine).map(async (r) => {
       const line: LineCommit[] = [];
@@ -105,8 +109,9 @@ async function readLines(git: Git, rules: RulesData, ref: (branch: string) => st
         if (!set) sets.set(branch, (set = new Set(line.map((c) => c.sha))));
         return set.has(sha);
       }
-      if (!merged.has(sha)) throw new Error(`lint searched ${branch}'s first-parent line for merged commits only, not for ${sha}`);
-      return found.get(branch)!.has(sha);
+      const hits = found.get(branch);
+      if (!hits || !merged.has(sha)) throw new Error(`lint searched ${branch}'s first-parent line ${hits ? `for merged commits only, not for ${sha}` : 'not at all'}`);
+      return hits.has(sha);
     },
   };
 }
