@@ -3,7 +3,12 @@
 // whole processes, against `node -e 0` (and, for lint, `git log --first-parent`) measured in the
 // same run, interleaved (so machine noise hits all alike): median and p90 of --runs runs.
 //
-//   node bench/hook.mjs [--commits 50000] [--runs 15] [--json] [--commit-graph] [--keep]
+//   node bench/hook.mjs [--commits 50000] [--runs 15] [--json] [--commit-graph] [--keep] [--cli bin/pipewright.cjs]
+//                       [--compare-lint <bin/pipewright.cjs>]
+//
+// --cli measures another build (e.g. the main checkout's bin/pipewright.cjs); --compare-lint
+// <bin/pipewright.cjs> also times a second build's lint (and its memory) in the same interleaved
+// runs, for a before/after under the same machine noise.
 //
 // The repository is written by one `git fast-import` process fed a streamed history that follows
 // the default branch rules: `develop` takes most commits (one small file change each, every tree
@@ -31,9 +36,15 @@
 //   cold (no cache at all: a fresh TMPDIR and cache directory) ≤ 1.5×.
 //   c. `pipewright lint` over the whole history vs `git log --first-parent --format=%H%x09%P`
 //      run once for master and once for staging (two processes, summed: what an audit of the two
-//      protected branches must read at least)                             aim: lint ≤ 2× git log
+//      protected branches must read at least; GIT_FLUSH=0, fully buffered, as lint runs git)
+//                                                                          aim: lint ≤ 2× git log
 //      Also shown: the same git log of develop, which the merge-source check reads too (staging's
-//      merges must come from develop's line), and lint against all three git logs.
+//      merges must come from develop's line), and lint against all three git logs: the honest
+//      floor, since "S lies on develop's first-parent line" can only be proven by walking that
+//      line down to the oldest S, which in a repository that followed the flow sits near the root.
+//      lint's peak memory: node's own maxRSS (process.resourceUsage(), through a --require'd
+//      script writing it to fd 3) in every timed run; and, untimed, where /usr/bin/time exists,
+//      the peak of the whole process tree (node or any git it ran) against git log's own.
 // An untimed first run checks the verdicts: (a) and (b) exit 0, and negative controls (a direct
 // commit on master; a merge of staging into master without its release tag; a merge of develop
 // straight into master) exit 1 naming the rule they break; and once through a real
@@ -47,7 +58,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cli = path.join(root, 'bin', 'pipewright.cjs') // what node_modules/.bin/pipewright runs;
 
 const SPRINT = 20; // develop commits between two merges into staging
 const BETAS_PER_RELEASE = 5; // staging merges between two merges into master
@@ -61,12 +71,13 @@ const ZERO = '0'.repeat(40);
 const CONFIG = 'app: bench\naws:\n  accountId: "123456789012"\n  region: eu-west-1\n';
 
 function usage(msg) {
-  console.error(`${msg}\nusage: node bench/hook.mjs [--commits 50000] [--runs 15] [--json] [--commit-graph] [--keep]`);
+  console.error(`${msg}\nusage: node bench/hook.mjs [--commits 50000] [--runs 15] [--json] [--commit-graph] [--keep] [--cli bin/pipewright.cjs] [--compare-lint <bin/pipewright.cjs>]`);
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const opts = { commits: 50000, runs: 15, json: false, commitGraph: false, keep: false };
+  // The default CLI: what node_modules/.bin/pipewright runs.
+  const opts = { commits: 50000, runs: 15, json: false, commitGraph: false, keep: false, cli: path.join(root, 'bin', 'pipewright.cjs'), compareLint: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => (a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i]) ?? usage(`${a} needs a value`);
@@ -80,12 +91,15 @@ function parseArgs(argv) {
     else if (a === '--keep') opts.keep = true;
     else if (a === '--commits' || a.startsWith('--commits=')) opts.commits = int('--commits', 200);
     else if (a === '--runs' || a.startsWith('--runs=')) opts.runs = int('--runs', 1);
+    else if (a === '--cli' || a.startsWith('--cli=')) opts.cli = path.resolve(value());
+    else if (a === '--compare-lint' || a.startsWith('--compare-lint=')) opts.compareLint = path.resolve(value());
     else usage(`unknown argument: ${a}`);
   }
   return opts;
 }
 
 const opts = parseArgs(process.argv.slice(2));
+const cli = opts.cli;
 const log = (s) => process.stderr.write(`${s}\n`);
 
 // Every git and pipewright process sees the repository through its cwd only, and the same
@@ -276,13 +290,24 @@ async function buildHistory(dir, target) {
 
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
 
-/** Runs `file args` to completion in `cwd`: { ms, status, stdout, stderr }. */
-function run(file, args, { cwd, input } = {}) {
+/**
+ * Runs `file args` to completion in `cwd`: { ms, status, stdout, stderr, fd3 }. With `fd3`, the
+ * child gets a fourth pipe (what the maxRSS script writes to).
+ */
+function run(file, args, { cwd, input, fd3 = false, extraEnv } = {}) {
   const t0 = process.hrtime.bigint();
-  const res = spawnSync(file, args, { cwd, input, env, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });
+  const res = spawnSync(file, args, { cwd, input, env: extraEnv ? { ...env, ...extraEnv } : env, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe', ...(fd3 ? ['pipe'] : [])] });
   const t = ms(t0);
   if (res.error) throw res.error;
-  return { ms: t, status: res.status, signal: res.signal, stdout: res.stdout, stderr: res.stderr.toString('utf8') };
+  return { ms: t, status: res.status, signal: res.signal, stdout: res.stdout, stderr: res.stderr.toString('utf8'), fd3: fd3 ? res.output[3]?.toString('utf8') : undefined };
+}
+
+/** Peak RSS in MB of a whole process tree (the process or any child it waited for), by GNU time; null without it. */
+function treeMaxRssMb(file, args, cwd) {
+  if (!existsSync('/usr/bin/time')) return null;
+  const res = spawnSync('/usr/bin/time', ['-f', '%M', file, ...args], { cwd, env, maxBuffer: 1 << 30, stdio: ['ignore', 'ignore', 'pipe'] });
+  const kb = Number(res.stderr?.toString('utf8').trim().split('\n').at(-1));
+  return Number.isFinite(kb) && kb > 0 ? kb / 1024 : null;
 }
 
 const stats = (xs) => {
@@ -438,7 +463,16 @@ try {
     return hook(input);
   };
   const lint = (...args) => run(process.execPath, [cli, 'lint', ...args], { cwd: repo });
-  const gitLog = (b) => run('git', ['log', '--first-parent', '--format=%H%x09%P', b], { cwd: repo });
+  // lint with its own peak memory: a preloaded script writes node's maxRSS (KB) to fd 3 at exit.
+  const rssScript = path.join(base, 'maxrss.cjs');
+  writeFileSync(rssScript, "process.on('exit', () => { try { require('fs').writeSync(3, String(process.resourceUsage().maxRSS)); } catch {} });\n");
+  const lintRss = (which = cli) => {
+    const res = run(process.execPath, ['--require', rssScript, which, 'lint'], { cwd: repo, fd3: true });
+    return { ...res, maxRssMb: Number(res.fd3) / 1024 };
+  };
+  // GIT_FLUSH=0, as lint runs git: on a pipe git otherwise writes once per commit, which would
+  // make the floor slower than git can be.
+  const gitLog = (b) => run('git', ['log', '--first-parent', '--format=%H%x09%P', b], { cwd: repo, extraEnv: { GIT_FLUSH: '0' } });
 
   // 4. Verdicts (untimed; also the warm-up: disk cache, the rules cache).
   const verdicts = [];
@@ -484,7 +518,7 @@ try {
   }
 
   // 5. Timed runs: everything once per run, interleaved, the order rotating from run to run.
-  const samples = { anchor: [], develop: [], developCold: [], master: [], masterCold: [], many: [], lint: [], gitLogMaster: [], gitLogStaging: [], gitLog: [], gitLogDevelop: [], gitLogAll: [] };
+  const samples = { anchor: [], develop: [], developCold: [], master: [], masterCold: [], many: [], lint: [], lintRssMb: [], lintCompare: [], lintCompareRssMb: [], gitLogMaster: [], gitLogStaging: [], gitLog: [], gitLogDevelop: [], gitLogAll: [] };
   const bad = (what, res, want) => {
     if (!want.includes(res.status)) throw new Error(`${what} exited ${res.status} (expected ${want.join(' or ')}) in a timed run:\n${res.stderr}`);
     return res.ms;
@@ -510,7 +544,24 @@ try {
           () => samples.many.push(bad('hook (d)', hook(inputMany), [0])),
         ]
       : []),
-    ...(haveLint ? [() => samples.lint.push(bad('lint', lint(), [lintFindings?.status ?? 0]))] : []),
+    ...(haveLint
+      ? [
+          () => {
+            const res = lintRss();
+            samples.lint.push(bad('lint', res, [lintFindings?.status ?? 0]));
+            if (Number.isFinite(res.maxRssMb)) samples.lintRssMb.push(res.maxRssMb);
+          },
+        ]
+      : []),
+    ...(haveLint && opts.compareLint
+      ? [
+          () => {
+            const res = lintRss(opts.compareLint);
+            samples.lintCompare.push(bad(`lint (${opts.compareLint})`, res, [lintFindings?.status ?? 0]));
+            if (Number.isFinite(res.maxRssMb)) samples.lintCompareRssMb.push(res.maxRssMb);
+          },
+        ]
+      : []),
   ];
   if (exitCode === 0) {
     for (let r = 0; r < opts.runs; r++) {
@@ -536,6 +587,7 @@ try {
     row('b-cold', "b'. the same, rules cache cold", samples.masterCold, null),
     row('d', `d. hook: push ${REFS} new refs (mirror push / tag import)`, samples.many, AIMS.many),
     row('c', 'c. pipewright lint (whole history)', samples.lint, null),
+    ...(opts.compareLint ? [row('c-compare', "c'. the same, --compare-lint's build", samples.lintCompare, null)] : []),
     row('git-log', 'git log --first-parent master + staging (2 processes)', samples.gitLog, null),
     row('git-log-master', '   of which master', samples.gitLogMaster, null),
     row('git-log-staging', '   of which staging', samples.gitLogStaging, null),
@@ -550,8 +602,22 @@ try {
         ok: byId.c.medianMs / byId['git-log'].medianMs <= AIMS.lintRatio,
         // What lint spends beyond a bare node start, against git log: the part lint's code decides.
         netOfNodeStartRatio: (byId.c.medianMs - anchor.median) / byId['git-log'].medianMs,
-        // Against everything the audit reads (develop's line too), for context; not the aim.
+        // Against everything a sound audit must read (develop's line too, down to the oldest merge
+        // taken from it): the honest floor, held to the same aim.
         ratioToAllThree: byId.c.medianMs / byId['git-log-all'].medianMs,
+        okAgainstAllThree: byId.c.medianMs / byId['git-log-all'].medianMs <= AIMS.lintRatio,
+      }
+    : null;
+  // Memory: node's own peak in the timed runs; untimed, each process tree's peak (lint's node or
+  // any git it ran; each git log alone), where GNU time exists.
+  const memory = samples.lintRssMb.length
+    ? {
+        lintNodeMaxRssMb: stats(samples.lintRssMb),
+        lintTreeMaxRssMb: treeMaxRssMb(process.execPath, [cli, 'lint'], repo),
+        ...(opts.compareLint
+          ? { compare: { cli: opts.compareLint, lintNodeMaxRssMb: stats(samples.lintCompareRssMb), lintTreeMaxRssMb: treeMaxRssMb(process.execPath, [opts.compareLint, 'lint'], repo) } }
+          : {}),
+        gitLogMaxRssMb: Object.fromEntries(['master', 'staging', 'develop'].map((b) => [b, treeMaxRssMb('git', ['log', '--first-parent', '--format=%H%x09%P', b], repo)])),
       }
     : null;
   // The hook against a bare `node -e 0` started in the same runs: what pipewright adds to a push.
@@ -570,6 +636,7 @@ try {
     scenarios,
     lintVsGitLog,
     hookVsNode,
+    memory,
   };
 
   if (opts.json) {
@@ -610,8 +677,20 @@ try {
       console.log(
         `lint / git log (medians): ${lintVsGitLog.ratio.toFixed(2)}× (aim ≤ ${AIMS.lintRatio}×) ${lintVsGitLog.ok ? 'ok' : 'OVER AIM'}` +
           `; net of node's start-up (${anchor.median.toFixed(0)} ms): ${lintVsGitLog.netOfNodeStartRatio.toFixed(2)}×` +
-          `; against git log of all three lines: ${lintVsGitLog.ratioToAllThree.toFixed(2)}×`,
+          `; against git log of all three lines (the honest floor): ${lintVsGitLog.ratioToAllThree.toFixed(2)}× ${lintVsGitLog.okAgainstAllThree ? 'ok' : 'OVER AIM'}`,
       );
+    }
+    if (memory) {
+      const mb = (x) => (x == null ? 'n/a (no /usr/bin/time)' : `${x.toFixed(1)} MB`);
+      console.log(
+        `lint peak memory: node maxRSS median ${mb(memory.lintNodeMaxRssMb.median)} (max ${mb(memory.lintNodeMaxRssMb.max)}); ` +
+          `whole tree (node or its git) ${mb(memory.lintTreeMaxRssMb)}; git log alone: master ${mb(memory.gitLogMaxRssMb.master)}, ` +
+          `staging ${mb(memory.gitLogMaxRssMb.staging)}, develop ${mb(memory.gitLogMaxRssMb.develop)}`,
+      );
+      if (memory.compare) {
+        const c = memory.compare;
+        console.log(`--compare-lint's build: node maxRSS median ${mb(c.lintNodeMaxRssMb.median)} (max ${mb(c.lintNodeMaxRssMb.max)}); whole tree ${mb(c.lintTreeMaxRssMb)}; lint time ${(byId['c-compare'].medianMs / byId['git-log'].medianMs).toFixed(2)}× git log master + staging, ${(byId['c-compare'].medianMs / byId['git-log-all'].medianMs).toFixed(2)}× all three`);
+      }
     }
   }
 } catch (e) {

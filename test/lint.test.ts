@@ -96,6 +96,49 @@ test('direct commits, a wrong merge source, a missing tag and a branch cut from 
   }
 });
 
+test("merge sources are read from the source's first-parent line, not its ancestry: a feature merged into staging, then into develop, is still refused; so is develop merged into master", () => {
+  const r = repo();
+  try {
+    r.git('checkout', '-q', '-b', 'feature/z', 'develop');
+    const feature = r.commit('feature z');
+    const wrong = r.merge('feature/z', 'staging', 'v1.2.0-beta.1');
+    r.merge('feature/z', 'develop');
+    r.git('branch', '-q', '-d', 'feature/z');
+    // develop now contains the feature, through a second parent only: ancestry alone would pass it.
+    r.git('merge-base', '--is-ancestor', feature, 'develop');
+    const skip = r.merge('develop', 'master', 'v1.2.0');
+    const res = findingsOf(r.dir);
+    assert.is(res.status, 1);
+    assert.equal(
+      res.findings.map((f) => `${f.rule} ${f.branch} ${(f as { commit?: string }).commit}`).sort(),
+      [`merge-only-from-source master ${skip}`, `merge-only-from-source staging ${wrong}`],
+    );
+    const byBranch = new Map(res.findings.map((f) => [f.branch, f]));
+    assert.is(byBranch.get('staging')!.message, `staging accepts merges only from develop, but ${wrong.slice(0, 12)} merges ${feature.slice(0, 12)}, which develop never pointed at`);
+    assert.is(byBranch.get('master')!.message, `master accepts merges only from staging, but ${skip.slice(0, 12)} merges ${r.git('rev-parse', 'develop').slice(0, 12)}, which staging never pointed at`);
+    assert.match(lint(r.dir).stdout, '2 error(s), 0 warning(s); audited develop (4), staging (4), master (4)');
+  } finally {
+    r.cleanup();
+  }
+});
+
+test('a merge source without rules of its own (custom rules leave develop out) is still read', () => {
+  const r = repo(`${MINIMAL}rules:\n  branches:\n    staging: { mergeFrom: [develop], releaseTag: beta }\n    master: { mergeFrom: [staging], releaseTag: stable }\n`);
+  try {
+    const ok = findingsOf(r.dir);
+    assert.equal(ok.findings.filter((f) => f.severity === 'error'), [], JSON.stringify(ok.findings));
+    r.git('checkout', '-q', '-b', 'feature/w', 'develop');
+    const feature = r.commit('feature w');
+    const wrong = r.merge('feature/w', 'staging', 'v1.2.0-beta.1');
+    const res = findingsOf(r.dir);
+    assert.is(res.status, 1, res.stderr);
+    const f = res.findings.find((x) => x.rule === 'merge-only-from-source');
+    assert.is(f?.message, `staging accepts merges only from develop, but ${wrong.slice(0, 12)} merges ${feature.slice(0, 12)}, which develop never pointed at`, JSON.stringify(res.findings));
+  } finally {
+    r.cleanup();
+  }
+});
+
 test('the rules themselves: a cycle is an error, a rule branch without an environment a warning', () => {
   const r = repo(`${MINIMAL}rules:\n  branches:\n    develop: { mergeFrom: [master] }\n    staging: { mergeFrom: [develop] }\n    master: { mergeFrom: [staging] }\n    release: { mergeFrom: [develop] }\n`);
   try {

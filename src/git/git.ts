@@ -2,10 +2,36 @@
  * The one way pipewright runs git: `git` itself through execFile, no library. simple-git (the
  * design card's choice) costs 30-45 ms just to load, a fifth of the pre-push hook's budget.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { UsageError } from '../errors.js';
 
 export const ZERO_SHA = /^0+$/;
+
+/** A commit of a first-parent history: its sha and all its parents, first parent first. */
+export interface LineCommit {
+  readonly sha: string;
+  readonly parents: string[];
+}
+
+/** One line of `rev-list --parents`: `sha parent…`. */
+const lineCommit = (line: string): LineCommit => {
+  const [sha, ...parents] = line.split(' ');
+  return { sha: sha!, parents };
+};
+
+const TAGS_BY_COMMIT = ['for-each-ref', '--format=%(objectname) %(*objectname) %(refname:strip=2)', 'refs/tags'];
+
+/** One line of TAGS_BY_COMMIT into `map`: commit → tag names. */
+function addTag(map: Map<string, string[]>, line: string): void {
+  const [obj, peeled, name] = line.split(' ') as [string, string, string];
+  const commit = peeled || obj;
+  const list = map.get(commit);
+  if (list) list.push(name);
+  else map.set(commit, [name]);
+}
+
+/** stderr kept for an error message: the last so many bytes, so a chatty git cannot grow it. */
+const STDERR_KEPT = 64 * 1024;
 
 export class Git {
   /** Answers of `test`: one check reads a repository that does not change meanwhile. */
@@ -114,24 +140,100 @@ export class Git {
 
   /** Tags by the commit they point at (annotated tags peeled), in one call. */
   tagsByCommit(): Map<string, string[]> {
-    const out = this.run(['for-each-ref', '--format=%(objectname) %(*objectname) %(refname:strip=2)', 'refs/tags']);
+    const out = this.run(TAGS_BY_COMMIT);
     const map = new Map<string, string[]>();
-    for (const line of out ? out.split('\n') : []) {
-      const [obj, peeled, name] = line.split(' ') as [string, string, string];
-      const commit = peeled || obj;
-      const list = map.get(commit);
-      if (list) list.push(name);
-      else map.set(commit, [name]);
-    }
+    for (const line of out ? out.split('\n') : []) addTag(map, line);
+    return map;
+  }
+
+  /** The same, without blocking: for reading them while other git processes run. */
+  async streamTagsByCommit(): Promise<Map<string, string[]>> {
+    const map = new Map<string, string[]>();
+    await this.streamLines(TAGS_BY_COMMIT, (line) => addTag(map, line));
     return map;
   }
 
   /** First-parent history `range` (e.g. `old..new` or a ref), newest first, with all parents. */
-  firstParentLog(range: readonly string[]): { sha: string; parents: string[] }[] {
+  firstParentLog(range: readonly string[]): LineCommit[] {
     const out = this.run(['rev-list', '--first-parent', '--parents', ...range]);
-    return out ? out.split('\n').map((l) => {
-      const [sha, ...parents] = l.split(' ');
-      return { sha: sha!, parents };
-    }) : [];
+    return out ? out.split('\n').map(lineCommit) : [];
+  }
+
+  /**
+   * The same history streamed: each commit to `onCommit` as git prints it, newest first. Memory
+   * stays flat however long the line. Resolves with the number of commits.
+   */
+  async streamFirstParent(range: readonly string[], onCommit: (c: LineCommit) => void): Promise<number> {
+    let count = 0;
+    await this.streamLines(['rev-list', '--first-parent', '--parents', ...range], (line) => {
+      count++;
+      onCommit(lineCommit(line));
+    });
+    return count;
+  }
+
+  /** Only the shas of that history, streamed: half the bytes, for a line that is only searched. */
+  async streamFirstParentShas(range: readonly string[], onSha: (sha: string) => void): Promise<number> {
+    let count = 0;
+    await this.streamLines(['rev-list', '--first-parent', ...range], (sha) => {
+      count++;
+      onSha(sha);
+    });
+    return count;
+  }
+
+  /**
+   * Run git, handing each line of its stdout (without the newline) to `onLine` as it arrives: for
+   * output that grows with history, never held whole. Resolves when git exits 0; rejects with
+   * git's message otherwise, and with a UsageError when git is not installed.
+   */
+  streamLines(args: readonly string[], onLine: (line: string) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      // GIT_FLUSH=0: on a pipe, rev-list and log otherwise flush after every commit, one write
+      // (and one 'data' event here) per line, which doubles the cost of a long history.
+      const child = spawn('git', args, { cwd: this.cwd, env: { ...process.env, GIT_FLUSH: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      // Lines are cut from the bytes and each decoded on its own (a newline byte never sits inside
+      // a UTF-8 sequence): a fresh string per line. A slice of a decoded chunk would keep the whole
+      // 64 KB chunk alive as long as the consumer keeps that line.
+      let rest: Buffer[] = []; // a line's start, while its newline has not come yet
+      let stderr = '';
+      let failed: unknown = null;
+      child.stdout.on('data', (chunk: Buffer) => {
+        if (failed) return;
+        let start = 0;
+        try {
+          for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
+            const line = rest.length ? Buffer.concat([...rest, chunk.subarray(0, nl)]).toString('utf8') : chunk.toString('utf8', start, nl);
+            rest = [];
+            start = nl + 1;
+            onLine(line);
+          }
+          if (start < chunk.length) rest.push(Buffer.from(chunk.subarray(start)));
+        } catch (e) {
+          // The consumer's error wins; git is stopped, its exit no longer matters.
+          failed = e;
+          child.kill();
+        }
+      });
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (chunk: string) => {
+        stderr = (stderr + chunk).slice(-STDERR_KEPT);
+      });
+      // A spawn failure may or may not be followed by 'close': settle here (a later reject is a no-op).
+      child.on('error', (e: NodeJS.ErrnoException) => {
+        failed ??= e.code === 'ENOENT' ? new UsageError('git is not installed or not on PATH') : e;
+        reject(failed);
+      });
+      child.on('close', (code, signal) => {
+        if (failed) return reject(failed);
+        if (code !== 0) return reject(new Error(`git ${args.join(' ')} failed (${code ?? signal}): ${stderr.trim()}`));
+        try {
+          if (rest.length) onLine(Buffer.concat(rest).toString('utf8'));
+          resolve();
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
   }
 }

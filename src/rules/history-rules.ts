@@ -2,19 +2,37 @@
  * `pipewright lint`: the repository's history against the rules. Protected branches are read as
  * their first-parent history (the commits the branch itself received): each must be a merge whose
  * second parent came from an allowed source, carrying its release tag.
+ *
+ * What the rules read, so lint can stream it: the first-parent lines of the kept branches (see
+ * `keptLine`), whole; and of every other rule branch (develop) only whether the kept lines' merged
+ * commits (second parents) lie on it. A merge source's line is the long one (develop receives
+ * every commit), so lint streams it and keeps only those few answers.
  */
-import type { Git } from '../git/git.js';
-import { describeSources, isProtected, workBranch, type Rule, type RulesData } from './types.js';
+import type { Git, LineCommit } from '../git/git.js';
+import { describeSources, isProtected, workBranch, type BranchRule, type Rule, type RulesData } from './types.js';
+
+/**
+ * A line the rules below walk commit by commit: a protected branch's (no-direct-commits,
+ * no-branch-from-protected), one with merge sources (merge-only-from-source) or with a release tag
+ * (release-tag). These receive only merges, so they are short; lint holds them in memory.
+ */
+export const keptLine = (r: BranchRule): boolean => isProtected(r) || r.mergeFrom !== null || r.releaseTag !== null;
+
+/** The commits the rules ask a source line about: the second parent of each kept commit (a merge's source). */
+export const mergedCommit = (c: LineCommit): string | undefined => c.parents[1];
 
 export interface HistoryContext {
   readonly rules: RulesData;
   readonly git: Git;
   /** The ref a branch is read from (local, or remote-tracking with --remote), null when absent. */
   readonly ref: (branch: string) => string | null;
-  /** First-parent history of a branch, newest first (cached). */
-  readonly firstParent: (branch: string) => readonly { sha: string; parents: string[] }[];
-  /** The set of a branch's first-parent commits (cached). */
-  readonly firstParentSet: (branch: string) => ReadonlySet<string>;
+  /** First-parent history of a kept branch (`keptLine`), newest first. */
+  readonly firstParent: (branch: string) => readonly LineCommit[];
+  /**
+   * Whether `sha` is on a branch's first-parent line: for a kept branch any sha; for another rule
+   * branch only a kept commit's `mergedCommit` (anything else throws: lint did not read it).
+   */
+  readonly onFirstParent: (branch: string, sha: string) => boolean;
   readonly tags: ReadonlyMap<string, readonly string[]>;
   /** Local branches without rules, for the branch-cut check. */
   readonly otherBranches: readonly string[];
@@ -51,8 +69,8 @@ export const historyRules: readonly Rule<HistoryContext>[] = [
         // No source to compare with: environment-branch-exists reports the missing branch instead.
         if (sources.length === 0) continue;
         for (const c of ctx.firstParent(r.branch)) {
-          const merged = c.parents[1];
-          if (!merged || sources.some((s) => ctx.firstParentSet(s).has(merged))) continue;
+          const merged = mergedCommit(c);
+          if (!merged || sources.some((s) => ctx.onFirstParent(s, merged))) continue;
           push({
             severity: 'error', branch: r.branch, commit: c.sha,
             message: `${r.branch} accepts merges only from ${describeSources(r)}, but ${short(c.sha)} merges ${short(merged)}, which ${describeSources(r)} never pointed at`,
@@ -94,7 +112,7 @@ export const historyRules: readonly Rule<HistoryContext>[] = [
       for (const b of ctx.otherBranches) {
         const own = ctx.git.run(['rev-list', `refs/heads/${b}`, '--not', ...flow]).split('\n').filter(Boolean);
         for (const sha of own) {
-          const from = guarded.find((r) => ctx.firstParentSet(r.branch).has(sha) && sha !== ctx.firstParent(r.branch).at(-1)?.sha);
+          const from = guarded.find((r) => ctx.onFirstParent(r.branch, sha) && sha !== ctx.firstParent(r.branch).at(-1)?.sha);
           if (!from) continue;
           push({
             severity: 'error', branch: b, commit: sha,
