@@ -7,6 +7,9 @@ import { UsageError } from '../errors.js';
 
 export const ZERO_SHA = /^0+$/;
 
+/** GIT_FLUSH=0: on a pipe, rev-list and log otherwise flush after every commit, one write each. */
+const GIT_ENV = { ...process.env, GIT_FLUSH: '0' };
+
 /** A commit of a first-parent history: its sha and all its parents, first parent first. */
 export interface LineCommit {
   readonly sha: string;
@@ -42,7 +45,7 @@ export class Git {
   /** Run git; its stdout without the final newline. Throws with git's message on failure. */
   run(args: readonly string[], input?: string): string {
     try {
-      return execFileSync('git', args, { cwd: this.cwd, encoding: 'utf8', maxBuffer: 1 << 30, ...(input === undefined ? { stdio: ['ignore', 'pipe', 'pipe'] } : { input, stdio: ['pipe', 'pipe', 'pipe'] }) }).replace(/\n$/, '');
+      return execFileSync('git', args, { cwd: this.cwd, env: GIT_ENV, encoding: 'utf8', maxBuffer: 1 << 30, ...(input === undefined ? { stdio: ['ignore', 'pipe', 'pipe'] } : { input, stdio: ['pipe', 'pipe', 'pipe'] }) }).replace(/\n$/, '');
     } catch (e) {
       const err = e as { code?: string; stderr?: string; status?: number };
       if (err.code === 'ENOENT') throw new UsageError('git is not installed or not on PATH');
@@ -189,9 +192,8 @@ export class Git {
    */
   streamLines(args: readonly string[], onLine: (line: string) => void): Promise<void> {
     return new Promise((resolve, reject) => {
-      // GIT_FLUSH=0: on a pipe, rev-list and log otherwise flush after every commit, one write
-      // (and one 'data' event here) per line, which doubles the cost of a long history.
-      const child = spawn('git', args, { cwd: this.cwd, env: { ...process.env, GIT_FLUSH: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      // GIT_ENV's GIT_FLUSH=0: a write (and a 'data' event here) per line would double the cost of a long history.
+      const child = spawn('git', args, { cwd: this.cwd, env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
       // Lines are cut from the bytes and each decoded on its own (a newline byte never sits inside
       // a UTF-8 sequence): a fresh string per line. A slice of a decoded chunk would keep the whole
       // 64 KB chunk alive as long as the consumer keeps that line.
