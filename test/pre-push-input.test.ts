@@ -10,7 +10,7 @@ import { execFileSync, spawnSync, type StdioOptions } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fromRoot, tempDir } from './helpers.js';
-import { Git } from '../src/git/git.js';
+import { CommitGraph, Git } from '../src/git/git.js';
 
 const ZERO = '0'.repeat(40);
 const t = tempDir('pipewright-push-input-');
@@ -212,15 +212,25 @@ test('real git push of 400 refs at once (200 branches, 200 tags): allowed; one b
   assert.is(execFileSync('git', ['for-each-ref', '--format=x', 'refs/heads/more'], { cwd: remote, encoding: 'utf8' }), '', 'nothing of the refused push landed');
 });
 
-test('Git.ancestorsOf: one walk answers as a merge-base per commit does', () => {
+test('history questions: Git (one walk, or a merge-base each) and CommitGraph (in memory) give the same answers', () => {
   const g = new Git(repo);
   const all = git('rev-list', '--all').split('\n');
-  for (const head of ['master', 'staging', 'develop'].map((b) => git('rev-parse', b))) {
+  const heads = ['master', 'staging', 'develop'].map((b) => git('rev-parse', b));
+  const graph = CommitGraph.load(g, [...heads, ...all]);
+  for (const head of heads) {
     const bulk = g.ancestorsOf(head, all); // > 3 candidates: one rev-list
     const single = all.filter((c) => new Git(repo).isAncestor(c, head)); // merge-base each
     assert.equal([...bulk].sort(), single.sort(), head);
+    assert.equal([...graph.ancestorsOf(head, all)].sort(), single.sort(), head);
     assert.ok(bulk.size > 0 && bulk.size < all.length, 'the check can tell both ways');
   }
+  const tips = git('for-each-ref', '--format=%(objectname)', 'refs/heads/more', 'refs/heads/import').split('\n');
+  for (const excluded of [[heads[0]!], [heads[1]!], [heads[2]!], heads.slice(0, 2)]) {
+    const viaGit = g.own(tips, excluded);
+    assert.equal([...graph.own(tips, excluded)].sort(), [...viaGit].sort(), excluded.join(' '));
+  }
+  assert.ok(g.own(tips, [heads[1]!]).size > 0, 'some commits are their own');
+  assert.throws(() => new CommitGraph('').ancestorsOf(heads[0]!, all), /not below the heads/);
 });
 
 test.run();

@@ -7,7 +7,7 @@
 import { fstatSync, readFileSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { UsageError } from '../errors.js';
-import { Git } from '../git/git.js';
+import { CommitGraph, Git, type History } from '../git/git.js';
 import { parsePrePush, PrePushInputError, type PushUpdate } from '../git/pre-push.js';
 import { loadRules } from '../rules/load-rules.js';
 import { pushRules, type PushContext } from '../rules/push-rules.js';
@@ -26,6 +26,8 @@ export interface PrePushOptions {
 }
 
 export const SKIP_VARIABLE = 'PIPEWRIGHT_SKIP_HOOK';
+/** More new refs than this in one push, and the hook reads the history once instead of asking git per question. */
+export const BULK = 16;
 
 /**
  * The ref lines, read whole before anything else. Stdin that cannot be read (a directory, a closed
@@ -90,16 +92,30 @@ function context(rules: RulesData, git: Git, remote: string, updates: readonly P
     pushedTags.set(tag, commit);
     if (commit) pushedTagsByCommit.set(commit, [...(pushedTagsByCommit.get(commit) ?? []), tag]);
   }
+  const branchSha = (branch: string): string | null =>
+    pushedBranches.get(branch) ?? (tracking && objects.get(tracking(branch))?.sha) ?? objects.get(`refs/heads/${branch}`)?.sha ?? null;
+  // New refs by the hundred (a mirror push, a tag import): the history below the rule branches and
+  // the pushed commits is read once, on first need, and every question answered from it.
+  let graph: CommitGraph | undefined;
+  const loaded = () =>
+    (graph ??= CommitGraph.load(git, [
+      ...rules.branches.map((r) => branchSha(r.branch)).filter((s): s is string => s !== null),
+      ...pushing.map((u) => u.localSha),
+      ...[...pushedTags.values()].filter((c): c is string => c !== null),
+    ]));
+  const history: History = pushing.filter((u) => u.kind === 'create').length <= BULK
+    ? git
+    : { ancestorsOf: (head, commits) => loaded().ancestorsOf(head, commits), own: (tips, excluded) => loaded().own(tips, excluded) };
   let tags: Map<string, string[]> | undefined;
   return {
     rules,
     git,
+    history,
     remote,
     updates,
     pushedTags,
     has: (sha) => (objects.has(sha) ? Boolean(objects.get(sha)) : git.has(sha)),
-    branchSha: (branch) =>
-      pushedBranches.get(branch) ?? (tracking && objects.get(tracking(branch))?.sha) ?? objects.get(`refs/heads/${branch}`)?.sha ?? null,
+    branchSha,
     tagsAt: (commit) => {
       const pushed = pushedTagsByCommit.get(commit);
       if (pushed) return pushed;

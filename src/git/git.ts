@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 export const ZERO_SHA = /^0+$/;
 
 /** GIT_FLUSH=0: on a pipe, rev-list and log otherwise flush after every commit, one write each. */
-const GIT_ENV = { ...process.env, GIT_FLUSH: '0' };
+const gitEnv = (): NodeJS.ProcessEnv => ({ ...process.env, GIT_FLUSH: '0' });
 
 /** A commit of a first-parent history: its sha and all its parents, first parent first. */
 export interface LineCommit {
@@ -36,7 +36,91 @@ function addTag(map: Map<string, string[]>, line: string): void {
 /** stderr kept for an error message: the last so many bytes, so a chatty git cannot grow it. */
 const STDERR_KEPT = 64 * 1024;
 
-export class Git {
+/** Questions about history that the pre-push rules ask in bulk: Git answers each with git, CommitGraph from memory. */
+export interface History {
+  /** Which of `commits` `head` contains (is, or descends from). */
+  ancestorsOf(head: string, commits: Iterable<string>): Set<string>;
+  /** The commits reachable from `tips` but from none of `excluded`, each with its parents. */
+  own(tips: readonly string[], excluded: readonly string[]): Map<string, string[]>;
+}
+
+/** `sha parent…` lines (rev-list --parents) → commit → parents. */
+function parseParents(out: string): Map<string, string[]> {
+  return new Map(out ? out.split('\n').map((l) => {
+    const c = lineCommit(l);
+    return [c.sha, c.parents];
+  }) : []);
+}
+
+/**
+ * The history below some heads, read once (`git rev-list --parents`) and asked in memory: for a
+ * push of thousands of refs, one walk instead of one per question. Commits are numbered and walks
+ * mark bytes, so asking costs little beside git's own walk.
+ */
+export class CommitGraph implements History {
+  private readonly ids = new Map<string, number>();
+  private readonly shas: string[] = [];
+  /** Parents of commit i: parentIds[parentStart[i] … parentStart[i + 1]). */
+  private readonly parentStart: number[] = [0];
+  private readonly parentIds: number[] = [];
+  private readonly below = new Map<string, Uint8Array>();
+
+  constructor(revListParents: string) {
+    const lines = revListParents ? revListParents.split('\n') : [];
+    for (const line of lines) this.id(line.split(' ', 1)[0]!); // commits first: ids 0…n-1 are the lines
+    for (const line of lines) {
+      for (const p of line.split(' ').slice(1)) this.parentIds.push(this.id(p));
+      this.parentStart.push(this.parentIds.length);
+    }
+  }
+
+  static load(git: Git, heads: readonly string[]): CommitGraph {
+    return new CommitGraph(git.run(['rev-list', '--parents', '--stdin'], `${[...new Set(heads)].join('\n')}\n`));
+  }
+
+  private id(sha: string): number {
+    let i = this.ids.get(sha);
+    if (i === undefined) {
+      i = this.shas.push(sha) - 1;
+      this.ids.set(sha, i);
+    }
+    return i;
+  }
+
+  /** Marks every commit reachable from `heads` (themselves included), not entering `stop`. */
+  private reach(heads: readonly string[], stop?: Uint8Array): Uint8Array {
+    const seen = new Uint8Array(this.shas.length);
+    const todo: number[] = [];
+    for (const h of heads) {
+      const i = this.ids.get(h);
+      if (i === undefined || i >= this.parentStart.length - 1) throw new Error(`CommitGraph: ${h} is not below the heads it was loaded with`);
+      todo.push(i);
+    }
+    for (let i = todo.pop(); i !== undefined; i = todo.pop()) {
+      if (seen[i] || stop?.[i]) continue;
+      seen[i] = 1;
+      for (let k = this.parentStart[i]!; k < (this.parentStart[i + 1] ?? k); k++) todo.push(this.parentIds[k]!);
+    }
+    return seen;
+  }
+
+  ancestorsOf(head: string, commits: Iterable<string>): Set<string> {
+    let below = this.below.get(head);
+    if (!below) this.below.set(head, (below = this.reach([head])));
+    return new Set([...commits].filter((c) => below![this.ids.get(c) ?? -1]));
+  }
+
+  own(tips: readonly string[], excluded: readonly string[]): Map<string, string[]> {
+    const mine = this.reach(tips, this.reach(excluded));
+    const out = new Map<string, string[]>();
+    mine.forEach((m, i) => {
+      if (m) out.set(this.shas[i]!, this.parentIds.slice(this.parentStart[i], this.parentStart[i + 1]).map((p) => this.shas[p]!));
+    });
+    return out;
+  }
+}
+
+export class Git implements History {
   /** Answers of `test`: one check reads a repository that does not change meanwhile. */
   private readonly answers = new Map<string, boolean>();
 
@@ -45,7 +129,7 @@ export class Git {
   /** Run git; its stdout without the final newline. Throws with git's message on failure. */
   run(args: readonly string[], input?: string): string {
     try {
-      return execFileSync('git', args, { cwd: this.cwd, env: GIT_ENV, encoding: 'utf8', maxBuffer: 1 << 30, ...(input === undefined ? { stdio: ['ignore', 'pipe', 'pipe'] } : { input, stdio: ['pipe', 'pipe', 'pipe'] }) }).replace(/\n$/, '');
+      return execFileSync('git', args, { cwd: this.cwd, env: gitEnv(), encoding: 'utf8', maxBuffer: 1 << 30, ...(input === undefined ? { stdio: ['ignore', 'pipe', 'pipe'] } : { input, stdio: ['pipe', 'pipe', 'pipe'] }) }).replace(/\n$/, '');
     } catch (e) {
       const err = e as { code?: string; stderr?: string; status?: number };
       if (err.code === 'ENOENT') throw new UsageError('git is not installed or not on PATH');
@@ -121,13 +205,9 @@ export class Git {
     return yes;
   }
 
-  /** `git rev-list --parents` of the revisions given on stdin (`sha`, `^sha`): commit → parents. */
-  parentsOf(revisions: readonly string[]): Map<string, string[]> {
-    const out = this.run(['rev-list', '--parents', '--stdin'], `${revisions.join('\n')}\n`);
-    return new Map(out ? out.split('\n').map((l) => {
-      const [sha, ...parents] = l.split(' ');
-      return [sha!, parents];
-    }) : []);
+  /** The commits reachable from `tips` but from none of `excluded`, each with its parents (one rev-list). */
+  own(tips: readonly string[], excluded: readonly string[]): Map<string, string[]> {
+    return parseParents(this.run(['rev-list', '--parents', '--stdin'], `${[...tips, ...excluded.map((e) => `^${e}`)].join('\n')}\n`));
   }
 
   /** Whether an object exists locally (a remote sha we never fetched does not). */
@@ -192,8 +272,8 @@ export class Git {
    */
   streamLines(args: readonly string[], onLine: (line: string) => void): Promise<void> {
     return new Promise((resolve, reject) => {
-      // GIT_ENV's GIT_FLUSH=0: a write (and a 'data' event here) per line would double the cost of a long history.
-      const child = spawn('git', args, { cwd: this.cwd, env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+      // gitEnv's GIT_FLUSH=0: a write (and a 'data' event here) per line would double the cost of a long history.
+      const child = spawn('git', args, { cwd: this.cwd, env: gitEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
       // Lines are cut from the bytes and each decoded on its own (a newline byte never sits inside
       // a UTF-8 sequence): a fresh string per line. A slice of a decoded chunk would keep the whole
       // 64 KB chunk alive as long as the consumer keeps that line.

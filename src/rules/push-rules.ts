@@ -2,13 +2,15 @@
  * The pre-push hook: each ref a push updates, against the rules. Reads only what the push
  * touches, so a push to develop costs no git call at all.
  */
-import type { Git } from '../git/git.js';
+import type { Git, History } from '../git/git.js';
 import type { PushUpdate } from '../git/pre-push.js';
 import { describeSources, isProtected, newestForks, workBranch, type BranchRule, type Rule, type RulesData } from './types.js';
 
 export interface PushContext {
   readonly rules: RulesData;
   readonly git: Git;
+  /** The bulk questions: git itself for a few refs, or the history read once for many. */
+  readonly history: History;
   readonly remote: string;
   readonly updates: readonly PushUpdate[];
   /** Whether this clone has a commit (answered for every sha of the push in one batch). */
@@ -183,10 +185,10 @@ export const pushRules: readonly Rule<PushContext>[] = [
         // only the protected branch has (its merges) was cut from it. For every new branch at once:
         // the commits no source has (one walk), the oldest of them (its roots), and which roots the
         // protected branch contains (one walk, or a merge-base each when few).
-        const own = ctx.git.parentsOf([...created.map((c) => c.sha), ...sources.map((s) => `^${s}`)]);
+        const own = ctx.history.own(created.map((c) => c.sha), sources);
         const roots = [...own].filter(([, parents]) => parents.every((p) => !own.has(p))).map(([sha]) => sha);
         if (roots.length === 0) continue;
-        const onProtected = ctx.git.ancestorsOf(head, roots);
+        const onProtected = ctx.history.ancestorsOf(head, roots);
         if (onProtected.size === 0) continue;
         for (const c of created) {
           if (!reaches(own, c.sha, onProtected)) continue;
@@ -231,7 +233,7 @@ export const pushRules: readonly Rule<PushContext>[] = [
       for (const owner of new Set(pending.map((p) => p.owner))) {
         const head = ctx.branchSha(owner.branch);
         const mine = pending.filter((p) => p.owner === owner);
-        const contained = head === null ? new Set<string>() : ctx.git.ancestorsOf(head, mine.map((p) => p.commit));
+        const contained = head === null ? new Set<string>() : ctx.history.ancestorsOf(head, mine.map((p) => p.commit));
         for (const { tag, commit } of mine) {
           if (contained.has(commit)) continue;
           push({
