@@ -462,6 +462,12 @@ try {
     fresh();
     return hook(input);
   };
+  /** After a reboot: a fresh TMPDIR, the cache directory kept. */
+  const rebootHook = (input) => {
+    rmSync(pwTmp, { recursive: true, force: true });
+    mkdirSync(pwTmp);
+    return hook(input);
+  };
   const lint = (...args) => run(process.execPath, [cli, 'lint', ...args], { cwd: repo });
   // lint with its own peak memory: a preloaded script writes node's maxRSS (KB) to fd 3 at exit.
   const rssScript = path.join(base, 'maxrss.cjs');
@@ -518,7 +524,7 @@ try {
   }
 
   // 5. Timed runs: everything once per run, interleaved, the order rotating from run to run.
-  const samples = { anchor: [], develop: [], developCold: [], master: [], masterCold: [], many: [], lint: [], lintRssMb: [], lintCompare: [], lintCompareRssMb: [], gitLogMaster: [], gitLogStaging: [], gitLog: [], gitLogDevelop: [], gitLogAll: [] };
+  const samples = { anchor: [], develop: [], developCold: [], master: [], masterCold: [], masterReboot: [], many: [], lint: [], lintRssMb: [], lintCompare: [], lintCompareRssMb: [], gitLogMaster: [], gitLogStaging: [], gitLog: [], gitLogDevelop: [], gitLogAll: [] };
   const bad = (what, res, want) => {
     if (!want.includes(res.status)) throw new Error(`${what} exited ${res.status} (expected ${want.join(' or ')}) in a timed run:\n${res.stderr}`);
     return res.ms;
@@ -541,6 +547,7 @@ try {
           () => samples.master.push(bad('hook (b)', hook(inputMaster), [0])),
           () => samples.developCold.push(bad('hook (a, cold)', coldHook(inputDevelop), [0])),
           () => samples.masterCold.push(bad('hook (b, cold)', coldHook(inputMaster), [0])),
+          () => samples.masterReboot.push(bad('hook (b, fresh TMPDIR)', rebootHook(inputMaster), [0])),
           () => samples.many.push(bad('hook (d)', hook(inputMany), [0])),
         ]
       : []),
@@ -582,9 +589,10 @@ try {
   const scenarios = [
     row('node', 'node -e 0 (anchor)', samples.anchor, null),
     row('a', 'a. hook: push 1 commit to develop', samples.develop, AIMS.develop),
-    row('a-cold', "a'. the same, rules cache cold", samples.developCold, null),
+    row('a-cold', "a'. the same, rules cache cold (no cache at all)", samples.developCold, null),
     row('b', `b. hook: push master = merge of staging + tag ${releaseTag}`, samples.master, AIMS.master),
-    row('b-cold', "b'. the same, rules cache cold", samples.masterCold, null),
+    row('b-cold', "b'. the same, rules cache cold (no cache at all)", samples.masterCold, null),
+    row('b-reboot', "b''. the same, a fresh TMPDIR (cache directory kept)", samples.masterReboot, null),
     row('d', `d. hook: push ${REFS} new refs (mirror push / tag import)`, samples.many, AIMS.many),
     row('c', 'c. pipewright lint (whole history)', samples.lint, null),
     ...(opts.compareLint ? [row('c-compare', "c'. the same, --compare-lint's build", samples.lintCompare, null)] : []),
@@ -621,7 +629,7 @@ try {
       }
     : null;
   // The hook against a bare `node -e 0` started in the same runs: what pipewright adds to a push.
-  const hookVsNode = ['b', 'a-cold', 'b-cold'].filter((id) => byId[id]?.medianMs != null).map((id) => ({
+  const hookVsNode = ['b', 'a-cold', 'b-cold', 'b-reboot'].filter((id) => byId[id]?.medianMs != null).map((id) => ({
     id, ratio: byId[id].medianMs / anchor.median, aim: id === 'b' ? AIMS.masterRatio : AIMS.coldRatio,
     ok: byId[id].medianMs / anchor.median <= (id === 'b' ? AIMS.masterRatio : AIMS.coldRatio),
   }));
