@@ -5,7 +5,7 @@
 import type { ConfigProblem } from '../errors.js';
 import type { EnvironmentConfig, ParsedConfig } from '../config/schema.js';
 import { BUILTIN_CHECKS, DEFAULTS, DEFAULT_TAG_PATTERNS, defaultEnvironments } from './defaults.js';
-import { toDockerTag } from './names.js';
+import { branchNameProblem, toDockerTag } from './names.js';
 import { FARGATE_MAX, FARGATE_OVERHEAD_MIB, fargateSize, type FargateSize } from './fargate.js';
 import { VERSION } from '../version.js';
 
@@ -223,9 +223,9 @@ function defaultBranchRules(envs: readonly EnvironmentConfig[]) {
   );
 }
 
-function resolveRules(c: ParsedConfig, envs: readonly EnvironmentConfig[]): Model['rules'] {
-  const tagPatterns = { ...DEFAULT_TAG_PATTERNS, ...c.rules?.tagPatterns };
-  const given = c.rules?.branches ?? defaultBranchRules(envs);
+function resolveRules(rules: ParsedConfig['rules'], envs: readonly EnvironmentConfig[]): Model['rules'] {
+  const tagPatterns = { ...DEFAULT_TAG_PATTERNS, ...rules?.tagPatterns };
+  const given = rules?.branches ?? defaultBranchRules(envs);
   const order = (b: string): number => {
     const i = envs.findIndex((e) => e.branch === b);
     return i === -1 ? envs.length : i;
@@ -244,6 +244,17 @@ function resolveRules(c: ParsedConfig, envs: readonly EnvironmentConfig[]): Mode
       };
     });
   return { tagPatterns, branches };
+}
+
+/**
+ * The rules of a config that leaves them and the environments to the defaults: what resolveModel
+ * gives such a config, from `productionBranch` alone. Null when that branch is not one the
+ * validator accepts (the caller then validates the whole config).
+ */
+export function defaultRules(productionBranch?: string): Model['rules'] | null {
+  if (productionBranch !== undefined && branchNameProblem(productionBranch) !== undefined) return null;
+  const envs = defaultEnvironments(productionBranch);
+  return productionBranchProblems(productionBranch, undefined, envs).length > 0 ? null : resolveRules(undefined, envs);
 }
 
 /** Build the model from a config that passed validateConfig (so semanticProblems found nothing). */
@@ -276,7 +287,7 @@ export function resolveModel(c: ParsedConfig, configFile: string): Model {
     },
     build: { engine: c.build?.engine ?? DEFAULTS.engine, ephemeralStorage: c.build?.ephemeralStorage ?? DEFAULTS.ephemeralStorage },
     environments: envs.map((e) => resolveEnvironment(c, e)),
-    rules: resolveRules(c, envs),
+    rules: resolveRules(c.rules, envs),
     jenkins: {
       library: { name: c.jenkins?.library?.name ?? DEFAULTS.libraryName, version: c.jenkins?.library?.version ?? `v${VERSION}` },
       agentLabel: c.jenkins?.agentLabel ?? DEFAULTS.agentLabel,
@@ -323,7 +334,7 @@ export function semanticProblems(c: ParsedConfig): ConfigProblem[] {
       } else seen.set(v, i);
     });
   };
-  problems.push(...productionBranchProblems(c, envs));
+  problems.push(...productionBranchProblems(c.productionBranch, c.environments, envs));
   // The default environments differ from each other, unless productionBranch names one (above).
   if (c.environments) {
     dupes('name', (e) => e.name);
@@ -380,25 +391,25 @@ export function semanticProblems(c: ParsedConfig): ConfigProblem[] {
 }
 
 /** productionBranch only renames the default production environment's branch; with environments, each names its own. */
-function productionBranchProblems(c: ParsedConfig, envs: readonly EnvironmentConfig[]): ConfigProblem[] {
-  if (c.productionBranch === undefined) return [];
-  if (c.environments) {
-    const production = c.environments.findIndex((e) => e.production);
+function productionBranchProblems(productionBranch: string | undefined, environments: ParsedConfig['environments'], envs: readonly EnvironmentConfig[]): ConfigProblem[] {
+  if (productionBranch === undefined) return [];
+  if (environments) {
+    const production = environments.findIndex((e) => e.production);
     return [
       {
         path: 'productionBranch',
         message: 'cannot be combined with environments: it only sets the production branch of the default environments',
-        allowed: `set branch: ${c.productionBranch} on the production environment${production >= 0 ? ` (environments.${production}.branch)` : ''} and remove productionBranch`,
+        allowed: `set branch: ${productionBranch} on the production environment${production >= 0 ? ` (environments.${production}.branch)` : ''} and remove productionBranch`,
       },
     ];
   }
   const others = envs.filter((e) => !e.production);
-  const clash = others.find((e) => e.branch === c.productionBranch);
+  const clash = others.find((e) => e.branch === productionBranch);
   return clash
     ? [
         {
           path: 'productionBranch',
-          message: `"${c.productionBranch}" already deploys to the ${clash.name} environment`,
+          message: `"${productionBranch}" already deploys to the ${clash.name} environment`,
           allowed: `a branch other than ${others.map((e) => e.branch).join(' and ')}, such as main or master`,
         },
       ]

@@ -3,8 +3,9 @@
  * the rules resolved from a config are cached by a hash of the config's bytes and this pipewright
  * version, so a cache entry is never stale. The cache is the user's cache directory
  * ($XDG_CACHE_HOME, else ~/.cache: it outlives a reboot's fresh /tmp), else the temp dir. A miss
- * loads the config the normal way (js-yaml, zod, the model) and fills the cache; `generate` and
- * `validate` fill it too, so the first push after a config change is usually a hit.
+ * of a config that leaves the rules to the defaults is resolved from js-yaml alone (quick-rules);
+ * any other loads the config the normal way (js-yaml, zod, the model). Both fill the cache, and
+ * so do `generate` and `validate`.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -45,6 +46,14 @@ export async function loadRules(root: string, config?: string): Promise<{ rules:
     return { rules: JSON.parse(readFileSync(cacheFile(file, bytes), 'utf8')) as RulesData, configFile: path.basename(file) };
   } catch {
     // a miss (or a damaged entry): resolve the config properly below
+  }
+  if (!file.endsWith('.ts')) {
+    const { quickRules } = await import('./quick-rules.js');
+    const quick = quickRules(bytes);
+    if (quick) {
+      rememberRules(file, quick, bytes);
+      return { rules: quick, configFile: path.basename(file) };
+    }
   }
   const { loadConfig } = await import('../config/load.js');
   const { model } = await loadConfig({ cwd: path.dirname(file), config: path.basename(file) });
