@@ -13,15 +13,9 @@
  *   - a Kubernetes quantity: digits, an optional decimal part, one suffix (250m, 1.5Gi, 768Mi).
  */
 import yaml from 'js-yaml';
+import { isPlainSafe } from './yaml-plain.js';
 
-const NAME = /^[A-Za-z/][A-Za-z0-9._/-]*$/;
-const QUANTITY = /^[0-9]+(?:\.[0-9]+)?(?:m|k|Ki|Mi|Gi|Ti|Pi|Ei|M|G|T|P|E)$/;
-const YAML11_WORDS = /^(?:y|n|yes|no|true|false|on|off|null)$/i;
-
-/** Whether `value` may be written as a plain (unquoted) scalar: see the shapes above. */
-export function isPlainSafe(value: string): boolean {
-  return (QUANTITY.test(value) || NAME.test(value)) && !YAML11_WORDS.test(value);
-}
+export { isPlainSafe };
 
 /**
  * One string as a one-line YAML scalar for a template: plain when isPlainSafe, otherwise

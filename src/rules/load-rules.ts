@@ -49,7 +49,7 @@ export async function loadRules(root: string, config?: string): Promise<{ rules:
   }
   if (!file.endsWith('.ts')) {
     const { quickRules } = await import('./quick-rules.js');
-    const quick = quickRules(bytes);
+    const quick = await quickRules(bytes);
     if (quick) {
       rememberRules(file, quick, bytes);
       return { rules: quick, configFile: path.basename(file) };
