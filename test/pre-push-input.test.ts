@@ -202,6 +202,7 @@ test('real git push of 400 refs at once (200 branches, 200 tags): allowed; one b
     more.push(`create refs/tags/more-t${i} ${devs[i % devs.length]}`);
   }
   more.push(`create refs/heads/more/from-master ${git('rev-parse', 'master')}`);
+  more.push(`create refs/tags/more-tree ${git('rev-parse', 'master^{tree}')}`); // a tag may name a tree
   more.push(`create refs/tags/v9.9.9 ${devs[3]}`);
   execFileSync('git', ['update-ref', '--stdin'], { cwd: repo, input: `${more.join('\n')}\n` });
   const bad = spawnSync('git', ['push', 'origin', 'refs/heads/more/*:refs/heads/more/*', 'refs/tags/more-t*:refs/tags/more-t*', 'v9.9.9'], { cwd: repo, encoding: 'utf8' });

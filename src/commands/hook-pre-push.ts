@@ -100,7 +100,7 @@ function context(rules: RulesData, git: Git, remote: string, updates: readonly P
   const loaded = () =>
     (graph ??= CommitGraph.load(git, [
       ...rules.branches.map((r) => branchSha(r.branch)).filter((s): s is string => s !== null),
-      ...pushing.map((u) => u.localSha),
+      ...pushing.filter((u) => objects.get(u.localSha)?.type === 'commit').map((u) => u.localSha),
       ...[...pushedTags.values()].filter((c): c is string => c !== null),
     ]));
   const history: History = pushing.filter((u) => u.kind === 'create').length <= BULK
