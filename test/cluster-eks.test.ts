@@ -19,36 +19,13 @@ import { openEks } from '../src/aws/eks.js';
 import { AwsError } from '../src/aws/errors.js';
 import { engineAvailable, runCliAsync, tempDir, EngineSuite } from './helpers.js';
 import { KubeStandin } from './kube-standin.js';
-import { awsTestEnv, startMoto, type Moto, forwardTo, readAll } from './moto.js';
+import { awsTestEnv, startMoto, type Moto, forwardTo, readAll, eksAppConfig, DEPLOYER_ROLE as ROLE, MOTO_ACCOUNT as ACCOUNT, MOTO_KEY as KEY, MOTO_REGION as REGION, POD_ROLE } from './moto.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const hasMoto = engineAvailable('python3', ['-c', 'import moto']);
 const hasOpenssl = engineAvailable('openssl', ['version']);
 
-const ACCOUNT = '123456789012'; // moto's account
-const REGION = 'eu-west-1';
-const ROLE = `arn:aws:iam::${ACCOUNT}:role/jenkins-agents`;
-const POD_ROLE = `arn:aws:iam::${ACCOUNT}:role/eks-fargate-pods`;
-const KEY = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-
-/** A kaniko app on `cluster`, with everything cluster bootstrap needs (`extra` lines go under `cluster:`). */
-const config = (cluster: string, opts: { podRole?: boolean; extra?: string } = {}) => `app: shop
-aws:
-  accountId: "${ACCOUNT}"
-  region: ${REGION}
-  cluster: ${cluster}
-build:
-  engine: kaniko
-cluster:
-  deployer:
-    roleArn: ${ROLE}
-  fargate:
-${opts.podRole === false ? '    subnets: [subnet-0123456789abcdef0, subnet-0fedcba9876543210]' : `    podExecutionRoleArn: ${POD_ROLE}\n    subnets: [subnet-0123456789abcdef0, subnet-0fedcba9876543210]`}
-${opts.extra ?? ''}environments:
-  - { name: develop, branch: develop, ingress: { enabled: false } }
-  - { name: green, branch: staging }
-  - { name: blue, branch: master, production: true }
-`;
+const config = (cluster: string, opts: { podRole?: boolean; extra?: string } = {}) => eksAppConfig(cluster, opts);
 
 const work = tempDir('pipewright-cluster-eks-');
 const HOME = path.join(work.dir, 'home');

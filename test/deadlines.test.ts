@@ -16,33 +16,18 @@ import { CreateClusterCommand, EKSClient, ListFargateProfilesCommand } from '@aw
 import { CreateRepositoryCommand, DescribeImagesCommand, DescribeRepositoriesCommand, ECRClient, GetLifecyclePolicyCommand, PutImageCommand } from '@aws-sdk/client-ecr';
 import { engineAvailable, runCliAsync, tempDir, EngineSuite } from './helpers.js';
 import { KubeStandin } from './kube-standin.js';
-import { awsTestEnv, imageManifest, startMoto, treeHash, type Moto } from './moto.js';
+import { awsTestEnv, eksAppConfig, imageManifest, MOTO_ACCOUNT as ACCOUNT, MOTO_KEY as KEY, MOTO_REGION as REGION, startMoto, treeHash, type Moto } from './moto.js';
 import { startHoldingProxy, startSilentServer, type Silent } from './silent-server.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const hasMoto = engineAvailable('python3', ['-c', 'import moto']);
 const hasOpenssl = engineAvailable('openssl', ['version']);
 
-const ACCOUNT = '123456789012'; // moto's account
-const REGION = 'eu-west-1';
-const KEY = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 /** The --timeout of every run here, and the guard that kills a run that hangs anyway. */
 const TIMEOUT = '2';
 const GUARD_MS = 60_000;
 
-const config = (app: string, cluster: string) => `app: ${app}
-aws: { accountId: "${ACCOUNT}", region: ${REGION}, cluster: ${cluster} }
-build: { engine: kaniko }
-cluster:
-  deployer: { roleArn: "arn:aws:iam::${ACCOUNT}:role/jenkins-agents" }
-  fargate:
-    podExecutionRoleArn: arn:aws:iam::${ACCOUNT}:role/eks-fargate-pods
-    subnets: [subnet-0123456789abcdef0]
-environments:
-  - { name: develop, branch: develop, ingress: { enabled: false } }
-  - { name: green, branch: staging }
-  - { name: blue, branch: master, production: true }
-`;
+const config = (app: string, cluster: string) => eksAppConfig(cluster, { app });
 
 const work = tempDir('pipewright-deadlines-');
 const HOME = path.join(work.dir, 'home');

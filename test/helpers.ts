@@ -115,14 +115,20 @@ export class EngineSuite {
 
   constructor(private readonly engines: boolean) {}
 
-  async timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
+  /** A suite for engines given as `[command, version args]`: each checked with engineAvailable. */
+  static of(engines: readonly (readonly [string, string[]])[]): EngineSuite {
+    return new EngineSuite(engines.map(([c, a]) => engineAvailable(c, a)).every(Boolean));
+  }
+
+  /** Run `fn`, adding its time to `timings` under `label` (an arrow: pass it around unbound). */
+  readonly timed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
     const t = Date.now();
     try {
       return await fn();
     } finally {
       this.timings.push(`${label} ${((Date.now() - t) / 1000).toFixed(1)} s`);
     }
-  }
+  };
 
   /** Run the set-up (timed as "set-up") when the engines are there; keep its failure for ready(). */
   async setUp(fn: () => Promise<void>): Promise<void> {
@@ -135,8 +141,8 @@ export class EngineSuite {
   }
 
   /** Whether the tests can run: false without the engines; throws what the set-up threw. */
-  ready(): boolean {
+  readonly ready = (): boolean => {
     if (this.failed) throw this.failed;
     return this.engines;
-  }
+  };
 }

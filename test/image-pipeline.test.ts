@@ -25,11 +25,10 @@ import { writePipeline } from '../src/plan/workspace.js';
 import { loadTemplates } from '../src/templates.js';
 import { baseImage, Containers, engineVersions, exec, IMAGE_ENGINES, startRegistry, storedManifest, type Base, type Registry } from './containers.js';
 import { createRepository, startEcrStandin, type EcrStandin } from './ecr-standin.js';
-import { copyExample, engineAvailable, runCli, tempDir, EngineSuite } from './helpers.js';
+import { copyExample, runCli, tempDir, EngineSuite } from './helpers.js';
 import { startMoto, type Moto } from './moto.js';
 
 const ENGINES: readonly [string, string[]][] = [...IMAGE_ENGINES, ['groovy', ['--version']], ['git', ['--version']], ['/usr/bin/aws', ['--version']], ['python3', ['-c', 'import moto']]];
-const hasEngines = ENGINES.map(([c, a]) => engineAvailable(c, a)).every(Boolean);
 const work = tempDir('pipewright-image-pipeline-');
 const REGION = 'eu-west-1';
 let moto: Moto | undefined;
@@ -37,10 +36,8 @@ let registry: Registry | undefined;
 let standin: EcrStandin | undefined;
 let agent: Containers | undefined;
 let base: Base | undefined;
-const suite = new EngineSuite(hasEngines);
-const timed = suite.timed.bind(suite);
-const ready = suite.ready.bind(suite);
-const timings = suite.timings;
+const suite = EngineSuite.of(ENGINES);
+const { timed, ready, timings } = suite;
 
 
 // On the agent's PATH, first. Both are test stand-ins, named as such.

@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { chownSync, cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { copyExample, engineAvailable, runCli, tempDir, EngineSuite } from './helpers.js';
+import { copyExample, runCli, tempDir, EngineSuite } from './helpers.js';
 import {
   baseImage,
   Containers,
@@ -31,17 +31,14 @@ import {
 } from './containers.js';
 
 const ENGINES: readonly [string, string[]][] = [...IMAGE_ENGINES, ['mmdebstrap', ['--version']], ['kubectl', ['version', '--client']], ['git', ['--version']]];
-const hasEngines = ENGINES.map(([c, a]) => engineAvailable(c, a)).every(Boolean);
 const work = tempDir('pipewright-image-');
 let build: Containers | undefined;
 let node: Containers | undefined;
 let registry: Registry | undefined;
 let base: Base | undefined;
 // What the CI log says: one line per engine.
-const suite = new EngineSuite(hasEngines);
-const timed = suite.timed.bind(suite);
-const ready = suite.ready.bind(suite);
-const timings = suite.timings;
+const suite = EngineSuite.of(ENGINES);
+const { timed, ready, timings } = suite;
 const images: string[] = [];
 const cibuilds: string[] = [];
 const refused = { image: [] as string[], cibuild: [] as string[] };

@@ -162,3 +162,35 @@ export function stopper(child: ChildProcess): () => Promise<void> {
     clearTimeout(timer);
   };
 }
+
+/** moto's account, the region and keys every moto test uses. */
+export const MOTO_ACCOUNT = '123456789012';
+export const MOTO_REGION = 'eu-west-1';
+export const MOTO_KEY = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+/** The roles a kaniko app on EKS names: the deployer's (IRSA) and the Fargate pods'. */
+export const DEPLOYER_ROLE = `arn:aws:iam::${MOTO_ACCOUNT}:role/jenkins-agents`;
+export const POD_ROLE = `arn:aws:iam::${MOTO_ACCOUNT}:role/eks-fargate-pods`;
+
+/**
+ * A kaniko app on the EKS `cluster` with everything `cluster bootstrap` needs: a deployer role,
+ * Fargate subnets and (unless podRole is false) the pods' role; `extra` lines go under `cluster:`.
+ */
+export function eksAppConfig(cluster: string, opts: { app?: string; podRole?: boolean; extra?: string } = {}): string {
+  return `app: ${opts.app ?? 'shop'}
+aws:
+  accountId: "${MOTO_ACCOUNT}"
+  region: ${MOTO_REGION}
+  cluster: ${cluster}
+build:
+  engine: kaniko
+cluster:
+  deployer:
+    roleArn: ${DEPLOYER_ROLE}
+  fargate:
+${opts.podRole === false ? '' : `    podExecutionRoleArn: ${POD_ROLE}\n`}    subnets: [subnet-0123456789abcdef0, subnet-0fedcba9876543210]
+${opts.extra ?? ''}environments:
+  - { name: develop, branch: develop, ingress: { enabled: false } }
+  - { name: green, branch: staging }
+  - { name: blue, branch: master, production: true }
+`;
+}
