@@ -279,7 +279,72 @@ const RequiredCheck = z
       .optional()
       .describe('Shell command that must exit 0; it gets PW_APP, PW_FROM, PW_TO, PW_IMAGE and PW_DIGEST in its environment.'),
   })
-  .describe('A check that must pass before `pipewright promote` promotes an image into this environment.');
+  .describe('A check that must pass before an image is promoted into this environment: in the pipeline (stage Checks <environment>) and in `pipewright promote`.');
+
+const duration = (what: string) =>
+  allow(z.string().regex(/^(0|[1-9][0-9]{0,5})[smh]$/), 'a whole number of seconds, minutes or hours such as 30s, 5m or 1h').describe(what);
+
+const alarmName = allow(
+  z.string().min(1).max(255).regex(/^[^\u0000-\u001f\u007f]+$/),
+  'a CloudWatch alarm name: 1 to 255 characters, no control characters',
+);
+const AlarmRef = z
+  .union([
+    alarmName.describe('An alarm, by its exact name: it must exist, or the gate fails.'),
+    z.strictObject({ prefix: alarmName.describe('Every alarm whose name starts with this; at least one must exist, or the gate fails.') }),
+  ])
+  .describe('A CloudWatch alarm (metric or composite), by name or by { prefix }.');
+
+const Verify = z
+  .strictObject({
+    alarms: z.array(AlarmRef).max(100).optional().describe('CloudWatch alarms that must not be in ALARM after the deploy, for the whole soak time. Default none.'),
+    soak: duration('How long the alarms are watched after the smoke check passes. Default 5m with alarms, 0s without.').optional(),
+  })
+  .describe("How a deploy is verified: the smoke check (script/smoke), then the alarms for the soak time. A verified image gets the ECR tag verified-<environment>-<tree>, which the next environment requires.");
+
+const Canary = z
+  .strictObject({
+    steps: z
+      .array(allow(z.int().min(1).max(99), 'a whole percentage from 1 to 99'))
+      .min(1)
+      .max(10)
+      .describe('The share of traffic the canary takes at each step, increasing, e.g. [10, 50].'),
+    pause: duration('How long each step holds while its alarms are watched, e.g. 5m.'),
+    alarms: z.array(AlarmRef).max(100).optional().describe('Alarms that fail the canary. Default: verify.alarms.'),
+    traffic: z
+      .enum(['alb', 'replicas'])
+      .optional()
+      .describe('alb: the AWS Load Balancer Controller weights a forward action between the stable and the canary Service (IP targets). replicas: the canary takes a share of the pods behind the one Service. Default alb when the environment has an ingress, else replicas.'),
+  })
+  .describe('Deploy a canary first: traffic moves to it step by step, each step gated by the alarms; on a failed gate the canary is removed and production is untouched.');
+
+const windowSpan = allow(
+  z.string().regex(/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)(-(Mon|Tue|Wed|Thu|Fri|Sat|Sun))? ([01][0-9]|2[0-3]):[0-5][0-9] ?- ?((Mon|Tue|Wed|Thu|Fri|Sat|Sun) )?([01][0-9]|2[0-4]):[0-5][0-9]$/),
+  '"Fri 16:00-Mon 08:00" (from one weekday and time to another) or "Mon-Fri 09:00-17:00" (those hours on each of those days)',
+);
+const timeZone = allow(
+  z
+    .string()
+    .regex(/^(UTC|[A-Z][A-Za-z_]+(\/[A-Za-z0-9_+-]+){1,2})$/)
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, { message: 'is not a time zone of the IANA database' }),
+  'an IANA time zone such as Europe/Berlin, America/New_York or UTC',
+);
+const Windows = z
+  .strictObject({
+    timeZone: timeZone.describe('The time zone the windows are in, e.g. Europe/Berlin.'),
+    deny: z.array(windowSpan).max(50).optional().describe('When deploys are not allowed, e.g. ["Fri 16:00-Mon 08:00"].'),
+    allow: z.array(windowSpan).max(50).optional().describe('When deploys are allowed (and only then), e.g. ["Mon-Thu 08:00-17:00"]. Default: always, except deny.'),
+    outside: z.enum(['wait', 'fail']).optional().describe('A build outside the windows waits for the next one (holding no executor) or fails. Default fail.'),
+    maxWait: duration('With outside: wait, the longest a build waits (it fails after that). Default 72h.').optional(),
+  })
+  .describe('Promotion windows: when this environment may be deployed to.');
 
 const Environment = z
   .strictObject({
@@ -288,7 +353,14 @@ const Environment = z
     namespace: dnsLabel(63, 'Kubernetes namespace. Default <app>-<name>.').optional(),
     production: z.boolean().optional().describe('Production environment. Default false.'),
     approval: z.boolean().optional().describe('A manual approval gates the deploy. Default: same as production.'),
-    requiredChecks: z.array(RequiredCheck).optional().describe('Checks `pipewright promote` runs before promoting into this environment. Default none.'),
+    requiredChecks: z.array(RequiredCheck).optional().describe('Checks that must pass before an image is promoted into this environment, in the pipeline and in `pipewright promote`. Default none.'),
+    requireVerified: z
+      .boolean()
+      .optional()
+      .describe('Deploy only an image verified in the environment before this one (its ECR tag verified-<previous>-<tree>). Default true, except for the first environment.'),
+    verify: Verify.optional(),
+    canary: Canary.optional(),
+    windows: Windows.optional(),
     ...environmentSettings,
   })
   .describe('One deploy target, fed by one branch. Environments are ordered: each promotes to the next.');

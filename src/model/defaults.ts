@@ -60,6 +60,12 @@ export const DEFAULTS = {
   deployerServiceAccount: 'pipewright-deployer',
   deployerNamespace: 'jenkins',
   deployerGroup: 'pipewright-deployers',
+  /** How long alarms are watched after a deploy, when an environment names alarms but no soak. */
+  soakWithAlarms: '5m',
+  /** How often the alarms are read during a soak or a canary pause. */
+  alarmPollSeconds: 30,
+  /** With windows.outside: wait, the longest a build waits: a whole weekend. */
+  windowMaxWait: '72h',
 } as const;
 
 /** Checks `pipewright promote` knows without a command. */

@@ -8,6 +8,7 @@ import { BUILTIN_CHECKS, DEFAULTS, DEFAULT_TAG_PATTERNS, defaultEnvironments } f
 import { branchNameProblem, toDockerTag } from './names.js';
 import { FARGATE_MAX, FARGATE_OVERHEAD_MIB, fargateSize, type FargateSize } from './fargate.js';
 import { VERSION } from '../version.js';
+import { parseWindow, type WindowSpec } from './windows.js';
 
 export interface ClusterTarget {
   readonly name: string;
@@ -49,8 +50,39 @@ export interface EnvironmentModel {
   readonly imageTag: string;
   /** Where smoke tests reach the environment, when it has an ingress host. */
   readonly url: string | null;
-  /** Checks `pipewright promote` runs before promoting into this environment; command null: built in. */
+  /** Checks that must pass before an image is promoted into this environment (pipeline and `pipewright promote`); command null: built in. */
   readonly requiredChecks: readonly { readonly name: string; readonly command: string | null }[];
+  /** The environment an image must be verified in (its verified-<upstream>-<tree> tag) before it deploys here; null: none. */
+  readonly upstream: string | null;
+  /** After each deploy: the smoke check, then the alarms for soakSeconds (polled every pollSeconds). */
+  readonly verify: { readonly alarms: readonly AlarmModel[]; readonly soakSeconds: number; readonly pollSeconds: number };
+  readonly canary: CanaryModel | null;
+  readonly windows: WindowsModel | null;
+}
+
+/** A CloudWatch alarm by exact name, or every alarm whose name starts with a prefix. */
+export interface AlarmModel {
+  readonly kind: 'name' | 'prefix';
+  readonly value: string;
+}
+
+export interface CanaryModel {
+  /** Percent of traffic at each step, increasing. */
+  readonly steps: readonly number[];
+  /** Canary pods at each step. */
+  readonly replicas: readonly number[];
+  readonly pauseSeconds: number;
+  readonly alarms: readonly AlarmModel[];
+  /** alb: weighted forward between the Services <app> and <app>-canary; replicas: a share of the pods behind <app>. */
+  readonly traffic: 'alb' | 'replicas';
+}
+
+export interface WindowsModel {
+  readonly timeZone: string;
+  readonly allow: readonly WindowSpec[];
+  readonly deny: readonly WindowSpec[];
+  readonly outside: 'wait' | 'fail';
+  readonly maxWaitSeconds: number;
 }
 
 export interface KeyRefName {
@@ -157,7 +189,43 @@ function environmentsOf(c: ParsedConfig): EnvironmentConfig[] {
 
 const namespaceOf = (c: ParsedConfig, e: EnvironmentConfig): string => e.namespace ?? `${c.app}-${e.name}`;
 
-function resolveEnvironment(c: ParsedConfig, e: EnvironmentConfig): EnvironmentModel {
+/** '5m' → 300. */
+export function durationSeconds(d: string): number {
+  const n = Number.parseInt(d, 10);
+  return d.endsWith('h') ? n * 3600 : d.endsWith('m') ? n * 60 : n;
+}
+
+const alarmsOf = (alarms: NonNullable<EnvironmentConfig['verify']>['alarms']): AlarmModel[] =>
+  (alarms ?? []).map((a) => (typeof a === 'string' ? { kind: 'name', value: a } : { kind: 'prefix', value: a.prefix }));
+
+function canaryOf(e: EnvironmentConfig, replicas: number, ingress: boolean): CanaryModel | null {
+  const k = e.canary;
+  if (!k) return null;
+  const traffic = k.traffic ?? (ingress ? 'alb' : 'replicas');
+  return {
+    steps: k.steps,
+    // alb: enough pods for the canary's share of the load; replicas: the pod count that gives that share.
+    replicas: k.steps.map((w) => Math.max(1, traffic === 'alb' ? Math.ceil((replicas * w) / 100) : Math.round((replicas * w) / (100 - w)))),
+    pauseSeconds: durationSeconds(k.pause),
+    alarms: alarmsOf(k.alarms ?? e.verify?.alarms),
+    traffic,
+  };
+}
+
+function windowsOf(e: EnvironmentConfig): WindowsModel | null {
+  const w = e.windows;
+  if (!w) return null;
+  const specs = (list: readonly string[] | undefined) => (list ?? []).map(parseWindow).filter((x): x is WindowSpec => typeof x !== 'string');
+  return {
+    timeZone: w.timeZone,
+    allow: specs(w.allow),
+    deny: specs(w.deny),
+    outside: w.outside ?? 'fail',
+    maxWaitSeconds: durationSeconds(w.maxWait ?? DEFAULTS.windowMaxWait),
+  };
+}
+
+function resolveEnvironment(c: ParsedConfig, e: EnvironmentConfig, index: number): EnvironmentModel {
   const d: Settings = c.defaults ?? {};
   const production = e.production ?? false;
   const ingress = { ...d.ingress, ...e.ingress };
@@ -205,6 +273,14 @@ function resolveEnvironment(c: ParsedConfig, e: EnvironmentConfig): EnvironmentM
     // With a host the ALB serves HTTPS (and redirects HTTP to it). No trailing '/': scripts append their own paths.
     url: host ? `https://${host}${path.replace(/\/+$/, '')}` : null,
     requiredChecks: (e.requiredChecks ?? []).map((k) => ({ name: k.name, command: k.command ?? null })),
+    upstream: index > 0 && (e.requireVerified ?? true) ? environmentsOf(c)[index - 1]!.name : null,
+    verify: {
+      alarms: alarmsOf(e.verify?.alarms),
+      soakSeconds: durationSeconds(e.verify?.soak ?? (e.verify?.alarms?.length ? DEFAULTS.soakWithAlarms : '0s')),
+      pollSeconds: DEFAULTS.alarmPollSeconds,
+    },
+    canary: canaryOf(e, replicas, ingress.enabled ?? true),
+    windows: windowsOf(e),
   };
 }
 
@@ -286,7 +362,7 @@ export function resolveModel(c: ParsedConfig, configFile: string): Model {
       terminationGracePeriodSeconds: shutdownDelay + DEFAULTS.gracefulSeconds + 5,
     },
     build: { engine: c.build?.engine ?? DEFAULTS.engine, ephemeralStorage: c.build?.ephemeralStorage ?? DEFAULTS.ephemeralStorage },
-    environments: envs.map((e) => resolveEnvironment(c, e)),
+    environments: envs.map((e, i) => resolveEnvironment(c, e, i)),
     rules: resolveRules(c.rules, envs),
     jenkins: {
       library: { name: c.jenkins?.library?.name ?? DEFAULTS.libraryName, version: c.jenkins?.library?.version ?? `v${VERSION}` },
@@ -367,6 +443,8 @@ export function semanticProblems(c: ParsedConfig): ConfigProblem[] {
     }),
   );
 
+  envs.forEach((e, i) => problems.push(...promotionProblems(c, e, i)));
+
   const patterns = { ...DEFAULT_TAG_PATTERNS, ...c.rules?.tagPatterns };
   const known = new Set([...envs.map((e) => e.branch), ...Object.keys(c.rules?.branches ?? {})]);
   for (const [branch, rule] of Object.entries(c.rules?.branches ?? {})) {
@@ -435,7 +513,7 @@ function ingressProblems(c: ParsedConfig, envs: readonly EnvironmentConfig[]): C
   }
   const seen = new Map<string, number>();
   envs.forEach((e, i) => {
-    const resolved = resolveEnvironment(c, e);
+    const resolved = resolveEnvironment(c, e, i);
     const host = resolved.ingress.host;
     if (!resolved.ingress.enabled || host === undefined) return;
     if (host.length > 253) {
@@ -471,7 +549,7 @@ function podProblems(c: ParsedConfig, envs: readonly EnvironmentConfig[]): Confi
         });
       }
     }
-    const resolved = resolveEnvironment(c, e);
+    const resolved = resolveEnvironment(c, e, i);
     if (resolved.fargate === null) {
       const { cpu, memory } = resolved.resources.requests;
       problems.push({
@@ -481,5 +559,49 @@ function podProblems(c: ParsedConfig, envs: readonly EnvironmentConfig[]): Confi
       });
     }
   });
+  return problems;
+}
+
+/** Canary, verification and windows: what the schema cannot see alone. */
+function promotionProblems(c: ParsedConfig, e: EnvironmentConfig, i: number): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const at = (key: string) => `environments.${i}.${key}`;
+  if (i === 0 && e.requireVerified === true) {
+    problems.push({ path: at('requireVerified'), message: 'the first environment has no environment before it to verify images', allowed: 'requireVerified on a later environment' });
+  }
+  const k = e.canary;
+  if (k) {
+    k.steps.forEach((w, j) => {
+      if (j > 0 && w <= k.steps[j - 1]!) problems.push({ path: at(`canary.steps.${j}`), message: `${w} does not grow from the step before (${k.steps[j - 1]})`, allowed: 'increasing percentages, e.g. [10, 50]' });
+    });
+    if ((k.alarms ?? e.verify?.alarms ?? []).length === 0) {
+      problems.push({
+        path: at('canary.alarms'),
+        message: 'a canary needs alarms to gate on: without them every step passes, and it is only a slow rollout',
+        allowed: 'canary.alarms, or verify.alarms (the canary uses them by default)',
+      });
+    }
+    const ingress = { ...c.defaults?.ingress, ...e.ingress };
+    if (k.traffic === 'alb' && ingress.enabled === false) {
+      problems.push({ path: at('canary.traffic'), message: 'alb weights traffic at the Ingress, and this environment has none (ingress.enabled: false)', allowed: 'replicas, or an ingress' });
+    }
+  }
+  const w = e.windows;
+  if (w) {
+    for (const key of ['allow', 'deny'] as const) {
+      (w[key] ?? []).forEach((text, j) => {
+        const parsed = parseWindow(text);
+        if (typeof parsed === 'string') {
+          problems.push({ path: at(`windows.${key}.${j}`), message: `"${text}" ${parsed}`, allowed: '"Fri 16:00-Mon 08:00" or "Mon-Fri 09:00-17:00"' });
+        }
+      });
+    }
+    if (!w.allow?.length && !w.deny?.length) {
+      problems.push({ path: at('windows'), message: 'names no window: deploys would always be allowed', allowed: 'allow: [...] or deny: [...]' });
+    }
+    if (w.maxWait !== undefined && w.outside !== 'wait') {
+      problems.push({ path: at('windows.maxWait'), message: 'only applies with outside: wait', allowed: 'outside: wait, or no maxWait' });
+    }
+  }
   return problems;
 }
