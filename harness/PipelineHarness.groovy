@@ -160,6 +160,9 @@ abstract class PwScript extends Script {
 
     Object pipeline(Closure body) { this.@pwRunner.runPipeline(body); return null }
 
+    /** For a test's fixed clock (not a Jenkins API): how long this build has slept, in milliseconds. */
+    long pwSleptMillis() { return this.@pwRunner.sleptMillis }
+
     // Names that would otherwise hit Object/Script methods (DefaultGroovyMethods.sleep, Script.println).
     Object sleep(int t) { return this.@pwRunner.step('sleep', [t] as Object[]) }
 
@@ -521,6 +524,8 @@ class PwPipelineDsl {
 
 class PwRunner {
     static final String POST_STAGE = 'Declarative: Post Actions'
+    /** Milliseconds the build has slept: a fixed test clock adds them, so time passes as the build waits. */
+    long sleptMillis = 0
     static final List<String> RESULTS = ['SUCCESS', 'UNSTABLE', 'FAILURE', 'NOT_BUILT', 'ABORTED']
     /** Parameter name of a step's single positional argument, so `sh 'x'` and `sh(script: 'x')` record alike. */
     static final Map<String, String> DEFAULT_PARAM = [
@@ -1215,7 +1220,10 @@ class PwRunner {
             case 'container': case 'timeout': case 'stage': case 'timestamps':
                 return body == null ? null : body.call()
             case 'retry': return retry(a, body)
-            case 'sleep': return null
+            case 'sleep':
+                // The clock a test sets (a pipewrightClock that adds sleptMillis) moves on by the time slept.
+                sleptMillis += java.util.concurrent.TimeUnit.valueOf(String.valueOf(a.unit ?: 'SECONDS')).toMillis(((Number) a.time).longValue())
+                return null
             case 'parallel': return parallel(args, entry)
             case 'catchError': return catchError(a, body)
             case 'warnError': return warnError(body)

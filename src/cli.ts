@@ -124,7 +124,10 @@ async function program(): Promise<Command> {
       .option('--branch <name>', 'the branch to plan (for a pull request: its target)')
       .option('--pr-from <branch>', 'plan a pull request from this branch into --branch')
       .option('--fork <owner>', 'with --pr-from: the pull request comes from a fork owned by <owner> (CHANGE_FORK)')
-      .option('--image-exists', 'assume ECR already has the image, as in a promotion')
+      .option('--image-exists', 'assume ECR already has the image, as in a promotion (the default where the branch takes only images verified upstream)')
+      .option('--unverified', 'the image was never verified in the environment before this one: shows the refusal')
+      .option('--alarm <state>', 'every CloudWatch alarm reads <state>: OK (default), ALARM or INSUFFICIENT_DATA; ALARM shows a failed canary or soak')
+      .option('--at <time>', 'run the build at this time (ISO 8601, e.g. 2026-12-04T17:00:00+01:00): shows the promotion windows')
       .option('--json', 'print stages and commands as JSON')
       .addHelpText(
         'after',
@@ -132,7 +135,10 @@ async function program(): Promise<Command> {
           "GitHub's merge commit (untagged), and the checkout has no tags, as github-branch-source checks out.\n" +
           '\nExamples:\n  pipewright plan --branch master                       # tags the release, waits for approval, deploys\n' +
           '  pipewright plan --branch master --pr-from develop     # shows the Guard refusing it\n' +
-          '  pipewright plan --branch master --pr-from staging --fork mallory   # a fork is never a promotion source',
+          '  pipewright plan --branch master --pr-from staging --fork mallory   # a fork is never a promotion source\n' +
+          '  pipewright plan --branch staging --unverified         # refused: never verified on develop\n' +
+          '  pipewright plan --branch master --alarm ALARM         # the canary (or the soak) fails and is undone\n' +
+          "  pipewright plan --branch master --at 2026-12-04T17:00:00+01:00   # a Friday evening: outside the window",
       ),
     () => import('./commands/plan.js'),
   );

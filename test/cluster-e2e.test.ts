@@ -18,7 +18,7 @@ import { run as generate } from '../src/commands/generate.js';
 import { loadConfig } from '../src/config/load.js';
 import { openKube, type Kube } from '../src/k8s/client.js';
 import { readDeployment } from '../src/k8s/deployments.js';
-import { deployDir, deployKustomization } from '../src/render/kustomize.js';
+import { RELEASE_PATCH, deployDir, deployKustomization, releasePatch } from '../src/render/kustomize.js';
 import { engineAvailable, runCli, tempDir } from './helpers.js';
 
 const KUBECONFIG = process.env.PIPEWRIGHT_E2E_KUBECONFIG ?? '';
@@ -108,6 +108,8 @@ if (!KUBECONFIG) {
     const digests = [`sha256:${'a'.repeat(64)}`, `sha256:${'b'.repeat(64)}`];
     for (const digest of digests) {
       writeFileSync(path.join(wrapper, 'kustomization.yaml'), deployKustomization(model, env, digest));
+      const record = { digest, tree: 'c'.repeat(40), commit: '', release: '', deployedAt: new Date().toISOString(), approver: '', build: 'e2e', reason: 'pipeline' };
+      writeFileSync(path.join(wrapper, RELEASE_PATCH), releasePatch(model, record));
       const apply = kubectl('apply', '-k', wrapper, `--as=${asSa}`);
       assert.is(apply.status, 0, `apply as the deployer: ${apply.stderr}`);
     }

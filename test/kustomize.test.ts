@@ -8,7 +8,8 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import { run as generate } from '../src/commands/generate.js';
 import { loadConfig } from '../src/config/load.js';
-import { deployDir, deployKustomization, overlayDir } from '../src/render/kustomize.js';
+import { RELEASE_PATCH, deployDir, deployKustomization, overlayDir, releasePatch } from '../src/render/kustomize.js';
+import { releaseRecordOf } from '../src/model/release.js';
 import type { Io } from '../src/io.js';
 import { engineAvailable, tempDir, copyExample, runCli } from './helpers.js';
 import { YAML_TRAPS, kustomize as kustomizeText, kustomizeBuild, readKustomized } from './yaml-traps.js';
@@ -116,9 +117,14 @@ test('the deploy-time wrapper pins the image by digest with plain kubectl', asyn
     const wrapper = path.join(t.dir, deployDir(green, 'delivery'));
     mkdirSync(wrapper, { recursive: true });
     writeFileSync(path.join(wrapper, 'kustomization.yaml'), deployKustomization(model, green, digest));
+    const record = { digest, tree: 'a'.repeat(40), commit: 'b'.repeat(40), release: 'v1.2.3-beta.1', deployedAt: '2026-12-03T10:00:00.000Z', approver: '', build: 'https://ci/job/1/', reason: 'pipeline "quoted" \\ ünïcode' };
+    writeFileSync(path.join(wrapper, RELEASE_PATCH), releasePatch(model, record));
     const objs = kustomize(wrapper);
     const d = objs.find((o) => o.kind === 'Deployment')!;
     assert.is(d.spec.template.spec.containers[0].image, `${model.image.uri}@${digest}`);
+    // The release record lands on the pod template (each ReplicaSet keeps its own), byte for byte.
+    assert.equal(releaseRecordOf(d.spec.template.metadata.annotations), record);
+    assert.is(d.spec.template.metadata.labels['app.kubernetes.io/name'], model.app);
     assert.is(d.metadata.namespace, 'hello-flask-green');
     assert.throws(() => deployKustomization(model, green, 'latest'), /not an image digest/);
   } finally {

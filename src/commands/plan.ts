@@ -26,9 +26,17 @@ export interface PlanOptions extends CommonOptions {
   readonly prFrom?: string;
   /** With prFrom: the pull request comes from a fork owned by this account (CHANGE_FORK). */
   readonly fork?: string;
-  /** Assume ECR already has the image (a promotion). Default false: it is built. */
+  /** Assume ECR already has the image (a promotion). Default: only where the branch takes images verified upstream. */
   readonly imageExists?: boolean;
+  /** The image was never verified upstream. */
+  readonly unverified?: boolean;
+  /** What CloudWatch reports for every alarm. Default OK. */
+  readonly alarm?: string;
+  /** ISO 8601 time the build runs at. */
+  readonly at?: string;
 }
+
+const ALARM_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const;
 
 export async function run(opts: PlanOptions, io: Io = processIo): Promise<number> {
   if (!opts.branch) throw new UsageError('plan: --branch <name> is required, e.g. pipewright plan --branch master');
@@ -40,7 +48,17 @@ export async function run(opts: PlanOptions, io: Io = processIo): Promise<number
   if (opts.fork !== undefined && !/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(opts.fork)) {
     throw new UsageError(`plan: --fork "${opts.fork}" is not a GitHub account name (allowed: letters, digits and -, at most 39)`);
   }
+  if (opts.alarm !== undefined && !(ALARM_STATES as readonly string[]).includes(opts.alarm)) {
+    throw new UsageError(`plan: --alarm "${opts.alarm}" is not an alarm state (allowed: ${ALARM_STATES.join(', ')})`);
+  }
+  // An offset is required: "17:00" alone would silently mean this machine's time zone.
+  if (opts.at !== undefined && (!/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(opts.at) || Number.isNaN(Date.parse(opts.at)))) {
+    throw new UsageError(`plan: --at "${opts.at}" is not an ISO 8601 time with an offset (e.g. 2026-12-04T17:00:00+01:00 or 2026-12-04T16:00:00Z)`);
+  }
   const { model, root, config } = await loadConfig(opts);
+  const target = model.environments.find((e) => e.branch === opts.branch);
+  // Where the branch takes only images verified upstream, the image is already in ECR (or the build is refused).
+  const imageExists = opts.imageExists ?? (target?.upstream != null && !opts.unverified);
   requireGroovy(); // before anything is built: without Groovy the answer is the install hint
   const templates = loadTemplates({
     groups: ['vars-templates'],
@@ -54,7 +72,15 @@ export async function run(opts: PlanOptions, io: Io = processIo): Promise<number
     const scenario = scenarioFor(
       model,
       paths,
-      { branch: pr ? 'PR-1' : opts.branch, ...(pr && { pr }), imageInEcr: opts.imageExists ?? false, files: ['script/cibuild'] },
+      {
+        branch: pr ? 'PR-1' : opts.branch,
+        ...(pr && { pr }),
+        imageInEcr: imageExists,
+        verifiedUpstream: !opts.unverified,
+        ...(opts.alarm !== undefined && { alarmState: opts.alarm as (typeof ALARM_STATES)[number] }),
+        ...(opts.at !== undefined && { now: opts.at }),
+        files: ['script/cibuild', 'script/smoke'],
+      },
       path.join(work, 'run'),
     );
     const [result] = await runPipelines([scenario]);
@@ -68,14 +94,20 @@ export async function run(opts: PlanOptions, io: Io = processIo): Promise<number
       return r.result === 'SUCCESS' ? 0 : 1;
     }
     const title = pr ? `pull request ${pr.fork ? `${pr.fork}:` : ''}${pr.from} → ${pr.to}` : `branch ${opts.branch}`;
-    io.out(`${paint(io, 'bold', `Plan for ${title}`)} (${model.configFile}, app ${model.app}; ECR ${opts.imageExists ? 'has' : 'lacks'} the image)\n`);
+    const facts = [
+      `ECR ${imageExists ? 'has' : 'lacks'} the image`,
+      ...(target?.upstream ? [opts.unverified ? `never verified on ${target.upstream}` : `verified on ${target.upstream}`] : []),
+      ...(opts.alarm !== undefined ? [`alarms ${opts.alarm}`] : []),
+      ...(opts.at !== undefined ? [`at ${opts.at}`] : []),
+    ];
+    io.out(`${paint(io, 'bold', `Plan for ${title}`)} (${model.configFile}, app ${model.app}; ${facts.join('; ')})\n`);
     io.out(`${paint(io, 'dim', pr ? 'checkout: the pull request head, without tags' : describeCheckout(model, opts.branch))}\n`);
     for (const stage of r.stages.filter((s) => s.status === 'ran' || s.status === 'failed')) {
       const mark = stage.status === 'failed' ? paint(io, 'red', '✗') : '•';
       io.out(`${'  '.repeat(stage.path.split('/').length - 1)}${mark} ${stage.name}\n`);
       for (const c of commands.filter((x) => x.stage === stage.path)) {
         const where = c.branch ? `[${c.branch}] ` : '';
-        const text = c.step === 'sh' ? `$ ${c.text}` : c.text;
+        const text = `${c.step === 'sh' ? `$ ${c.text}` : c.text}${c.times > 1 ? paint(io, 'dim', `  (× ${c.times})`) : ''}`;
         io.out(`${'  '.repeat(stage.path.split('/').length)}${where}${c.step.startsWith('pipewright') ? paint(io, 'dim', text) : text}\n`);
       }
     }

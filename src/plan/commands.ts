@@ -14,10 +14,12 @@ export interface PlannedCommand {
   /** The command as it would run, or a one-line description. */
   readonly text: string;
   readonly branch?: string;
+  /** The same command, run this many times in a row (a poll). */
+  readonly times: number;
 }
 
 /** Steps shown in a plan; the rest (echo, withEnv, pseudo-steps…) are bookkeeping. */
-const SHOWN = new Set(['sh', 'input', 'writeFile', 'withCredentials', 'container', 'parallel', 'lock', 'milestone', 'agent']);
+const SHOWN = new Set(['sh', 'input', 'writeFile', 'withCredentials', 'container', 'parallel', 'lock', 'milestone', 'agent', 'sleep', 'echo']);
 
 function envOf(step: StepCall, env: Map<string, string>): void {
   const overrides = step.args.overrides;
@@ -47,9 +49,9 @@ export function plannedCommands(run: RunResult): PlannedCommand[] {
     if (s.step === 'pipewrightArgs') continue;
     // Only the agents that say something: a container the stage runs in.
     if (s.step === 'agent' && !(s.args.docker && typeof s.args.docker === 'object')) continue;
-    out.push({ stage: s.stage, step: s.step, text: describe(s, env), ...(s.branch && { branch: s.branch }) });
+    out.push({ stage: s.stage, step: s.step, text: describe(s, env), ...(s.branch && { branch: s.branch }), times: 1 });
   }
-  return out;
+  return collapseRepeats(out);
 }
 
 function describe(s: StepCall, env: ReadonlyMap<string, string>): string {
@@ -69,6 +71,10 @@ function describe(s: StepCall, env: ReadonlyMap<string, string>): string {
       return `in parallel: ${JSON.stringify(a.branches ?? a)}`;
     case 'lock':
       return `lock ${String(a.resource ?? a.value)} (one deploy at a time)`;
+    case 'echo':
+      return `» ${String(a.message)}`;
+    case 'sleep':
+      return `sleep ${String(a.time ?? a.value)}${a.unit === 'SECONDS' || a.unit === undefined ? 's' : ` ${String(a.unit).toLowerCase()}`}`;
     case 'milestone':
       return `milestone ${String(a.ordinal)}: an older build that gets here later is aborted`;
     case 'agent': {
@@ -78,4 +84,39 @@ function describe(s: StepCall, env: ReadonlyMap<string, string>): string {
     default:
       return s.step;
   }
+}
+
+const MAX_CYCLE = 4;
+
+/**
+ * A poll (the alarms read every 30 s, a sleep between) reads as one block with its count: a block
+ * of up to MAX_CYCLE commands repeated in a row is kept once, each command counting its runs (the
+ * last round may stop part-way, e.g. the final reading without a sleep after it).
+ */
+export function collapseRepeats(commands: readonly PlannedCommand[]): PlannedCommand[] {
+  const key = (c: PlannedCommand) => `${c.stage}\0${c.step}\0${c.branch ?? ''}\0${c.text}`;
+  const out: PlannedCommand[] = [];
+  let i = 0;
+  while (i < commands.length) {
+    let taken = false;
+    for (let len = 1; len <= MAX_CYCLE && !taken; len++) {
+      const block = commands.slice(i, i + len);
+      if (block.length < len) break;
+      const repeats = (at: number) => block.every((c, k) => commands[at + k] !== undefined && key(commands[at + k]!) === key(c));
+      if (!repeats(i + len)) continue;
+      const counts = block.map(() => 1);
+      let j = i + len;
+      while (repeats(j)) {
+        counts.forEach((_, k) => counts[k]!++);
+        j += len;
+      }
+      // A last, partial round.
+      for (let k = 0; k < len && commands[j] !== undefined && key(commands[j]!) === key(block[k]!); k++, j++) counts[k]!++;
+      block.forEach((c, k) => out.push({ ...c, times: counts[k]! }));
+      i = j;
+      taken = true;
+    }
+    if (!taken) out.push(commands[i++]!);
+  }
+  return out;
 }

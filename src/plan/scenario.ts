@@ -5,6 +5,7 @@
  * against it. ECR and kubectl replies are `sh` stubs. One builder serves `pipewright plan` (a
  * plausible happy path) and the tests (which flip one fact at a time).
  */
+import { cpSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Model } from '../model/model.js';
 import type { Scenario } from '../harness.js';
@@ -38,6 +39,16 @@ export interface PipelineCase {
   readonly files?: readonly string[];
   /** Files of the repository with their contents (a real app to build), on top of `files`. */
   readonly contents?: Readonly<Record<string, string>>;
+  /** Whether ECR has the verified-<upstream>-<tree> tag on the image. Default true. */
+  readonly verifiedUpstream?: boolean;
+  /** The state CloudWatch reports for every alarm the pipeline reads. Default OK. */
+  readonly alarmState?: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  /** Alarms CloudWatch does not have (by name or prefix, as configured). */
+  readonly missingAlarms?: readonly string[];
+  /** The canary's rollout never becomes ready. */
+  readonly canaryFails?: boolean;
+  /** The time the build runs at (ISO 8601); default: the real clock. */
+  readonly now?: string;
 }
 
 export interface PipelineScenario extends Scenario {
@@ -103,7 +114,7 @@ export function scenarioOn(m: Model, paths: { jenkinsfile: string; vars: string 
   return {
     name: c.pr ? `${c.branch} (${c.pr.fork ? `${c.pr.fork}:` : ''}${c.pr.from} → ${c.pr.to})` : c.branch,
     jenkinsfile: paths.jenkinsfile,
-    vars: paths.vars,
+    vars: c.now === undefined ? paths.vars : varsAt(paths.vars, c.now, path.join(dir, 'vars')),
     env,
     files: [...new Set([...(c.files ?? []), ...Object.keys(c.contents ?? {})])],
     input: { approver: c.approver ?? 'approver', abort: c.abortApproval ?? false },
@@ -114,9 +125,41 @@ export function scenarioOn(m: Model, paths: { jenkinsfile: string; vars: string 
       { match: String.raw`(^|[\s;&|(])git\s`, run: true },
       { match: lit('--image-ids "imageTag=$PW_TAG" > /dev/null'), status: c.imageInEcr ? 0 : 254 },
       { match: lit('--image-ids "imageTag=$PW_TAG" --query'), stdout: `${SAMPLE_DIGEST}\n` },
-      { match: lit('--image-ids "imageTag=$PW_ENV_TAG" --query'), stdout: 'None\n' },
+      { match: lit('--image-ids "imageTag=$PW_VERIFIED_TAG" --query'), stdout: `${c.verifiedUpstream === false ? 'None' : SAMPLE_DIGEST}\n` },
+      { match: lit('--image-ids "imageTag=$PW_TARGET_TAG" --query'), stdout: 'None\n' },
+      { match: lit('aws cloudwatch describe-alarms'), stdout: alarmReply(m, c) },
+      { match: lit('kubectl rollout status "deployment/$PW_CANARY"'), status: c.canaryFails ? 1 : 0 },
       { match: lit('kubectl rollout status'), status: c.rolloutFails ? 1 : 0 },
     ],
     repo,
   };
+}
+
+/**
+ * What `aws cloudwatch describe-alarms` answers, as "name<TAB>STATE" lines: every alarm the built
+ * branch's environment names, plus one per prefix (`<prefix>1`), in `c.alarmState`, less
+ * `c.missingAlarms`.
+ */
+function alarmReply(m: Model, c: PipelineCase): string {
+  // Only the built branch's environment: every query of this build reads its alarms.
+  const alarms = m.environments.filter((e) => e.branch === c.branch).flatMap((e) => [...e.verify.alarms, ...(e.canary?.alarms ?? [])]);
+  const names = [...new Set(alarms.filter((a) => !(c.missingAlarms ?? []).includes(a.value)).map((a) => (a.kind === 'name' ? a.value : `${a.value}1`)))];
+  return names.map((n) => `${n}\t${c.alarmState ?? 'OK'}\n`).join('');
+}
+
+/** A copy of the library whose pipewrightClock answers `iso`: the build runs at that time. */
+function varsAt(vars: string, iso: string, dir: string): string {
+  const millis = Date.parse(iso);
+  if (Number.isNaN(millis)) throw new Error(`not an ISO time: ${iso}`);
+  cpSync(vars, dir, { recursive: true });
+  // The harness's sleep moves this clock on (pwSleptMillis, a harness method), as time passes while a build waits.
+  const clock = [
+    `// The build starts at ${new Date(millis).toISOString()} (pipewright plan --at, or a test).`,
+    'long call() {',
+    `    return ${millis}L + pwSleptMillis()`,
+    '}',
+    '',
+  ];
+  writeFileSync(path.join(dir, 'pipewrightClock.groovy'), clock.join('\n'));
+  return dir;
 }

@@ -2,7 +2,8 @@
  * model → the app's declarative Jenkinsfile and the org's shared library (vars/). Pure.
  * Every value reaches Groovy through src/groovy.ts as a single-quoted literal.
  */
-import type { EnvironmentModel, Model } from '../model/model.js';
+import type { AlarmModel, CanaryModel, EnvironmentModel, Model, WindowsModel } from '../model/model.js';
+import { canaryKustomizationHead, canaryNames, canaryWeightsAnnotation } from './canary.js';
 import type { TemplateSet } from '../templates.js';
 import type { GeneratedFile } from './types.js';
 import { GroovyCode, GroovyIndex, groovyArgs, groovyComment, groovyString as g, groovyValue } from '../groovy.js';
@@ -21,6 +22,77 @@ function agent(m: Model, purpose: AgentPurpose): string {
   return `{ kubernetes { namespace ${g(namespace)}; yaml ${g(agentPodYaml(m, purpose))}; defaultContainer ${g(TOOLS_CONTAINER)} } }`;
 }
 
+const clusterList = (e: EnvironmentModel) => e.clusters.map((c) => ({ name: c.name, region: c.region }));
+const alarmList = (alarms: readonly AlarmModel[]) => alarms.map((a) => ({ kind: a.kind, value: a.value }));
+
+/** How the window reads in messages: "allow Mon-Thu 08:00-17:00; deny Fri 16:00-Mon 08:00". */
+export function describeWindows(w: WindowsModel): string {
+  return [...(w.allow.length ? [`allow ${w.allow.map((x) => x.text).join(', ')}`] : []), ...(w.deny.length ? [`deny ${w.deny.map((x) => x.text).join(', ')}`] : [])].join('; ');
+}
+
+function windowArgs(e: EnvironmentModel, w: WindowsModel, outside: 'wait' | 'fail') {
+  return groovyArgs({
+    environment: e.name,
+    timeZone: w.timeZone,
+    allow: w.allow.flatMap((x) => x.spans.map((sp) => [sp[0], sp[1]])),
+    deny: w.deny.flatMap((x) => x.spans.map((sp) => [sp[0], sp[1]])),
+    windows: describeWindows(w),
+    outside,
+    maxWaitSeconds: outside === 'wait' ? w.maxWaitSeconds : 0,
+  });
+}
+
+/** The environment's required checks, run in the Build stage once the image is known. */
+function checksView(m: Model, e: EnvironmentModel) {
+  if (e.requiredChecks.length === 0) return null;
+  const from = m.environments[m.environments.indexOf(e) - 1];
+  return {
+    checksStage: g(`Checks ${e.name}`),
+    checksArgs: groovyArgs({
+      environment: e.name,
+      from: from?.name ?? '',
+      checks: e.requiredChecks.map((k) => ({ name: k.name, command: k.command ?? '' })),
+      app: m.app,
+      repository: m.image.repository,
+      region: m.aws.region,
+      uri: m.image.uri,
+      digest: new GroovyCode('env.PIPEWRIGHT_IMAGE_DIGEST'),
+      source: { environment: from?.name ?? '', namespace: from?.namespace ?? '', deployment: m.app, clusters: from ? clusterList(from) : [] },
+    }),
+  };
+}
+
+function canaryView(m: Model, e: EnvironmentModel, c: CanaryModel) {
+  const names = canaryNames(m);
+  const common = {
+    environment: e.name,
+    deployment: names.deployment,
+    namespace: e.namespace,
+    clusters: clusterList(e),
+    traffic: c.traffic,
+    ingress: c.traffic === 'alb' ? names.ingress : '',
+    annotation: c.traffic === 'alb' ? names.annotation : '',
+    reset: c.traffic === 'alb' ? canaryWeightsAnnotation(m, e, 0) : '',
+  };
+  return {
+    canaryStage: g(`Canary ${e.name}`),
+    canaryArgs: groovyArgs({
+      ...common,
+      kustomization: canaryKustomizationHead(m, e),
+      digest: new GroovyCode('env.PIPEWRIGHT_IMAGE_DIGEST'),
+      timeout: m.jenkins.rolloutTimeout,
+      weights: c.steps.map((w) => (c.traffic === 'alb' ? canaryWeightsAnnotation(m, e, w) : '')),
+      steps: [...c.steps],
+      replicas: [...c.replicas],
+      pauseSeconds: c.pauseSeconds,
+      alarms: alarmList(c.alarms),
+      pollSeconds: e.verify.pollSeconds,
+      region: m.aws.region,
+    }),
+    canaryRemoveArgs: groovyArgs(common),
+  };
+}
+
 function environmentView(m: Model, e: EnvironmentModel, i: number) {
   const deployArgs = (cluster: EnvironmentModel['clusters'][number]) =>
     groovyArgs({
@@ -32,6 +104,13 @@ function environmentView(m: Model, e: EnvironmentModel, i: number) {
       cluster: cluster.name,
       region: cluster.region,
       timeout: m.jenkins.rolloutTimeout,
+      record: {
+        tree: new GroovyCode('env.PIPEWRIGHT_TREE'),
+        commit: new GroovyCode('env.PIPEWRIGHT_COMMIT'),
+        release: new GroovyCode('env.PIPEWRIGHT_RELEASE'),
+        approver: new GroovyCode('env.PIPEWRIGHT_APPROVER'),
+        build: new GroovyCode('env.BUILD_URL'),
+      },
     });
   return {
     branch: g(e.branch),
@@ -55,7 +134,30 @@ function environmentView(m: Model, e: EnvironmentModel, i: number) {
       last: i === e.clusters.length - 1,
     })),
     smokeArgs: groovyArgs({ environment: e.name, url: e.url ?? undefined, command: m.smoke.command ?? undefined }),
+    verifyStage: g(`Verify ${e.name}`),
+    verifyArgs: groovyArgs({
+      environment: e.name,
+      alarms: alarmList(e.verify.alarms),
+      soakSeconds: e.verify.soakSeconds,
+      pollSeconds: e.verify.pollSeconds,
+      region: m.aws.region,
+      repository: m.image.repository,
+      digest: new GroovyCode('env.PIPEWRIGHT_IMAGE_DIGEST'),
+      tree: new GroovyCode('env.PIPEWRIGHT_TREE'),
+      deployment: m.app,
+      namespace: e.namespace,
+      clusters: clusterList(e),
+    }),
+    checks: checksView(m, e),
+    window: e.windows && { windowStage: g(`Window ${e.name}`), windowArgs: windowArgs(e, e.windows, e.windows.outside), windowRecheckArgs: windowArgs(e, e.windows, 'fail') },
+    canary: e.canary && canaryView(m, e, e.canary),
   };
+}
+
+/** Hours a build of the environment may run: its approval, canary pauses, soak and window wait on top of BUILD_HOURS. */
+function buildHours(m: Model, e: EnvironmentModel): number {
+  const seconds = (e.canary ? e.canary.steps.length * e.canary.pauseSeconds : 0) + e.verify.soakSeconds + (e.windows?.outside === 'wait' ? e.windows.maxWaitSeconds : 0);
+  return BUILD_HOURS + (e.approval ? m.jenkins.approvalTimeoutHours : 0) + Math.ceil(seconds / 3600);
 }
 
 export function renderJenkinsfile(m: Model, t: TemplateSet): GeneratedFile {
@@ -66,7 +168,8 @@ export function renderJenkinsfile(m: Model, t: TemplateSet): GeneratedFile {
     appComment: groovyComment(m.app),
     buildsToKeep: g(String(m.jenkins.buildsToKeep)),
     approvalBranches: groovyValue(approvals.map((e) => e.branch)),
-    buildTimeoutHours: (approvals.length > 0 ? m.jenkins.approvalTimeoutHours : 0) + BUILD_HOURS,
+    // The longest any branch's build may take: its approval wait, canary, soak and window wait included.
+    buildTimeoutHours: Math.max(BUILD_HOURS, ...m.environments.map((e) => buildHours(m, e))),
     agent: agent(m, 'build'),
     deployAgent: agent(m, 'deploy'),
     // The app's Python: a python:<version> container on the docker agent, or the pod's python container.
@@ -90,6 +193,7 @@ export function renderJenkinsfile(m: Model, t: TemplateSet): GeneratedFile {
       region: m.aws.region,
       tagPrefix: new GroovyIndex(Object.fromEntries(m.environments.map((e) => [e.branch, e.imageTag])), new GroovyCode('env.BRANCH_NAME')),
       engine: m.build.engine,
+      verifiedIn: new GroovyIndex(Object.fromEntries(m.environments.map((e) => [e.branch, e.upstream ?? ''])), new GroovyCode('env.BRANCH_NAME')),
     }),
     audit: approvals.length > 0,
     approvalTimeoutHours: m.jenkins.approvalTimeoutHours,

@@ -8,6 +8,7 @@
 import type { EnvVarModel, EnvironmentModel, Model } from '../model/model.js';
 import type { TemplateSet } from '../templates.js';
 import { IMAGE_DIGEST } from '../model/names.js';
+import { RELEASE_ANNOTATIONS, type ReleaseRecord } from '../model/release.js';
 import { DEFAULTS } from '../model/defaults.js';
 import { FARGATE_OVERHEAD_MIB, describeFargateSize } from '../model/fargate.js';
 import type { GeneratedFile } from './types.js';
@@ -109,10 +110,14 @@ export const overlayDir = (e: Pick<EnvironmentModel, 'name'>): string => `${KUST
 /** Where the pipeline writes an environment's deploy wrapper, relative to the project root. */
 export const deployDir = (e: Pick<EnvironmentModel, 'name'>, cluster: string): string => `.pipewright/deploy/${e.name}-${cluster}`;
 
+/** The file beside the wrapper that carries the release record onto the pod template. */
+export const RELEASE_PATCH = 'release.json';
+
 /**
  * The deploy-time wrapper that pins the image by digest, without its last line: the pipeline
  * (pipewrightDeploy) appends `    digest: <sha256:…>` once it knows the digest, writes it to
- * `<deployDir>/kustomization.yaml` and runs `kubectl apply -k <deployDir>`.
+ * `<deployDir>/kustomization.yaml` with the release record beside it (RELEASE_PATCH, see
+ * releasePatch) and runs `kubectl apply -k <deployDir>`.
  */
 export function deployKustomizationHead(m: Model, e: Pick<EnvironmentModel, 'name'>): string {
   return [
@@ -120,6 +125,8 @@ export function deployKustomizationHead(m: Model, e: Pick<EnvironmentModel, 'nam
     'kind: Kustomization',
     'resources:',
     `  - ${y(`../../../${overlayDir(e)}`)}`,
+    'patches:',
+    `  - path: ${RELEASE_PATCH}`,
     'images:',
     `  - name: ${y(m.image.uri)}`,
     '',
@@ -130,4 +137,10 @@ export function deployKustomizationHead(m: Model, e: Pick<EnvironmentModel, 'nam
 export function deployKustomization(m: Model, e: Pick<EnvironmentModel, 'name'>, digest: string): string {
   if (!IMAGE_DIGEST.test(digest)) throw new Error(`not an image digest: ${digest}`);
   return `${deployKustomizationHead(m, e)}    digest: ${digest}\n`;
+}
+
+/** The release patch pipewrightDeploy writes beside the wrapper (the same object; its JSON is the library's). */
+export function releasePatch(m: Model, record: ReleaseRecord): string {
+  const annotations = Object.fromEntries(Object.entries(RELEASE_ANNOTATIONS).map(([k, a]) => [a, record[k as keyof ReleaseRecord]]));
+  return `${JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: m.app }, spec: { template: { metadata: { annotations } } } })}\n`;
 }
