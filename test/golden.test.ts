@@ -1,4 +1,5 @@
-// One test per generated file of the bundled example: the app repo (`generate`) and the shared
+// One test per generated file of the bundled example: the app repo (`generate`), the Kustomize
+// output of the example with canaries (test/fixtures/canary), and the shared
 // library (`library`). UPDATE_GOLDEN=1 rewrites them; review the diff like code.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -14,8 +15,11 @@ import { fromRoot, expectGolden, updateGolden } from './helpers.js';
 
 const update = updateGolden;
 const { model } = await loadConfig({ cwd: fromRoot('examples/hello-flask') });
+// The example with canaries (green by pod count, blue by ALB weights): its Kustomize output only.
+const { model: canary } = await loadConfig({ cwd: fromRoot('test/fixtures/canary') });
 const render = () => ({
   'hello-flask': renderApp(model, loadTemplates({ groups: APP_TEMPLATE_GROUPS, configFile: model.configFile })),
+  canary: renderApp(canary, loadTemplates({ groups: APP_TEMPLATE_GROUPS, configFile: canary.configFile })).filter((f) => f.path.startsWith('kustomize/')),
   library: renderLibrary(loadTemplates({ groups: ['vars-templates'], configFile: model.configFile })).map((f) => markLine(f, LIBRARY_LINE)),
 });
 const sets: Record<string, GeneratedFile[]> = render();

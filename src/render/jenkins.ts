@@ -3,12 +3,12 @@
  * Every value reaches Groovy through src/groovy.ts as a single-quoted literal.
  */
 import type { AlarmModel, CanaryModel, EnvironmentModel, Model, WindowsModel } from '../model/model.js';
-import { canaryKustomizationHead, canaryNames, canaryWeightsAnnotation } from './canary.js';
+import { CANARY_ACTION_ANNOTATION, canaryDeploymentName, canaryServiceName, canaryWeightsAnnotation, ingressName } from './canary.js';
 import type { TemplateSet } from '../templates.js';
 import type { GeneratedFile } from './types.js';
 import { GroovyCode, GroovyIndex, groovyArgs, groovyComment, groovyString as g, groovyValue } from '../groovy.js';
 import { renderTemplate } from './mustache.js';
-import { deployKustomizationHead } from './kustomize.js';
+import { canaryKustomizationHead, deployKustomizationHead } from './kustomize.js';
 import { TOOLS_CONTAINER, agentPodYaml, testImage, type AgentPurpose } from './jenkins-agent.js';
 
 /** Hours a build may take besides waiting for its approval. */
@@ -63,25 +63,27 @@ function checksView(m: Model, e: EnvironmentModel) {
 }
 
 function canaryView(m: Model, e: EnvironmentModel, c: CanaryModel) {
-  const names = canaryNames(m);
+  const alb = c.traffic === 'alb';
   const common = {
     environment: e.name,
-    deployment: names.deployment,
+    deployment: canaryDeploymentName(m),
     namespace: e.namespace,
     clusters: clusterList(e),
     traffic: c.traffic,
-    ingress: c.traffic === 'alb' ? names.ingress : '',
-    annotation: c.traffic === 'alb' ? names.annotation : '',
-    reset: c.traffic === 'alb' ? canaryWeightsAnnotation(m, e, 0) : '',
+    ingress: alb ? ingressName(m) : '',
+    annotation: alb ? CANARY_ACTION_ANNOTATION : '',
+    reset: alb ? canaryWeightsAnnotation(m, e, 0) : '',
   };
   return {
     canaryStage: g(`Canary ${e.name}`),
     canaryArgs: groovyArgs({
       ...common,
       kustomization: canaryKustomizationHead(m, e),
+      stable: m.app,
+      service: alb ? canaryServiceName(m) : '',
       digest: new GroovyCode('env.PIPEWRIGHT_IMAGE_DIGEST'),
       timeout: m.jenkins.rolloutTimeout,
-      weights: c.steps.map((w) => (c.traffic === 'alb' ? canaryWeightsAnnotation(m, e, w) : '')),
+      weights: c.steps.map((w) => (alb ? canaryWeightsAnnotation(m, e, w) : '')),
       steps: [...c.steps],
       replicas: [...c.replicas],
       pauseSeconds: c.pauseSeconds,

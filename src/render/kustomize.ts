@@ -4,6 +4,10 @@
  * The image is pinned by digest at deploy time, not here: the pipeline applies a two-line
  * wrapper kustomization (deployKustomization below) whose `images:` entry sets the digest on top
  * of the overlay, so plain `kubectl apply -k` deploys exactly the promoted image.
+ *
+ * An environment with a canary also gets `kustomize/canary/<env>/`: the overlay's Deployment
+ * alone, as `<app>-canary` (see ./canary.ts for its labels and, with traffic alb, the Ingress's
+ * forward action and the Service `<app>-canary` that the overlay then holds).
  */
 import type { EnvVarModel, EnvironmentModel, Model } from '../model/model.js';
 import type { TemplateSet } from '../templates.js';
@@ -14,6 +18,7 @@ import { FARGATE_OVERHEAD_MIB, describeFargateSize } from '../model/fargate.js';
 import type { GeneratedFile } from './types.js';
 import { renderTemplate } from './mustache.js';
 import { yamlScalar as y } from './yaml-scalar.js';
+import { CANARY_ACTION, CANARY_SUFFIX, canaryDeploymentName, canaryLabels, canaryServiceName, canaryServiceSelector, canaryWeightsAnnotation } from './canary.js';
 
 export const KUSTOMIZE_DIR = 'kustomize';
 
@@ -80,6 +85,46 @@ function overlayView(m: Model, e: EnvironmentModel) {
     disruptionBudget: e.disruptionBudget !== null,
     maxUnavailable: e.disruptionBudget?.maxUnavailable,
     roleArn: e.serviceAccount.roleArn && y(e.serviceAccount.roleArn),
+    ...canaryOverlayView(m, e),
+  };
+}
+
+const pairs = (o: Record<string, string>) => Object.entries(o).map(([key, value]) => ({ key: y(key), value: y(value) }));
+
+/** With a canary on traffic alb: the forward action on the Ingress and the Service `<app>-canary`. */
+function canaryOverlayView(m: Model, e: EnvironmentModel) {
+  if (e.canary?.traffic !== 'alb') return { canaryAction: null, canaryService: null };
+  return {
+    canaryAction: CANARY_ACTION,
+    canaryService: y(canaryServiceName(m)),
+    canaryWeights: y(canaryWeightsAnnotation(m, e, 0)),
+    canarySelector: pairs(canaryServiceSelector(m)),
+  };
+}
+
+/** The overlay's objects other than its Deployment: what the canary kustomization drops. */
+function overlayOthers(m: Model, e: EnvironmentModel): { apiVersion: string; kind: string; name: string }[] {
+  return [
+    { apiVersion: 'v1', kind: 'ServiceAccount', name: m.app },
+    { apiVersion: 'v1', kind: 'Service', name: m.app },
+    ...(e.canary?.traffic === 'alb' ? [{ apiVersion: 'v1', kind: 'Service', name: canaryServiceName(m) }] : []),
+    ...(e.ingress.enabled ? [{ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name: m.app }] : []),
+    ...(e.scaling ? [{ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', name: m.app }] : []),
+    ...(e.disruptionBudget ? [{ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', name: m.app }] : []),
+  ];
+}
+
+function canaryView(m: Model, e: EnvironmentModel, canary: NonNullable<EnvironmentModel['canary']>) {
+  return {
+    app: y(m.app),
+    environment: y(e.name),
+    overlay: y(`../../overlays/${e.name}`),
+    canaryDeployment: y(canaryDeploymentName(m)),
+    canaryService: y(canaryServiceName(m)),
+    suffix: y(CANARY_SUFFIX),
+    deletes: overlayOthers(m, e).map((o) => ({ apiVersion: y(o.apiVersion), kind: y(o.kind), name: y(o.name) })),
+    alb: canary.traffic === 'alb',
+    labels: pairs(canaryLabels(canary.traffic)),
   };
 }
 
@@ -96,16 +141,24 @@ export function renderKustomize(m: Model, t: TemplateSet): GeneratedFile[] {
       'deployment-patch',
       ...(e.serviceAccount.roleArn ? ['serviceaccount-patch'] : []),
       ...(e.ingress.enabled ? ['ingress'] : []),
+      ...(e.canary?.traffic === 'alb' ? ['canary-service'] : []),
       ...(e.scaling ? ['hpa'] : []),
       ...(e.disruptionBudget ? ['pdb'] : []),
     ];
     for (const name of parts) files.push(file(`${dir}/${name}.yaml`, renderTemplate(t, `kustomize/overlay/${name}.yaml.mustache`, view)));
+    if (e.canary) files.push(file(`${canaryDir(e)}/kustomization.yaml`, renderTemplate(t, 'kustomize/canary/kustomization.yaml.mustache', canaryView(m, e, e.canary))));
   }
   return files;
 }
 
 /** Where an environment's overlay lives, relative to the project root. */
 export const overlayDir = (e: Pick<EnvironmentModel, 'name'>): string => `${KUSTOMIZE_DIR}/overlays/${e.name}`;
+
+/**
+ * Where an environment's canary kustomization lives (only environments with a canary have one).
+ * Not inside the overlay: kustomize refuses a resource directory that contains the kustomization.
+ */
+export const canaryDir = (e: Pick<EnvironmentModel, 'name'>): string => `${KUSTOMIZE_DIR}/canary/${e.name}`;
 
 /** Where the pipeline writes an environment's deploy wrapper, relative to the project root. */
 export const deployDir = (e: Pick<EnvironmentModel, 'name'>, cluster: string): string => `.pipewright/deploy/${e.name}-${cluster}`;
@@ -143,4 +196,30 @@ export function deployKustomization(m: Model, e: Pick<EnvironmentModel, 'name'>,
 export function releasePatch(m: Model, record: ReleaseRecord): string {
   const annotations = Object.fromEntries(Object.entries(RELEASE_ANNOTATIONS).map(([k, a]) => [a, record[k as keyof ReleaseRecord]]));
   return `${JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: m.app }, spec: { template: { metadata: { annotations } } } })}\n`;
+}
+
+/** Where the pipeline writes the canary's deploy wrapper: inside the environment's, so no two collide. */
+export const canaryDeployDir = (e: Pick<EnvironmentModel, 'name'>, cluster: string): string => `${deployDir(e, cluster)}/canary`;
+
+/**
+ * The canary's deploy-time wrapper, like deployKustomizationHead: the pipeline appends
+ * `    digest: <sha256:…>`, writes it to `<canaryDeployDir>/kustomization.yaml` and runs
+ * `kubectl apply -k <canaryDeployDir>`, which creates or updates the one Deployment `<app>-canary`.
+ */
+export function canaryKustomizationHead(m: Model, e: Pick<EnvironmentModel, 'name'>): string {
+  return [
+    'apiVersion: kustomize.config.k8s.io/v1beta1',
+    'kind: Kustomization',
+    'resources:',
+    `  - ${y(`../../../../${canaryDir(e)}`)}`,
+    'images:',
+    `  - name: ${y(m.image.uri)}`,
+    '',
+  ].join('\n');
+}
+
+/** The whole canary wrapper for a digest. */
+export function canaryKustomization(m: Model, e: Pick<EnvironmentModel, 'name'>, digest: string): string {
+  if (!IMAGE_DIGEST.test(digest)) throw new Error(`not an image digest: ${digest}`);
+  return `${canaryKustomizationHead(m, e)}    digest: ${digest}\n`;
 }

@@ -10,6 +10,7 @@
  */
 import type { ClusterTarget, EnvironmentModel, Model } from '../../model/model.js';
 import { LOGGING_CONFIGMAP, OBSERVABILITY_NAMESPACE, loggingData } from './aws-logging.js';
+import { canaryDeploymentName } from '../canary.js';
 
 export const DEPLOYER_ROLE = 'pipewright-deployer';
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
@@ -67,8 +68,8 @@ export interface DesiredObject {
   readonly mode: 'manage' | 'create-only';
 }
 
-/** Which parts of an environment decide its overlay's kinds. */
-export type OverlayShape = Pick<EnvironmentModel, 'ingress' | 'scaling' | 'disruptionBudget'>;
+/** Which parts of an environment decide its overlay's kinds (and, with a canary, the extra rights). */
+export type OverlayShape = Pick<EnvironmentModel, 'ingress' | 'scaling' | 'disruptionBudget'> & Partial<Pick<EnvironmentModel, 'canary'>>;
 
 /** The kinds an environment's overlay applies (see src/render/kustomize.ts and kustomize/). */
 export function overlayKinds(e: OverlayShape): string[] {
@@ -92,8 +93,14 @@ export function overlayKinds(e: OverlayShape): string[] {
  * The app's ServiceAccount is applied like the rest (its IRSA annotation comes from the config; an
  * IAM role is only assumed by the ServiceAccounts its trust policy names), but no right to its
  * tokens (serviceaccounts/token) is given.
+ *
+ * A canary (kustomize/canary/<env>) is one more Deployment, applied like the rest; its traffic
+ * weights are an annotation on the Ingress (get, patch: already there). Besides, the pipeline
+ * scales it at each step (`kubectl scale` without preconditions: a patch of deployments/scale) and
+ * deletes it at the end: both only on the Deployment `<app>-canary`, by name, so the deployer
+ * still can neither delete nor resize anything else.
  */
-export function deployerRules(e: OverlayShape): PolicyRule[] {
+export function deployerRules(e: OverlayShape, app?: string): PolicyRule[] {
   const rules: PolicyRule[] = [];
   const apply = (apiGroup: string, resource: string): PolicyRule => ({ apiGroups: [apiGroup], resources: [resource], verbs: ['get', 'create', 'patch'] });
   for (const kind of overlayKinds(e)) {
@@ -122,6 +129,14 @@ export function deployerRules(e: OverlayShape): PolicyRule[] {
       default:
         throw new Error(`no deployer rule for kind ${kind}`);
     }
+  }
+  if (e.canary) {
+    if (!app) throw new Error('deployerRules: an environment with a canary needs the app name');
+    const canary = [canaryDeploymentName({ app })];
+    rules.push(
+      { apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: canary, verbs: ['get', 'patch'] },
+      { apiGroups: ['apps'], resources: ['deployments'], resourceNames: canary, verbs: ['delete'] },
+    );
   }
   return rules;
 }
@@ -210,7 +225,7 @@ export function bootstrapObjects(m: Model, opts: BootstrapObjectsOptions = {}): 
         mode: 'manage',
       },
       {
-        object: { apiVersion: `${RBAC_GROUP}/v1`, kind: 'Role', metadata: { name: DEPLOYER_ROLE, namespace: e.namespace, labels }, rules: deployerRules(e) },
+        object: { apiVersion: `${RBAC_GROUP}/v1`, kind: 'Role', metadata: { name: DEPLOYER_ROLE, namespace: e.namespace, labels }, rules: deployerRules(e, m.app) },
         labels,
         mode: 'manage',
       },
