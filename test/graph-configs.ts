@@ -33,6 +33,36 @@ export const CUSTOM = {
   },
 };
 
+/**
+ * Promotion you can trust: alarms and a soak after each deploy, checks before staging and prod, a
+ * qa lane that deploys unverified images (requireVerified: false), and prod behind a window and a
+ * canary, on two clusters.
+ */
+export const PROMOTION = {
+  app: 'shop',
+  aws: AWS,
+  environments: [
+    { name: 'dev', branch: 'develop', verify: { alarms: ['shop-dev-5xx'] } },
+    { name: 'qa', branch: 'qa', requireVerified: false, ingress: { enabled: false }, canary: { steps: [25], pause: '90s', alarms: [{ prefix: 'shop-qa-' }] } },
+    {
+      name: 'staging',
+      branch: 'staging',
+      requiredChecks: [{ name: 'source-ready' }, { name: 'contract-tests', command: 'make contract' }],
+      verify: { alarms: ['shop-staging-5xx', { prefix: 'shop-staging-' }], soak: '10m' },
+    },
+    {
+      name: 'prod',
+      branch: 'main',
+      production: true,
+      requiredChecks: [{ name: 'scan-clean' }],
+      verify: { alarms: ['shop-prod-5xx', 'shop-prod-latency'], soak: '1h' },
+      canary: { steps: [10, 50], pause: '5m', traffic: 'alb' },
+      windows: { timeZone: 'Europe/Berlin', deny: ['Fri 16:00-Mon 08:00'], outside: 'wait' },
+      clusters: [{ name: 'prod-eu' }, { name: 'prod-us', region: 'us-east-1' }],
+    },
+  ],
+};
+
 /** Names that are valid git branch names yet full of Mermaid, HTML and XML syntax. */
 export const HOSTILE_BRANCHES = ['feat/"quote"', 'x<script>alert(1)</script>', "a&b]|#35;`{c}'", 'end'];
 export const HOSTILE_APPROVERS = '"ops" <admins> & [leads]';

@@ -10,7 +10,7 @@ import { renderMermaid } from '../src/render/graph/mermaid.js';
 import { renderSvg } from '../src/render/graph/svg.js';
 import { mermaidText } from '../src/render/graph/text.js';
 import { xmlText } from '../src/render/xml-text.js';
-import { AWS, CUSTOM, HOSTILE, HOSTILE_APPROVERS, HOSTILE_BRANCHES, HOSTILE_PATTERN, modelOf } from './graph-configs.js';
+import { AWS, CUSTOM, HOSTILE, HOSTILE_APPROVERS, HOSTILE_BRANCHES, HOSTILE_PATTERN, PROMOTION, modelOf } from './graph-configs.js';
 import { expectGolden, fromRoot, runCli, tempDir } from './helpers.js';
 
 const EXAMPLE = fromRoot('examples/hello-flask');
@@ -194,16 +194,21 @@ test('default: merge edges are exactly develop → staging → master, as the ru
   );
 });
 
+const kindsOf = (g: DeliveryGraph, lane: number) => g.lanes[lane]!.nodes.map((id) => node(g, id)).map((n) => n.gate ?? n.kind);
+
 test('default: each lane runs its gates in Jenkinsfile stage order; approval and audit only before production', () => {
-  const kinds = (lane: number) => exampleGraph.lanes[lane]!.nodes.map((id) => node(exampleGraph, id)).map((n) => n.gate ?? n.kind);
-  assert.equal(kinds(0), ['branch', 'guard', 'image', 'environment', 'target']);
-  assert.equal(kinds(1), ['branch', 'guard', 'release-tag', 'image', 'environment', 'target']);
-  assert.equal(kinds(2), ['branch', 'guard', 'release-tag', 'image', 'approval', 'audit', 'environment', 'target', 'target']);
+  const kinds = (lane: number) => kindsOf(exampleGraph, lane);
+  // Every environment after the first requires the image verified in the one before; every one verifies its deploy.
+  assert.equal(kinds(0), ['branch', 'guard', 'image', 'environment', 'target', 'verify']);
+  assert.equal(kinds(1), ['branch', 'guard', 'release-tag', 'image', 'verified-upstream', 'environment', 'target', 'verify']);
+  assert.equal(kinds(2), ['branch', 'guard', 'release-tag', 'image', 'verified-upstream', 'approval', 'audit', 'environment', 'target', 'target', 'verify']);
   const approvals = exampleGraph.nodes.filter((n) => n.gate === 'approval');
   assert.equal(approvals.map((n) => [n.title, n.lines]), [['Approve blue', ['manual, by release-managers', 'times out after 24 h']]]);
-  // The flow edges chain exactly the lane's nodes up to the environment.
+  // The flow edges chain exactly the lane's nodes up to the environment, then join every namespace into the verification.
   const flows = exampleGraph.edges.filter((e) => e.kind === 'flow' && node(exampleGraph, e.from).lane === 2).map((e) => `${e.from}→${e.to}`);
-  assert.equal(flows, ['b2→guard2', 'guard2→tag2', 'tag2→image2', 'image2→approve2', 'approve2→audit2', 'audit2→env2']);
+  assert.equal(flows, ['b2→guard2', 'guard2→tag2', 'tag2→image2', 'image2→upstream2', 'upstream2→approve2', 'approve2→audit2', 'audit2→env2', 'ns2_0→verify2', 'ns2_1→verify2']);
+  assert.equal(node(exampleGraph, 'upstream2').lines, ['the image must carry', 'verified-green-<tree>']);
+  assert.equal(node(exampleGraph, 'verify2').lines, ['smoke test', 'records verified-blue-<tree>']);
 });
 
 test('default: release-tag gates exactly for the branches with a release tag, with the tag kind', () => {
@@ -286,7 +291,7 @@ test('default SVG: well-formed, sized, with every label and the lanes', () => {
   }
   assert.ok(svg.elements.includes('marker'), 'arrows have heads');
   const gates = exampleGraph.nodes.filter((n) => n.kind === 'gate').length;
-  assert.is(gates, 10);
+  assert.is(gates, 15);
   assert.is(svg.elements.filter((e) => e === 'polygon').length, gates + 2, 'one hexagon per gate, two in the legend');
 });
 
@@ -338,7 +343,7 @@ test('custom: four environments, a hotfix branch outside every lane, several clu
       'shop-prod prod-ap · ap-southeast-2',
     ],
   );
-  assert.equal(node(g, 'env3').lines, ['production', 'rollout on 3 clusters in parallel', 'then smoke test']);
+  assert.equal(node(g, 'env3').lines, ['production', 'rollout on 3 clusters in parallel']);
 
   const mg = parseMermaid(renderMermaid(g));
   assert.equal([...mg.lanes.values()].map((l) => l.title), ['dev', 'qa', 'pre', 'prod · production']);
@@ -350,6 +355,64 @@ test('custom: four environments, a hotfix branch outside every lane, several clu
   const svg = parseSvg(renderSvg(g));
   assertDrawn(svg, g.nodes);
   assert.ok(svg.texts.includes('no environment'), 'the hotfix column is labelled');
+});
+
+// ---------------------------------------------------------------------------------------------
+// Promotion: verified upstream, checks, windows, canary and verification, where the config asks.
+
+test('promotion: the gates in stage order, each where the config asks for it, with what it does', () => {
+  const g = buildGraph(modelOf(PROMOTION));
+  assert.equal(kindsOf(g, 0), ['branch', 'guard', 'image', 'environment', 'target', 'verify']);
+  // qa takes images not verified in dev (requireVerified: false), and has a canary by replicas (no ingress).
+  assert.equal(kindsOf(g, 1), ['branch', 'guard', 'release-tag', 'image', 'canary', 'environment', 'target', 'verify']);
+  assert.equal(kindsOf(g, 2), ['branch', 'guard', 'release-tag', 'image', 'verified-upstream', 'checks', 'environment', 'target', 'verify']);
+  assert.equal(kindsOf(g, 3), [
+    'branch', 'guard', 'release-tag', 'image', 'verified-upstream', 'checks', 'window', 'approval', 'audit', 'canary',
+    'environment', 'target', 'target', 'verify',
+  ]);
+  const lines = (id: string) => [node(g, id).title, ...node(g, id).lines];
+  assert.equal(lines('upstream3'), ['Verified in staging', 'the image must carry', 'verified-staging-<tree>']);
+  assert.equal(lines('checks2'), ['Checks staging', 'source-ready (built in)', 'contract-tests']);
+  assert.equal(lines('checks3'), ['Checks prod', 'scan-clean (built in)']);
+  assert.equal(lines('window3'), ['Window prod', 'deny Fri 16:00-Mon 08:00', 'time zone Europe/Berlin', 'outside: waits up to 72h']);
+  assert.equal(lines('canary3'), ['Canary prod', '10% → 50%, 5m each', 'gated by 2 alarms', 'traffic: ALB weights']);
+  assert.equal(lines('canary1'), ['Canary qa', '25%, 90s each', 'gated by alarm shop-qa-*', 'traffic: share of replicas']);
+  assert.equal(lines('verify0'), ['Verify dev', 'smoke test', 'alarm shop-dev-5xx clear for 5m', 'records verified-dev-<tree>']);
+  assert.equal(lines('verify1'), ['Verify qa', 'smoke test', 'records verified-qa-<tree>']);
+  assert.equal(lines('verify3'), ['Verify prod', 'smoke test', '2 alarms clear for 1h', 'records verified-prod-<tree>']);
+  // Ids are indices only; the verification follows every namespace.
+  for (const n of g.nodes) assert.match(n.id, /^[a-z]+[0-9]+(_[0-9]+)?$/);
+  assert.equal(g.edges.filter((e) => e.to === 'verify3').map((e) => `${e.from} ${e.kind}`), ['ns3_0 flow', 'ns3_1 flow']);
+  assert.equal(g.edges.filter((e) => e.kind === 'flow' && e.from === 'audit3').map((e) => e.to), ['canary3']);
+
+  const mg = parseMermaid(renderMermaid(g));
+  for (const n of g.nodes) assert.equal([mg.nodes.get(n.id)!.title, ...mg.nodes.get(n.id)!.lines], [n.title, ...n.lines], n.id);
+  assert.equal(
+    [...mg.nodes].filter(([, n]) => n.shape === '{{').filter(([id]) => id.endsWith('3')).map(([id]) => id),
+    ['guard3', 'tag3', 'image3', 'upstream3', 'checks3', 'window3', 'approve3', 'audit3', 'canary3', 'verify3'],
+  );
+
+  const svg = parseSvg(renderSvg(g));
+  assertDrawn(svg, g.nodes);
+  assert.is(svg.elements.filter((e) => e === 'polygon').length, g.nodes.filter((n) => n.kind === 'gate').length + 2);
+});
+
+test('promotion SVG: gates of one kind share a row across lanes; verify comes after every namespace', () => {
+  const g = buildGraph(modelOf(PROMOTION));
+  const text = renderSvg(g);
+  // The vertical centre of a node (nodes in a row are centred on it): a gate's right corner, a box's middle.
+  const top = (id: string): number => {
+    const m = new RegExp(`<g id="pw-${id}" class="[a-z]+">(?:<title>[^<]*</title>)?<(?:polygon points="\\S+ \\S+ [\\d.]+,([\\d.]+)|rect x="[\\d.]+" y="([\\d.]+)" width="[\\d.]+" height="([\\d.]+)")`).exec(text);
+    assert.ok(m, `${id} is drawn`);
+    return m![1] !== undefined ? Number(m![1]) : Number(m![2]) + Number(m![3]) / 2;
+  };
+  assert.is(top('upstream2'), top('upstream3'));
+  assert.is(top('checks2'), top('checks3'));
+  assert.is(top('canary1'), top('canary3'));
+  assert.is(top('verify0'), top('verify3'));
+  const order = ['image3', 'upstream3', 'checks3', 'window3', 'approve3', 'audit3', 'canary3', 'env3', 'ns3_0', 'ns3_1', 'verify3'].map(top);
+  assert.equal([...order].sort((a, b) => a - b), order, 'prod runs top to bottom in stage order');
+  assert.ok(top('verify1') > top('ns3_1'), 'one verify row, after the most namespaces');
 });
 
 test('a branch with no rules, and a rule-less config, still draw every lane', () => {

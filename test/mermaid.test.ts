@@ -10,7 +10,7 @@ import { loadConfig } from '../src/config/load.js';
 import type { Model } from '../src/model/model.js';
 import { buildGraph, type DeliveryGraph, type EdgeKind, type NodeKind } from '../src/render/graph/delivery-graph.js';
 import { renderMermaid } from '../src/render/graph/mermaid.js';
-import { AWS, CUSTOM, HOSTILE, modelOf } from './graph-configs.js';
+import { AWS, CUSTOM, HOSTILE, PROMOTION, modelOf } from './graph-configs.js';
 import { fromRoot } from './helpers.js';
 
 /** The parts of mermaid's API used here (imported untyped: its own types pull d3's into tsc, 240 files). */
@@ -163,6 +163,7 @@ function withUnknownSource(m: Model): Model {
 const SHAPES_DRAWN: [string, () => DeliveryGraph][] = [
   ['hello-flask', () => example],
   ['4 environments', () => buildGraph(modelOf(CUSTOM))],
+  ['promotion: checks, windows, canary, verify', () => buildGraph(modelOf(PROMOTION))],
   ['1 environment', () => buildGraph(modelOf({ app: 'solo', aws: AWS, environments: [{ name: 'prod', branch: 'main', production: true }] }))],
   ['main as production branch', () => buildGraph(modelOf({ app: 'shop', aws: AWS, productionBranch: 'main' }))],
   ['rule-less branch', () => buildGraph(modelOf({ app: 'shop', aws: AWS, rules: { branches: { master: { mergeFrom: ['develop'] } } } }))],
@@ -194,7 +195,10 @@ if (engine) {
     // A corrupted edge.
     assert.match(await refused('corrupted edge', text.replace('guard0 --> image0', 'guard0 --> > image0'), example), /Parse error/);
     // A link style for an edge that does not exist (mermaid fails setting its style).
-    assert.match(await refused('linkStyle out of range', text.replace(/linkStyle 17,18 /, 'linkStyle 17,99 '), example), /style/);
+    const merges = example.edges.flatMap((e, i) => (e.kind === 'merge' ? [i] : []));
+    const mergeStyle = `linkStyle ${merges.join(',')} `;
+    assert.ok(text.includes(mergeStyle), mergeStyle);
+    assert.match(await refused('linkStyle out of range', text.replace(mergeStyle, `linkStyle ${merges[0]},99 `), example), /style/);
     // Valid Mermaid, but not our graph: markup in a label (the sanitizer removes the script) …
     assert.match(hostileText, /#60;script#62;/);
     assert.match(await refused('raw <script> in a label', hostileText.replace('#60;script#62;', '<script>'), hostile), /label shows its values as text|no markup/);

@@ -15,6 +15,7 @@ import { writePipeline } from '../src/plan/workspace.js';
 import { loadTemplates } from '../src/templates.js';
 import { runPipelines, type RunResult } from '../src/harness.js';
 import { scenarioFor, SAMPLE_DIGEST, type PipelineCase, type PipelineScenario } from '../src/plan/scenario.js';
+import { DEVELOPER, type Person } from '../src/plan/git-fixture.js';
 import { plannedCommands } from '../src/plan/commands.js';
 import { engineAvailable, fromRoot, tempDir } from './helpers.js';
 
@@ -80,7 +81,8 @@ const imageCommands = (prefix: string, build: boolean, tree: string) => [
     ` && media=$(aws ecr batch-get-image ${ECR} --image-ids "imageTag=git-${tree}" --query "images[0].imageManifestMediaType" --output text)` +
     ` && aws ecr put-image ${ECR} --image-tag ${prefix}-${tree.slice(0, 12)} --image-manifest "$manifest" --image-manifest-media-type "$media" > /dev/null`,
 ];
-const AUTHORS = 'if git rev-parse --quiet --verify "HEAD^1" > /dev/null; then git log --format="%ae%x09%an" HEAD --not "HEAD^1"; else git log -1 --format="%ae%x09%an" HEAD; fi | sort -u';
+const LOG_FORMAT = '%h%x09%ae%x09%an%x09%ce%x09%cn%x09%(trailers:key=Co-authored-by,valueonly,unfold,separator=%x1f)%x09%s';
+const AUTHORS = `if git rev-parse --quiet --verify "HEAD^1" > /dev/null; then git log --format="${LOG_FORMAT}" HEAD --not "HEAD^1"; else git log -1 --format="${LOG_FORMAT}" HEAD; fi`;
 const deployCommands = (env: string, cluster: string, region: string) => [
   `aws eks update-kubeconfig --region ${region} --name ${cluster} --kubeconfig .pipewright/deploy/${env}-${cluster}/kubeconfig > /dev/null`,
   `kubectl apply -k .pipewright/deploy/${env}-${cluster}`,
@@ -104,6 +106,14 @@ const releaseTag = (tag: string | null) => [
 ];
 
 const files = ['script/cibuild'];
+const ALICE: Person = { name: 'Alice Liddell', email: 'alice@example.com' };
+const BOB: Person = { name: 'Bob', email: 'bob@example.com' };
+/** The short sha and subject of the commit(s) in the build's repository that `git log` selects. */
+const commitsOf = (repo: { url: string }, ...args: string[]) =>
+  execFileSync('git', ['log', '--format=%h %s', ...args], { cwd: repo.url, encoding: 'utf8' }).trim().split('\n').map((l) => {
+    const [sha, ...subject] = l.split(' ');
+    return { sha: sha!, subject: subject.join(' ') };
+  });
 type Result = RunResult & { repo: PipelineScenario['repo'] };
 let results: Record<string, Result> = {};
 
@@ -125,6 +135,12 @@ test.before(async () => {
     bumped: { branch: 'master', files, imageInEcr: true, tagsOnMerged: ['v1.0.1-beta.1', 'v1.1.0-beta.1'] },
     selfApproved: { branch: 'master', files, imageInEcr: true, approver: 'dev' },
     mergerApproved: { branch: 'master', files, imageInEcr: true, approver: 'merger@example.com' },
+    // The approver's commit sits in the middle of the promoted range: neither HEAD (the merge) nor the merged head.
+    wroteMiddle: { branch: 'master', files, imageInEcr: true, approver: 'alice', work: [{ author: ALICE, subject: 'Tune the cache' }, { author: DEVELOPER, subject: 'Log misses' }] },
+    coAuthored: { branch: 'master', files, imageInEcr: true, approver: 'ALICE', work: [{ author: DEVELOPER, coAuthors: [BOB, ALICE], subject: 'Pair on the cache' }] },
+    committed: { branch: 'master', files, imageInEcr: true, approver: 'alice@example.com', work: [{ author: DEVELOPER, committer: ALICE, subject: 'Rebased by alice' }] },
+    // Her commit is the first release: on master's first parent, so outside the range (though an ancestor of the merged work too).
+    releasedEarlier: { branch: 'master', files, imageInEcr: true, approver: 'alice', releasedBy: ALICE, work: [{ author: DEVELOPER, coAuthors: [BOB], subject: 'Tune the cache' }] },
     rejected: { branch: 'master', files, imageInEcr: true, abortApproval: true },
     rolloutFails: { branch: 'develop', files, rolloutFails: true },
     noAutoTag: { branch: 'master', files, imageInEcr: true, with: others.noAutoTag },
@@ -193,8 +209,18 @@ test('master: the merged staging beta becomes v1.0.1; approval outside any agent
   assert.is(input.args.submitterParameter, 'PIPEWRIGHT_APPROVER');
   assert.equal(steps(r, 'agent').find((s) => s.stage === 'Approve blue')!.args, { none: true });
   assert.ok(steps(r, 'timeout').some((s) => s.stage === 'Approve blue' && s.args.unit === 'HOURS'));
-  // the audit sees who merged (GitHub's merge commit) and who wrote the merged work
-  assert.equal(steps(r, 'pipewrightAudit')[0]!.args, { approver: 'alice', authors: 'dev@example.com\tDev Eloper\nmerger@example.com\tMer Ger' });
+  // the audit sees every commit HEAD brings: GitHub's two merges (by whoever merged, committed by GitHub) and the merged work
+  const [master, staging, change] = commitsOf(r.repo, r.repo.head, '--not', `${r.repo.head}^1`);
+  assert.equal(steps(r, 'pipewrightAudit')[0]!.args, {
+    approver: 'alice',
+    authors: [
+      `${master!.sha}\tmerger@example.com\tMer Ger\tnoreply@github.com\tGitHub\t\tMerge pull request #2 from acme/staging`,
+      `${staging!.sha}\tmerger@example.com\tMer Ger\tnoreply@github.com\tGitHub\t\tMerge pull request #1 from acme/develop`,
+      `${change!.sha}\tdev@example.com\tDev Eloper\tdev@example.com\tDev Eloper\t\tAdd a change`,
+      '',
+    ].join('\n'),
+  });
+  assert.ok(steps(r, 'echo').some((s) => s.args.message === 'Audit: approved by alice, who wrote none of the 3 commits it brings'));
   assert.equal(steps(r, 'parallel')[0]!.args.branches, ['delivery (eu-west-1)', 'delivery-us (us-east-1)']);
   assert.equal([...new Set(steps(r, 'pipewrightDeploy').map((s) => s.branch))], ['delivery (eu-west-1)', 'delivery-us (us-east-1)']);
 });
@@ -297,11 +323,50 @@ test('a direct commit on master, or a merge from elsewhere into staging, fails t
 test('the audit fails when the approver wrote the merged work, or pressed Merge on GitHub; a rejected approval aborts', () => {
   if (!hasGroovy) return;
   assert.is(results.selfApproved!.result, 'FAILURE');
-  assert.match(results.selfApproved!.error!, 'Audit: dev approved their own change (Dev Eloper <dev@example.com> wrote or merged part of it)');
+  const range = (r: Result) => commitsOf(r.repo, r.repo.head, '--not', `${r.repo.head}^1`);
+  const [, , change] = range(results.selfApproved!);
+  assert.is(
+    results.selfApproved!.error,
+    `Audit: dev approved their own change: they wrote or committed 1 of the 3 commits it brings: ${change!.sha} "Add a change" (author Dev Eloper <dev@example.com>); someone else must approve`,
+  );
   assert.equal(steps(results.selfApproved!, 'pipewrightDeploy'), []);
   assert.is(results.mergerApproved!.result, 'FAILURE');
-  assert.match(results.mergerApproved!.error!, 'Audit: merger@example.com approved their own change (Mer Ger <merger@example.com>');
+  const [master, staging] = range(results.mergerApproved!);
+  assert.is(
+    results.mergerApproved!.error,
+    `Audit: merger@example.com approved their own change: they wrote or committed 2 of the 3 commits it brings: ` +
+      `${master!.sha} "Merge pull request #2 from acme/staging" (author Mer Ger <merger@example.com>); ` +
+      `${staging!.sha} "Merge pull request #1 from acme/develop" (author Mer Ger <merger@example.com>); someone else must approve`,
+  );
   assert.is(results.rejected!.result, 'ABORTED');
+});
+
+test('the audit covers every commit of the promoted range, its co-authors and committers, and names the approver\'s commits', () => {
+  if (!hasGroovy) return;
+  const refused = (r: Result, approver: string, total: number, own: string) => {
+    assert.is(r.result, 'FAILURE', `${approver} must not approve`);
+    assert.is(r.error, `Audit: ${approver} approved their own change: they wrote or committed 1 of the ${total} commits it brings: ${own}; someone else must approve`);
+    assert.equal(steps(r, 'pipewrightDeploy'), []);
+  };
+  const one = (r: Result, subject: string) => {
+    const c = commitsOf(r.repo, r.repo.head).find((x) => x.subject === subject)!;
+    // neither HEAD nor the merged head: the middle of the range
+    assert.not.ok([r.repo.head, r.repo.merged].some((h) => h!.startsWith(c.sha)));
+    return `${c.sha} "${subject}"`;
+  };
+  const middle = results.wroteMiddle!;
+  refused(middle, 'alice', 5, `${one(middle, 'Tune the cache')} (author Alice Liddell <alice@example.com>)`);
+  const co = results.coAuthored!;
+  refused(co, 'ALICE', 4, `${one(co, 'Pair on the cache')} (co-author Alice Liddell <alice@example.com>)`);
+  const committed = results.committed!;
+  refused(committed, 'alice@example.com', 4, `${one(committed, 'Rebased by alice')} (committer Alice Liddell <alice@example.com>)`);
+  // Alice wrote the first release, which the merged work also descends from; it is on master's first parent, so not in the range.
+  const earlier = results.releasedEarlier!;
+  assert.is(earlier.result, 'SUCCESS', earlier.error ?? '');
+  assert.equal(execFileSync('git', ['log', '-1', '--format=%ae', earlier.repo.root], { cwd: earlier.repo.url, encoding: 'utf8' }).trim(), 'alice@example.com');
+  execFileSync('git', ['merge-base', '--is-ancestor', earlier.repo.root, earlier.repo.merged!], { cwd: earlier.repo.url });
+  assert.ok(steps(earlier, 'echo').some((s) => s.args.message === 'Audit: approved by alice, who wrote none of the 4 commits it brings'));
+  assert.ok(String(steps(earlier, 'pipewrightAudit')[0]!.args.authors).includes('\tBob <bob@example.com>\tTune the cache\n'));
   assert.equal(steps(results.rejected!, 'pipewrightDeploy'), []);
 });
 

@@ -26,6 +26,16 @@ export const DEVELOPER: Person = { name: 'Dev Eloper', email: 'dev@example.com' 
 export const MERGER: Person = { name: 'Mer Ger', email: 'merger@example.com' };
 export const JENKINS: Person = { name: 'Jenkins', email: 'jenkins@example.com' };
 
+/** A commit of the change before its last one: who wrote it, with whom, and its subject. */
+export interface WorkCommit {
+  readonly author: Person;
+  /** Recorded as `Co-authored-by:` trailers, as GitHub's squash merge and co-authored commits do. */
+  readonly coAuthors?: readonly Person[];
+  /** Who made the commit as it stands (rebased or amended it); default its author. */
+  readonly committer?: Person;
+  readonly subject: string;
+}
+
 /** One branch of the delivery flow: the branch its merges come from (null: direct commits) and the tag its pipeline gives. */
 export interface FlowBranch {
   readonly branch: string;
@@ -51,6 +61,10 @@ export interface OriginSpec {
   readonly files: Readonly<Record<string, string>>;
   /** Author of the change; default DEVELOPER. */
   readonly author?: Person;
+  /** Earlier commits of the change, oldest first, on the first flow branch before its last commit ("Add a change", by `author`). Default none. */
+  readonly work?: readonly WorkCommit[];
+  /** Author of the first release (the root commit, on every branch's first parent); default `author`. */
+  readonly releasedBy?: Person;
   /** Who pressed "Merge" on GitHub; default MERGER. */
   readonly mergedBy?: Person;
   /** Also publish the new head as refs/pull/<id>/head (a pull request of the built branch). */
@@ -156,7 +170,8 @@ export function seedOrigin(dir: string, spec: OriginSpec): Origin {
   const tree = (version: string) => new Map([...base, ['app.py', s.blob(`# the app, ${version}\n`)]]);
   const rootFiles = tree('first release');
   const changed = tree('with a change');
-  const root = s.commit('refs/heads/pipewright-fixture', { author, committer: author, message: 'First release\n', parents: [], files: rootFiles });
+  const releasedBy = spec.releasedBy ?? author;
+  const root = s.commit('refs/heads/pipewright-fixture', { author: releasedBy, committer: releasedBy, message: 'First release\n', parents: [], files: rootFiles });
   const heads = new Map<string, number>(spec.flow.map((b) => [b.branch, root]));
   for (const t of spec.tagsOnRoot ?? []) s.tag(t, root, JENKINS);
 
@@ -164,6 +179,21 @@ export function seedOrigin(dir: string, spec: OriginSpec): Origin {
   const first = spec.flow[0]!.branch;
   const commitOn = (branch: string, message: string, parents: number[]) =>
     s.commit(`refs/heads/${branch}`, { author, committer: author, message, parents, files: changed });
+  // The change on the first branch: its earlier commits, then "Add a change".
+  const change = () => {
+    let parent = root;
+    (spec.work ?? []).forEach((w, i) => {
+      const trailers = (w.coAuthors ?? []).map((p) => `Co-authored-by: ${p.name} <${p.email}>\n`).join('');
+      parent = s.commit(`refs/heads/${first}`, {
+        author: w.author,
+        committer: w.committer ?? w.author,
+        message: `${w.subject}\n${trailers && `\n${trailers}`}`,
+        parents: [parent],
+        files: tree(`work ${i + 1}`),
+      });
+    });
+    return commitOn(first, 'Add a change\n', [parent]);
+  };
   const githubMerge = (into: string, from: string, parents: number[], number: number) =>
     s.commit(`refs/heads/${into}`, { author: merger, committer: GITHUB, message: `Merge pull request #${number} from acme/${from}\n`, parents, files: changed });
 
@@ -172,7 +202,7 @@ export function seedOrigin(dir: string, spec: OriginSpec): Origin {
   const mode = spec.head ?? 'merge';
   if (index === -1) {
     // A feature branch, cut from the first flow branch after its change.
-    heads.set(first, commitOn(first, 'Add a change\n', [root]));
+    heads.set(first, change());
     head = commitOn(spec.branch, 'Work on a feature\n', [heads.get(first)!]);
   } else if (mode === 'direct' && index > 0) {
     head = commitOn(spec.branch, 'A commit made straight on the branch\n', [root]);
@@ -182,7 +212,7 @@ export function seedOrigin(dir: string, spec: OriginSpec): Origin {
     merged = feature;
   } else {
     // The change enters the first branch, then GitHub merges it up the flow to the built branch.
-    let at = commitOn(first, 'Add a change\n', [root]);
+    let at = change();
     heads.set(first, at);
     for (let i = 1; i <= index; i++) {
       const b = spec.flow[i]!;

@@ -9,7 +9,7 @@ import { cpSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Model } from '../model/model.js';
 import type { Scenario } from '../harness.js';
-import { jenkinsCheckout, seedOrigin, type FlowBranch, type Origin, type Person } from './git-fixture.js';
+import { jenkinsCheckout, seedOrigin, type FlowBranch, type Origin, type Person, type WorkCommit } from './git-fixture.js';
 
 export interface PipelineCase {
   /** BRANCH_NAME: a branch, or PR-<n> for a pull request build. */
@@ -35,6 +35,10 @@ export interface PipelineCase {
   readonly author?: Person;
   /** Who merged the pull requests on GitHub. Default Mer Ger <merger@example.com>. */
   readonly mergedBy?: Person;
+  /** Earlier commits of the change, oldest first, before its last one. Default none. */
+  readonly work?: readonly WorkCommit[];
+  /** Author of the first release (the root commit, already on every branch). Default: the change's author. */
+  readonly releasedBy?: Person;
   /** Files of the repository, e.g. script/cibuild. */
   readonly files?: readonly string[];
   /** Files of the repository with their contents (a real app to build), on top of `files`. */
@@ -95,6 +99,8 @@ export function scenarioFor(m: Model, paths: { jenkinsfile: string; vars: string
     files: { 'requirements.txt': 'flask>=3\n', ...files, ...c.contents },
     ...(c.author && { author: c.author }),
     ...(c.mergedBy && { mergedBy: c.mergedBy }),
+    ...(c.work && { work: c.work }),
+    ...(c.releasedBy && { releasedBy: c.releasedBy }),
     ...(c.pr && { pullRequest: c.pr.id }),
   });
   return scenarioOn(m, paths, c, repo, dir);

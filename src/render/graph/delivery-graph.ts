@@ -1,16 +1,20 @@
 /**
  * The delivery flow as a small graph, built from the model only: one lane per environment
  * (branch → the pipeline's gates in stage order → the environment → its namespace in each
- * cluster), merge edges where the branch rules allow a merge, and promote edges from each
+ * cluster → the verification that records the image as verified there), merge edges where the branch rules allow a merge, and promote edges from each
  * environment to the next (the same image, re-tagged). Both renderers draw this; neither looks
  * at the model.
  */
-import type { BranchRuleModel, EnvironmentModel, Model } from '../../model/model.js';
+import type { AlarmModel, BranchRuleModel, CanaryModel, EnvironmentModel, Model, WindowsModel } from '../../model/model.js';
 import { DEFAULT_TAG_PATTERNS } from '../../model/defaults.js';
+import { VERIFIED_TAG_PREFIX } from '../../model/release.js';
 
 export type NodeKind = 'branch' | 'gate' | 'environment' | 'target';
-/** The Jenkinsfile stages that can stop a change, in the order they run. */
-export type GateKind = 'guard' | 'release-tag' | 'image' | 'approval' | 'audit';
+/**
+ * The Jenkinsfile stages that can stop a change, in the order they run: verify runs after the
+ * deploy (it follows the namespaces), every other gate before it.
+ */
+export type GateKind = 'guard' | 'release-tag' | 'image' | 'verified-upstream' | 'checks' | 'window' | 'approval' | 'audit' | 'canary' | 'verify';
 /** flow: the next stage of one build; merge: a merge the rules allow; deploy: environment → namespace; promote: same image, next environment. */
 export type EdgeKind = 'flow' | 'merge' | 'deploy' | 'promote';
 
@@ -39,7 +43,7 @@ export interface Lane {
   readonly id: string;
   readonly environment: string;
   readonly production: boolean;
-  /** Node ids in flow order: the branch, the gates, the environment, then one target per cluster. */
+  /** Node ids in flow order: the branch, the gates, the environment, one target per cluster, then the verify gate. */
   readonly nodes: readonly string[];
 }
 
@@ -68,6 +72,43 @@ export function describeTagPattern(pattern: string): string {
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** 300 → '5m', 7200 → '2h', 90 → '90s'. */
+export function describeSeconds(s: number): string {
+  return s > 0 && s % 3600 === 0 ? `${s / 3600}h` : s > 0 && s % 60 === 0 ? `${s / 60}m` : `${s}s`;
+}
+
+/** At most `max` lines; the rest summed up in the last one. */
+function capped(lines: readonly string[], max: number): string[] {
+  return lines.length <= max ? [...lines] : [...lines.slice(0, max - 1), `and ${lines.length - max + 1} more`];
+}
+
+const alarmsText = (alarms: readonly AlarmModel[]): string =>
+  alarms.length === 1 ? `alarm ${alarms[0]!.kind === 'prefix' ? `${alarms[0]!.value}*` : alarms[0]!.value}` : plural(alarms.length, 'alarm');
+
+function windowLines(w: WindowsModel): string[] {
+  const spans = [...w.allow.map((a) => `allow ${a.text}`), ...w.deny.map((d) => `deny ${d.text}`)];
+  const outside = w.outside === 'wait' ? `waits up to ${describeSeconds(w.maxWaitSeconds)}` : 'fails';
+  return [...capped(spans, 4), `time zone ${w.timeZone}`, `outside: ${outside}`];
+}
+
+function canaryLines(k: CanaryModel): string[] {
+  return [
+    `${k.steps.map((w) => `${w}%`).join(' → ')}, ${describeSeconds(k.pauseSeconds)} each`,
+    `gated by ${alarmsText(k.alarms)}`,
+    k.traffic === 'alb' ? 'traffic: ALB weights' : 'traffic: share of replicas',
+  ];
+}
+
+function verifyLines(e: EnvironmentModel): string[] {
+  const { alarms, soakSeconds } = e.verify;
+  const soak = describeSeconds(soakSeconds);
+  return [
+    'smoke test',
+    ...(alarms.length > 0 ? [`${alarmsText(alarms)} clear for ${soak}`] : soakSeconds > 0 ? [`soak ${soak}`] : []),
+    `records ${VERIFIED_TAG_PREFIX}${e.name}-<tree>`,
+  ];
+}
 
 function branchLines(rule: BranchRuleModel | undefined, inLane: boolean): string[] {
   if (!rule) return ['no rules: any merge, any commit'];
@@ -114,14 +155,21 @@ export function buildGraph(m: Model): DeliveryGraph {
       ]);
     }
     gate('image', 'image', 'Image', ['git-<tree>: built only once', `tagged ${e.imageTag}-<tree>`]);
+    if (e.upstream !== null) {
+      gate('upstream', 'verified-upstream', `Verified in ${e.upstream}`, ['the image must carry', `${VERIFIED_TAG_PREFIX}${e.upstream}-<tree>`]);
+    }
+    if (e.requiredChecks.length > 0) {
+      gate('checks', 'checks', `Checks ${e.name}`, capped(e.requiredChecks.map((k) => (k.command === null ? `${k.name} (built in)` : k.name)), 4));
+    }
+    if (e.windows) gate('window', 'window', `Window ${e.name}`, windowLines(e.windows));
     if (e.approval) {
       gate('approve', 'approval', `Approve ${e.name}`, [`manual, by ${m.jenkins.approvers}`, `times out after ${m.jenkins.approvalTimeoutHours} h`]);
-      gate('audit', 'audit', 'Audit', ['the approver must not be', 'the author of the change']);
+      gate('audit', 'audit', 'Audit', ['the approver wrote no commit', 'of the change']);
     }
+    if (e.canary) gate('canary', 'canary', `Canary ${e.name}`, canaryLines(e.canary));
     const envLines = [
       ...(production ? ['production'] : []),
-      e.clusters.length > 1 ? `rollout on ${plural(e.clusters.length, 'cluster')} in parallel` : 'rollout, then smoke test',
-      ...(e.clusters.length > 1 ? ['then smoke test'] : []),
+      e.clusters.length > 1 ? `rollout on ${plural(e.clusters.length, 'cluster')} in parallel` : 'rollout',
       ...(e.url ? [e.url] : []),
     ];
     const env = node({ id: `env${i}`, kind: 'environment', lane: i, title: e.name, lines: envLines, production });
@@ -131,7 +179,10 @@ export function buildGraph(m: Model): DeliveryGraph {
       node({ id: `ns${i}_${j}`, kind: 'target', lane: i, title: e.namespace, lines: [`${c.name} · ${c.region}`], production }),
     );
     for (const t of targets) laneEdges.push({ from: env, to: t, kind: 'deploy', label: null });
-    return { id: `lane${i}`, environment: e.name, production, nodes: [...chain, ...targets] };
+    // After every cluster's rollout: one verification for the environment.
+    const verify = node({ id: `verify${i}`, kind: 'gate', gate: 'verify', lane: i, title: `Verify ${e.name}`, lines: verifyLines(e), production });
+    for (const t of targets) laneEdges.push({ from: t, to: verify, kind: 'flow', label: null });
+    return { id: `lane${i}`, environment: e.name, production, nodes: [...chain, ...targets, verify] };
   });
 
   for (const b of [...outside, ...unknown]) {

@@ -2,7 +2,8 @@
  * The delivery graph as a standalone SVG picture. The layout is our own, because the graph is
  * small and regular: one column per environment lane, left to right in promotion order (branches
  * with no environment in columns before them); rows are the pipeline's stages in order, shared
- * by every lane so the same gate lines up across lanes. Merges between neighbouring columns are
+ * by every lane so the same gate lines up across lanes; the verify gate, which follows the deploy,
+ * comes after the namespaces (several namespaces fan out on the left and join on the right). Merges between neighbouring columns are
  * straight arrows; any other merge runs on its own track above the branch row. Every user value
  * goes through xmlText; every number is rounded, so the same graph gives the same bytes.
  */
@@ -23,7 +24,7 @@ const LINE_H = 16;
 const LABEL_SIZE = 11;
 const MIN_W = 210;
 const MAX_W = 300;
-/** Indent of the namespace boxes when a lane deploys to several clusters: room for the trunk. */
+/** Indent of the namespace boxes on each side when a lane deploys to several clusters: room for the trunks. */
 const FAN_INDENT = 28;
 const GATE_CUT = 10;
 
@@ -60,15 +61,17 @@ interface Box {
 
 const nodeHeight = (n: GraphNode): number => PAD_Y * 2 + 17 + n.lines.length * LINE_H;
 
-/** The row of a node: its stage kind; the n-th namespace of a lane goes in row `target<n>`. */
+/** The row of a node: its stage kind; the n-th namespace of a lane goes in row `target<n>`, the verify gate after the last. */
 function rowKey(n: GraphNode, targets: readonly string[]): string {
   if (n.kind === 'gate') return n.gate!;
   if (n.kind === 'target') return `target${targets.indexOf(n.id)}`;
   return n.kind;
 }
 
-const ROW_ORDER = ['branch', 'guard', 'release-tag', 'image', 'approval', 'audit', 'environment'];
-const rowRank = (key: string): number => (key.startsWith('target') ? ROW_ORDER.length + Number(key.slice(6)) : ROW_ORDER.indexOf(key));
+const ROW_ORDER = ['branch', 'guard', 'release-tag', 'image', 'verified-upstream', 'checks', 'window', 'approval', 'audit', 'canary', 'environment'];
+/** Rows after the environment's: one per namespace, then verify (after any number of namespaces). */
+const rowRank = (key: string): number =>
+  key.startsWith('target') ? ROW_ORDER.length + Number(key.slice(6)) : key === 'verify' ? Number.MAX_SAFE_INTEGER : ROW_ORDER.indexOf(key);
 
 function style(n: GraphNode): { fill: string; stroke: string; text: string } {
   if (n.kind === 'gate') return n.gate === 'approval' || n.gate === 'audit' ? COLOURS.approval : COLOURS.gate;
@@ -240,7 +243,7 @@ export function renderSvg(g: DeliveryGraph): string {
       const k = keyOf.get(id)!;
       const h = nodeHeight(n);
       const indent = fan && n.kind === 'target' ? FAN_INDENT : 0;
-      box.set(id, { x: colX(ci) + indent, y: rowTop.get(k)! + (rowH.get(k)! - h) / 2, w: W - indent, h });
+      box.set(id, { x: colX(ci) + indent, y: rowTop.get(k)! + (rowH.get(k)! - h) / 2, w: W - 2 * indent, h });
     }
   }
 
@@ -252,7 +255,11 @@ export function renderSvg(g: DeliveryGraph): string {
     const from = b(e.from);
     const to = b(e.to);
     const style = EDGE_STYLE[e.kind];
-    if (e.kind === 'flow' || (e.kind === 'deploy' && to.x === from.x)) {
+    if (e.kind === 'flow' && to.x !== from.x) {
+      // From one of several namespaces to the verify gate: the trunk on the right.
+      const x = to.x + to.w - FAN_INDENT / 2;
+      edgeSvg.push(path(`M${num(from.x + from.w)} ${num(from.y + from.h / 2)}H${num(x)}V${num(to.y)}`, e.kind));
+    } else if (e.kind === 'flow' || (e.kind === 'deploy' && to.x === from.x)) {
       const x = from.x + from.w / 2;
       edgeSvg.push(path(`M${num(x)} ${num(from.y + from.h)}V${num(to.y)}`, e.kind));
     } else if (e.kind === 'deploy') {
