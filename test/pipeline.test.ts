@@ -65,7 +65,8 @@ const tagsAt = (repo: { url: string }, commit: string) => execFileSync('git', ['
 
 const REPO = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/hello-flask';
 const ECR = '--region eu-west-1 --repository-name hello-flask';
-const imageCommands = (prefix: string, build: boolean, tree: string) => [
+/** The Image step's shell: build (or not), the verified-upstream check where there is one, then the environment's tag. */
+const imageCommands = (prefix: string, build: boolean, tree: string, verifiedIn: string | null = null) => [
   'git rev-parse "HEAD^{tree}"',
   `aws ecr describe-images ${ECR} --image-ids "imageTag=git-${tree}" > /dev/null 2>&1`,
   ...(build
@@ -76,11 +77,19 @@ const imageCommands = (prefix: string, build: boolean, tree: string) => [
       ]
     : []),
   `aws ecr describe-images ${ECR} --image-ids "imageTag=git-${tree}" --query "imageDetails[0].imageDigest" --output text 2> /dev/null || true`,
-  `aws ecr describe-images ${ECR} --image-ids "imageTag=${prefix}-${tree.slice(0, 12)}" --query "imageDetails[0].imageDigest" --output text 2> /dev/null || true`,
-  `manifest=$(aws ecr batch-get-image ${ECR} --image-ids "imageTag=git-${tree}" --query "images[0].imageManifest" --output text)` +
-    ` && media=$(aws ecr batch-get-image ${ECR} --image-ids "imageTag=git-${tree}" --query "images[0].imageManifestMediaType" --output text)` +
-    ` && aws ecr put-image ${ECR} --image-tag ${prefix}-${tree.slice(0, 12)} --image-manifest "$manifest" --image-manifest-media-type "$media" > /dev/null`,
+  ...(verifiedIn ? [`aws ecr describe-images ${ECR} --image-ids "imageTag=verified-${verifiedIn}-${tree}" --query "imageDetails[0].imageDigest" --output text 2> /dev/null || true`] : []),
+  'git rev-parse HEAD',
+  ...retag(`${prefix}-${tree.slice(0, 12)}`),
 ];
+/** Adding a tag to the sample image in ECR: look it up, then copy the manifest under it. */
+const retag = (tag: string) => [
+  `aws ecr describe-images ${ECR} --image-ids "imageTag=${tag}" --query "imageDetails[0].imageDigest" --output text 2> /dev/null || true`,
+  `manifest=$(aws ecr batch-get-image ${ECR} --image-ids "imageDigest=${SAMPLE_DIGEST}" --query "images[0].imageManifest" --output text)` +
+    ` && media=$(aws ecr batch-get-image ${ECR} --image-ids "imageDigest=${SAMPLE_DIGEST}" --query "images[0].imageManifestMediaType" --output text)` +
+    ` && aws ecr put-image ${ECR} --image-tag ${tag} --image-manifest "$manifest" --image-manifest-media-type "$media" > /dev/null`,
+];
+/** Verify with no alarms: only the verified tag is added. */
+const verifyCommands = (env: string, tree: string) => retag(`verified-${env}-${tree}`);
 const LOG_FORMAT = '%h%x09%ae%x09%an%x09%ce%x09%cn%x09%(trailers:key=Co-authored-by,valueonly,unfold,separator=%x1f)%x09%s';
 const AUTHORS = `if git rev-parse --quiet --verify "HEAD^1" > /dev/null; then git log --format="${LOG_FORMAT}" HEAD --not "HEAD^1"; else git log -1 --format="${LOG_FORMAT}" HEAD; fi`;
 const deployCommands = (env: string, cluster: string, region: string) => [
@@ -161,8 +170,8 @@ test('develop: guard, test, build the image (not in ECR yet), tag it, deploy dev
   if (!hasGroovy) return;
   const r = results.develop!;
   assert.is(r.result, 'SUCCESS', r.error ?? '');
-  assert.equal(ran(r), ['Build', 'Build/Guard', 'Build/Test', 'Build/Image', 'Deploy develop', 'Deploy develop/Rollout develop', 'Deploy develop/Smoke develop']);
-  assert.equal(sh(r), ['./script/cibuild', ...imageCommands('develop', true, r.repo.tree), AUTHORS, ...deployCommands('develop', 'delivery', 'eu-west-1')]);
+  assert.equal(ran(r), ['Build', 'Build/Guard', 'Build/Test', 'Build/Image', 'Deploy develop', 'Deploy develop/Rollout develop', 'Deploy develop/Smoke develop', 'Deploy develop/Verify develop']);
+  assert.equal(sh(r), ['./script/cibuild', ...imageCommands('develop', true, r.repo.tree), AUTHORS, ...deployCommands('develop', 'delivery', 'eu-west-1'), ...verifyCommands('develop', r.repo.tree)]);
   const written = steps(r, 'writeFile')[0]!.args;
   assert.is(written.file, '.pipewright/deploy/develop-delivery/kustomization.yaml');
   assert.match(String(written.text), `  - name: ${JSON.stringify(REPO)}\n    digest: ${SAMPLE_DIGEST}\n`);
@@ -174,12 +183,12 @@ test('staging: HEAD is GitHub\'s untagged merge commit and the checkout has no t
   const r = results.staging!;
   assert.is(r.result, 'SUCCESS', r.error ?? '');
   assert.equal(ran(r), [
-    'Build', 'Build/Guard', 'Build/Test', 'Build/Release tag green', 'Build/Image',
-    'Deploy green', 'Deploy green/Rollout green', 'Deploy green/Smoke green',
+    'Build', 'Build/Guard', 'Build/Test', 'Build/Image', 'Build/Release tag green',
+    'Deploy green', 'Deploy green/Rollout green', 'Deploy green/Smoke green', 'Deploy green/Verify green',
   ]);
   assert.equal(sh(r), [
-    ...guardMerge('develop', r.repo.merged!), './script/cibuild', ...releaseTag('v1.0.1-beta.1'),
-    ...imageCommands('staging', false, r.repo.tree), AUTHORS, ...deployCommands('green', 'delivery', 'eu-west-1'),
+    ...guardMerge('develop', r.repo.merged!), './script/cibuild', ...imageCommands('staging', false, r.repo.tree, 'develop'), AUTHORS,
+    ...releaseTag('v1.0.1-beta.1'), ...deployCommands('green', 'delivery', 'eu-west-1'), ...verifyCommands('green', r.repo.tree),
   ]);
   assert.equal(tagsAt(r.repo, r.repo.head), ['v1.0.1-beta.1'], 'the tag is on GitHub, on the merge commit');
   // pushed with the git credentials, tagged by a named committer (an agent has no git identity)
@@ -194,12 +203,12 @@ test('master: the merged staging beta becomes v1.0.1; approval outside any agent
   const r = results.master!;
   assert.is(r.result, 'SUCCESS', r.error ?? '');
   assert.equal(ran(r), [
-    'Build', 'Build/Guard', 'Build/Test', 'Build/Release tag blue', 'Build/Image',
-    'Approve blue', 'Deploy blue', 'Deploy blue/Rollout blue', 'Deploy blue/Smoke blue',
+    'Build', 'Build/Guard', 'Build/Test', 'Build/Image', 'Build/Release tag blue',
+    'Approve blue', 'Deploy blue', 'Deploy blue/Rollout blue', 'Deploy blue/Smoke blue', 'Deploy blue/Verify blue',
   ]);
   assert.equal(sh(r), [
-    ...guardMerge('staging', r.repo.merged!), './script/cibuild', ...releaseTag('v1.0.1'), ...imageCommands('master', false, r.repo.tree), AUTHORS,
-    ...deployCommands('blue', 'delivery', 'eu-west-1'), ...deployCommands('blue', 'delivery-us', 'us-east-1'),
+    ...guardMerge('staging', r.repo.merged!), './script/cibuild', ...imageCommands('master', false, r.repo.tree, 'green'), AUTHORS, ...releaseTag('v1.0.1'),
+    ...deployCommands('blue', 'delivery', 'eu-west-1'), ...deployCommands('blue', 'delivery-us', 'us-east-1'), ...verifyCommands('blue', r.repo.tree),
   ]);
   assert.equal(tagsAt(r.repo, r.repo.head), ['v1.0.1']);
   const input = steps(r, 'input')[0]!;
@@ -278,7 +287,7 @@ test('PR-8 from develop into master is refused at Guard, with the rule and the f
     'Guard: rule "master accepts merges only from staging" is broken: this pull request is from develop. Merge develop into staging first, then open the pull request from there.',
   );
   assert.equal(ran(r), ['Build', 'Build/Guard']);
-  assert.equal(r.stages.filter((s) => s.status === 'not-reached').map((s) => s.path).slice(0, 2), ['Build/Test', 'Build/Release tag green']);
+  assert.equal(r.stages.filter((s) => s.status === 'not-reached').map((s) => s.path).slice(0, 2), ['Build/Test', 'Build/Image']);
   assert.equal(sh(r), []);
 });
 
@@ -443,7 +452,7 @@ test('script/smoke gets the environment URL', () => {
   const staging = results.smoke;
   assert.is(staging!.result, 'SUCCESS', staging!.error ?? '');
   // staging deploys to green: its own host, HTTPS, no trailing slash for the script to double
-  assert.is(sh(staging!).at(-1), './script/smoke https://hello-flask-green.example.com');
+  assert.is(sh(staging!).at(-1 - verifyCommands('green', staging!.repo.tree).length), './script/smoke https://hello-flask-green.example.com');
   // the secret the stub credentials hold never reaches a recorded step
   assert.not.match(JSON.stringify(staging), 'not-a-real-token');
 });

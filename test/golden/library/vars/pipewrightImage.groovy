@@ -4,10 +4,14 @@
 // environment's tag is then added in ECR by copying the manifest (batch-get-image → put-image):
 // no layer is pulled, pushed or rebuilt. The library is shared by every app: the registry, region
 // and engine are the calling app's own, always passed by its Jenkinsfile.
+// With verifiedIn (the environment before this one) nothing is built: the image must already be in
+// ECR and carry verified-<verifiedIn>-<tree>, the tag that environment's Verify stage adds once the
+// image passed its smoke check and alarms there. Anything else is refused before it is tagged.
 def call(Map args = [:]) {
     pipewrightArgs('pipewrightImage', args, [
-        repository: 'string', tagPrefix: 'string', engine: 'string', registry: 'string', region: 'string',
+        repository: 'string', tagPrefix: 'string', engine: 'string', registry: 'string', region: 'string', verifiedIn: 'string?',
     ])
+    String verifiedIn = args.verifiedIn ?: ''
     String region = args.region
     String registry = args.registry
     String engine = args.engine
@@ -21,32 +25,59 @@ def call(Map args = [:]) {
     String contentTag = 'git-' + tree
     String envTag = args.tagPrefix + '-' + tree.substring(0, 12)
     String uri = registry + '/' + args.repository
-    Map image = [uri: uri, tag: contentTag, envTag: envTag, built: false]
+    String verifiedTag = verifiedIn ? 'verified-' + verifiedIn + '-' + tree : ''
+    Map image = [uri: uri, tag: contentTag, envTag: envTag, built: false, tree: tree]
     withEnv(['PW_REGION=' + region, 'PW_REGISTRY=' + registry, 'PW_REPOSITORY=' + args.repository,
-             'PW_TAG=' + contentTag, 'PW_ENV_TAG=' + envTag, 'PW_IMAGE=' + uri + ':' + contentTag]) {
+             'PW_TAG=' + contentTag, 'PW_IMAGE=' + uri + ':' + contentTag, 'PW_VERIFIED_TAG=' + verifiedTag]) {
         int found = sh(script: 'aws ecr describe-images --region "$PW_REGION" --repository-name "$PW_REPOSITORY" --image-ids "imageTag=$PW_TAG" > /dev/null 2>&1', returnStatus: true)
         if (found == 0) {
             echo('Image: ' + contentTag + ' is already in ECR: promoting it, nothing is built')
+        } else if (verifiedIn) {
+            error('Image: refused: ' + env.BRANCH_NAME + ' deploys only images verified on ' + verifiedIn + ', and ' + contentTag +
+                ' was never built, so it never ran there (this tree differs from every ' + verifiedIn + ' build). ' +
+                'Merge a commit of ' + verifiedIn + '\'s branch whose build passed Verify ' + verifiedIn + ', unchanged.')
         } else {
             build(engine)
             image.built = true
         }
         image.digest = digestOf('$PW_TAG')
-        String existing = digestOf('$PW_ENV_TAG')
-        if (existing == image.digest) {
-            echo('Image: ' + envTag + ' already names ' + image.digest)
-        } else if (existing) {
-            error('Image: tag ' + envTag + ' already names ' + existing + ', not ' + image.digest + '; ECR tags are immutable, so it cannot be moved')
-        } else {
-            sh(script: 'manifest=$(aws ecr batch-get-image --region "$PW_REGION" --repository-name "$PW_REPOSITORY" --image-ids "imageTag=$PW_TAG" --query "images[0].imageManifest" --output text)' +
-                ' && media=$(aws ecr batch-get-image --region "$PW_REGION" --repository-name "$PW_REPOSITORY" --image-ids "imageTag=$PW_TAG" --query "images[0].imageManifestMediaType" --output text)' +
-                ' && aws ecr put-image --region "$PW_REGION" --repository-name "$PW_REPOSITORY" --image-tag "$PW_ENV_TAG" --image-manifest "$manifest" --image-manifest-media-type "$media" > /dev/null')
+        if (verifiedIn) {
+            String verified = digestOf('$PW_VERIFIED_TAG')
+            if (verified != image.digest) {
+                error('Image: refused: ' + env.BRANCH_NAME + ' deploys only images verified on ' + verifiedIn + ', and ' + contentTag + ' (' +
+                    image.digest + ') has ' + (verified ? 'a ' + verifiedTag + ' tag naming another image, ' + verified : 'no ' + verifiedTag + ' tag') +
+                    ': its ' + verifiedIn + ' build has not passed Verify ' + verifiedIn + ' (smoke check and alarms), or has not finished. ' +
+                    'Wait for it, or fix ' + verifiedIn + ' first.')
+            }
+            echo('Image: ' + image.digest + ' was verified on ' + verifiedIn + ' (' + verifiedTag + ')')
         }
     }
     if (!(image.digest ==~ /sha256:[0-9a-f]{64}/)) {
         error('Image: ECR returned no digest for ' + contentTag + ' (got "' + image.digest + '")')
     }
+    image.commit = sh(script: 'git rev-parse HEAD', returnStdout: true).trim()
+    retag(region: region, repository: args.repository, digest: image.digest, tag: envTag, label: 'Image')
     return image
+}
+
+// Adds `tag` to the image `digest` by copying its manifest in ECR (batch-get-image → put-image):
+// nothing is pulled or pushed, and the digest stays the same. A tag that already names this digest
+// is fine; one that names another fails the build: ECR tags are immutable.
+def retag(Map args) {
+    pipewrightArgs('pipewrightImage.retag', args, [region: 'string', repository: 'string', digest: 'string', tag: 'string', label: 'string'])
+    withEnv(['PW_REGION=' + args.region, 'PW_REPOSITORY=' + args.repository, 'PW_DIGEST=' + args.digest, 'PW_TARGET_TAG=' + args.tag]) {
+        String existing = digestOf('$PW_TARGET_TAG')
+        if (existing == args.digest) {
+            echo(args.label + ': ' + args.tag + ' already names ' + args.digest)
+        } else if (existing) {
+            error(args.label + ': tag ' + args.tag + ' already names ' + existing + ', not ' + args.digest + '; ECR tags are immutable, so it cannot be moved')
+        } else {
+            sh(script: 'manifest=$(aws ecr batch-get-image --region "$PW_REGION" --repository-name "$PW_REPOSITORY" --image-ids "imageDigest=$PW_DIGEST" --query "images[0].imageManifest" --output text)' +
+                ' && media=$(aws ecr batch-get-image --region "$PW_REGION" --repository-name "$PW_REPOSITORY" --image-ids "imageDigest=$PW_DIGEST" --query "images[0].imageManifestMediaType" --output text)' +
+                ' && aws ecr put-image --region "$PW_REGION" --repository-name "$PW_REPOSITORY" --image-tag "$PW_TARGET_TAG" --image-manifest "$manifest" --image-manifest-media-type "$media" > /dev/null')
+            echo(args.label + ': tagged ' + args.digest + ' ' + args.tag)
+        }
+    }
 }
 
 private void build(String engine) {
