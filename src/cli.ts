@@ -242,6 +242,44 @@ async function program(): Promise<Command> {
     ).addHelpText('after', '\nExamples:\n  pipewright promote --from develop --to green\n  pipewright promote --from green --to blue --image git-4b825dc642cb6eb9a060e54bf8d69288fbee4904'),
     () => import('./commands/promote.js'),
   );
+  lazy(
+    kube(
+      p
+        .command('history')
+        .description("what ran in an environment, newest first, from the cluster alone: each revision's digest, release, tree, commit, when, approver, build and reason")
+        .requiredOption('--env <name>', 'the environment')
+        .option('--json', 'print the revisions of each cluster as JSON'),
+    ).addHelpText(
+      'after',
+      '\nExamples:\n  pipewright history --env blue\n  pipewright history --env blue --json | jq \'.clusters[0].revisions[] | {revision, digest, release: .record.release}\'\n' +
+        '\nThe Deployment controller keeps revisionHistoryLimit (10) old ReplicaSets: that is how far back it goes. `*` marks the current revision.',
+    ),
+    () => import('./commands/history.js'),
+  );
+  lazy(
+    kube(
+      aws(
+        p
+          .command('rollback')
+          .description('put back an earlier release verified in an environment (default: the newest before the current one), in every cluster of it, and wait for the rollout')
+          .requiredOption('--env <name>', 'the environment')
+          .requiredOption('--reason <text>', 'why: recorded on the Deployment as "rollback: <text>"')
+          .option('--to <ref>', 'this image instead: a tag (looked up in ECR) or a sha256: digest')
+          .option('--force', 'roll back to an image that never ran in the environment, or was never verified there')
+          .option('--rollout-timeout <duration>', 'how long each cluster\'s rollout may take, e.g. 5m or 90s', '5m')
+          .option('--dry-run', 'change nothing; run the checks and print the patch')
+          .option('--json', 'print the result as JSON'),
+      ),
+    ).addHelpText(
+      'after',
+      '\nExamples:\n  pipewright rollback --env blue --reason "5xx since v1.4.0" --dry-run\n  pipewright rollback --env blue --reason "5xx since v1.4.0"\n' +
+        '  pipewright rollback --env blue --to v1.3.2 --reason "back to the last good release"\n' +
+        '  pipewright rollback --env green --to sha256:<digest> --reason "hotfix image" --force   # never verified in green\n' +
+        '\nRefused (exit 1, nothing changed) unless --force: an image that never ran in the environment (not in its ReplicaSet history),\n' +
+        'or one without its verified-<env>-<tree> tag in ECR. The rollout must finish within --rollout-timeout, or it exits 1.',
+    ),
+    () => import('./commands/rollback.js'),
+  );
   const cluster = p.command('cluster').description("the app's namespaces, deployer access, Fargate profiles and logging");
   lazy(
     kube(

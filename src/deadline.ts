@@ -53,3 +53,15 @@ export async function withDeadline<T>(seconds: number, work: (signal: AbortSigna
     clearTimeout(timer);
   }
 }
+
+/**
+ * A duration flag that is not a call's deadline (`--rollout-timeout 5m`): whole seconds or minutes
+ * such as 90s, 5m or 600 (seconds) → milliseconds. A UsageError (exit 2) for anything else.
+ */
+export function parseDuration(flag: string, text: unknown, fallback: string): number {
+  const s = text === undefined ? fallback : String(text).trim();
+  const m = /^([1-9][0-9]{0,5})(s|m)?$/.exec(s);
+  const ms = m ? Number(m[1]) * (m[2] === 'm' ? 60_000 : 1000) : NaN;
+  if (!(ms <= MAX_SECONDS * 24 * 1000)) throw new UsageError(`${flag} ${s}: expected a duration such as 5m, 90s or 600 (seconds), at most 24h`);
+  return ms;
+}

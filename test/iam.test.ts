@@ -154,8 +154,9 @@ test('the operator may make every ECR call of ecr ensure and every aws eks comma
   ]);
 });
 
-test('the promoter may make every ECR call of promote and status, and the scan check only when required', async () => {
-  const calls = [...new Set([...sdkActions('src/aws/promote.ts'), ...sdkActions('src/commands/status.ts')])].sort();
+test('the promoter may make every ECR call of promote, status and rollback, and the scan check only when required', async () => {
+  assert.equal(sdkActions('src/k8s/rollback.ts'), ['ecr:DescribeImages'], 'rollback reads ECR only');
+  const calls = [...new Set([...sdkActions('src/aws/promote.ts'), ...sdkActions('src/commands/status.ts'), ...sdkActions('src/k8s/rollback.ts')])].sort();
   assert.ok(calls.includes('ecr:DescribeImageScanFindings') && calls.includes('ecr:PutImage'), `read ${calls}`);
   const scan = await withConfig(
     `${MINIMAL}environments:\n  - { name: develop, branch: develop }\n  - { name: blue, branch: master, production: true, requiredChecks: [{ name: scan-clean }] }\n`,

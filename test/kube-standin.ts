@@ -8,13 +8,21 @@
  * change), and logs every request for assertions. Switches inject a 403 for a verb/resource and
  * a create race (the object appears between our GET 404 and our POST).
  *
+ * PATCH takes a JSON merge patch or a strategic merge patch (lists of containers, env, ports,
+ * volumes merge by their key, as the API server's schema says), honours a metadata.resourceVersion
+ * precondition (409 Conflict), and bumps a Deployment's metadata.generation when its spec changes.
+ * STAND-IN DEPLOYMENT CONTROLLER (`deploymentController`): off by default; when on, a change of a
+ * Deployment's pod template makes (or, for a template seen before, re-numbers) the ReplicaSet of
+ * that template with the next revision, as kube-controller-manager does, and either marks the
+ * rollout complete in the Deployment's status or, 'stuck', leaves it never finishing.
+ *
  * client-node 1.4 speaks plain http only with insecure-skip-tls-verify, so the stand-in serves
  * TLS with a self-signed certificate made by openssl at test time, and the kubeconfig carries it
  * as certificate-authority-data, as a real (EKS or kind) kubeconfig does.
  */
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -73,6 +81,54 @@ function mergePatch(target: unknown, patch: unknown): unknown {
   return out;
 }
 
+/** The merge key of the lists a strategic merge patch merges (the rest are replaced), by field name. */
+const MERGE_KEYS: Record<string, string> = {
+  containers: 'name',
+  initContainers: 'name',
+  env: 'name',
+  ports: 'containerPort',
+  volumes: 'name',
+  volumeMounts: 'mountPath',
+};
+
+/** A strategic merge patch, for the lists pipewright's objects have; no $patch directives. */
+function strategicMerge(target: unknown, patch: unknown, field = ''): unknown {
+  const key = MERGE_KEYS[field];
+  if (key && Array.isArray(patch) && Array.isArray(target)) {
+    const out = target.map((x) => clone(x) as Record<string, unknown>);
+    for (const item of patch as Record<string, unknown>[]) {
+      const i = out.findIndex((x) => x[key] === item[key]);
+      if (i === -1) out.push(item);
+      else out[i] = strategicMerge(out[i], item) as Record<string, unknown>;
+    }
+    return out;
+  }
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> = target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
+    if (v === null) delete out[k];
+    else out[k] = strategicMerge(out[k], v, k);
+  }
+  return out;
+}
+
+const REVISION = 'deployment.kubernetes.io/revision';
+
+/** The controller's pod-template-hash: a hash of the template (without that label). */
+function templateHash(template: unknown): string {
+  return createHash('sha256').update(JSON.stringify(template)).digest('hex').slice(0, 10);
+}
+
+/** What the stand-in Deployment controller does with a changed template: off, roll it out, or never finish. */
+export type ControllerMode = 'off' | 'rollout' | 'stuck';
+
+/** One revision of `deployHistory`: its app image and pod-template annotations, created `ago` ms ago. */
+export interface RevisionFixture {
+  readonly image: string;
+  readonly annotations?: Readonly<Record<string, string>>;
+  readonly ago?: number;
+}
+
 export interface ForbidRule {
   readonly verb: string;
   /** Plural resource, e.g. "roles". */
@@ -99,6 +155,7 @@ export class KubeStandin {
   private readonly forbidden: ForbidRule[] = [];
   private readonly held: ForbidRule[] = [];
   private races: { key: string; object: Obj }[] = [];
+  private controller: ControllerMode = 'off';
   private server: https.Server | null = null;
   private revision = 1000;
   private cert = '';
@@ -213,6 +270,99 @@ export class KubeStandin {
     }
   }
 
+  /**
+   * STAND-IN DEPLOYMENT CONTROLLER from now on (reset turns it off): 'rollout' turns a template
+   * change into a new (or re-numbered) ReplicaSet and a finished rollout; 'stuck' does the same,
+   * but the new pod never becomes available, so the rollout never finishes.
+   */
+  deploymentController(mode: ControllerMode): void {
+    this.controller = mode;
+  }
+
+  /**
+   * The Deployment `app` in `ns` after one rollout per entry of `revisions` (oldest first, the last
+   * current), each with its ReplicaSet carrying that pod template, as the controller leaves them.
+   * The app container has a port and requests, and a `log-router` sidecar runs beside it, so a
+   * patch that drops either is seen.
+   */
+  deployHistory(app: string, ns: string, revisions: readonly RevisionFixture[], opts: { replicas?: number; revisionHistoryLimit?: number } = {}): void {
+    const ago = (ms: number) => new Date(Date.now() - ms).toISOString().replace(/\.\d+Z$/, 'Z');
+    const replicas = opts.replicas ?? 2;
+    const selector = { 'app.kubernetes.io/name': app, 'app.kubernetes.io/component': 'web' };
+    const templateOf = (r: RevisionFixture) => ({
+      metadata: { labels: selector, ...(r.annotations && { annotations: { ...r.annotations } }) },
+      spec: {
+        containers: [
+          { name: 'app', image: r.image, ports: [{ containerPort: 8000 }], resources: { requests: { cpu: '250m', memory: '768Mi' } } },
+          { name: 'log-router', image: 'public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.0' },
+        ],
+      },
+    });
+    const n = revisions.length;
+    this.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    const d = this.put({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: app, namespace: ns, annotations: { [REVISION]: String(n) }, generation: n },
+      spec: { replicas, revisionHistoryLimit: opts.revisionHistoryLimit ?? 10, selector: { matchLabels: selector }, template: templateOf(revisions[n - 1]!) },
+      status: { observedGeneration: n, replicas, readyReplicas: replicas, updatedReplicas: replicas, availableReplicas: replicas },
+    });
+    revisions.forEach((r, i) => {
+      const template = templateOf(r);
+      const hash = templateHash(template);
+      this.put({
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: {
+          name: `${app}-${hash}`,
+          namespace: ns,
+          labels: { ...selector, 'pod-template-hash': hash },
+          annotations: { [REVISION]: String(i + 1) },
+          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: app, uid: d.metadata.uid, controller: true }],
+          creationTimestamp: ago(r.ago ?? (n - i) * 86400e3),
+        },
+        spec: { replicas: i === n - 1 ? replicas : 0, template: { ...template, metadata: { ...template.metadata, labels: { ...selector, 'pod-template-hash': hash } } } },
+      });
+    });
+  }
+
+  /** STAND-IN DEPLOYMENT CONTROLLER: act on a Deployment whose template changed. */
+  private reconcile(d: Obj, namespace: string): void {
+    const spec = d.spec as { replicas?: number; template: { metadata?: { labels?: Record<string, string> } } };
+    const replicas = spec.replicas ?? 1;
+    const hash = templateHash(spec.template);
+    const owned = this.all('ReplicaSet').filter((rs) => rs.metadata.namespace === namespace && (rs.metadata.ownerReferences as { uid: string }[] | undefined)?.some((o) => o.uid === d.metadata.uid));
+    const next = Math.max(0, ...owned.map((rs) => Number(rs.metadata.annotations?.[REVISION] ?? 0))) + 1;
+    const labels = { ...spec.template.metadata?.labels, 'pod-template-hash': hash };
+    const same = owned.find((rs) => rs.metadata.labels?.['pod-template-hash'] === hash);
+    for (const rs of owned) if (rs !== same) this.put({ ...rs, kind: 'ReplicaSet', spec: { ...(rs.spec as object), replicas: 0 } });
+    if (same) {
+      // A template seen before: its ReplicaSet is re-numbered, the old number kept in revision-history.
+      const was = same.metadata.annotations?.[REVISION] ?? '';
+      const history = [same.metadata.annotations?.['deployment.kubernetes.io/revision-history'], was].filter(Boolean).join(',');
+      this.put({ ...same, kind: 'ReplicaSet', metadata: { ...same.metadata, annotations: { ...same.metadata.annotations, [REVISION]: String(next), 'deployment.kubernetes.io/revision-history': history } }, spec: { ...(same.spec as object), replicas } });
+    } else {
+      this.put({
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: {
+          name: `${d.metadata.name}-${hash}`,
+          namespace,
+          labels,
+          annotations: { [REVISION]: String(next) },
+          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: d.metadata.name, uid: d.metadata.uid, controller: true }],
+        },
+        spec: { replicas, template: { ...clone(spec.template), metadata: { ...spec.template.metadata, labels } } },
+      });
+    }
+    d.metadata.annotations = { ...d.metadata.annotations, [REVISION]: String(next) };
+    const generation = d.metadata.generation as number;
+    d.status =
+      this.controller === 'rollout'
+        ? { observedGeneration: generation, replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas, conditions: [{ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }] }
+        : { observedGeneration: generation, replicas: replicas + 1, updatedReplicas: 1, readyReplicas: replicas, availableReplicas: replicas, unavailableReplicas: 1, conditions: [{ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated' }] };
+  }
+
   /** The stored object, or undefined. */
   get(kind: string, name: string, namespace = ''): Obj | undefined {
     const o = this.store.get(this.keyOf(resourceOfKind(kind), namespace, name));
@@ -236,6 +386,7 @@ export class KubeStandin {
     this.forbidden.length = 0;
     this.held.length = 0;
     this.races = [];
+    this.controller = 'off';
   }
 
   private keyOf(resource: string, namespace: string, name: string): string {
@@ -382,14 +533,29 @@ export class KubeStandin {
       if (contentType !== 'application/merge-patch+json' && contentType !== 'application/strategic-merge-patch+json') {
         return this.statusObject(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json`);
       }
-      const next = mergePatch(clone(live), body) as Obj;
+      const precondition = (body as Obj | undefined)?.metadata?.resourceVersion;
+      if (precondition !== undefined && precondition !== live.metadata.resourceVersion) {
+        return this.statusObject(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(resource)} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, group, kind: resource });
+      }
+      const next = (contentType === 'application/strategic-merge-patch+json' ? strategicMerge(clone(live), body) : mergePatch(clone(live), body)) as Obj;
       if (resource === 'rolebindings' && JSON.stringify(next.roleRef) !== JSON.stringify(live.roleRef)) {
         return this.statusObject(422, 'Invalid', `RoleBinding.rbac.authorization.k8s.io "${name}" is invalid: roleRef: Invalid value: ${JSON.stringify(next.roleRef)}: cannot change roleRef`);
       }
       next.metadata = { ...next.metadata, name, uid: live.metadata.uid, creationTimestamp: live.metadata.creationTimestamp };
+      const templateChanged = resource === 'deployments' && JSON.stringify((next.spec as { template?: unknown })?.template) !== JSON.stringify((live.spec as { template?: unknown })?.template);
+      if (resource === 'deployments' && JSON.stringify(next.spec) !== JSON.stringify(live.spec)) {
+        // The API server counts spec changes in metadata.generation.
+        next.metadata.generation = ((live.metadata.generation as number | undefined) ?? 1) + 1;
+      }
       const stored = this.stamp(resource, next, namespace);
       this.store.set(key, stored);
-      return [200, stored];
+      const answer = clone(stored);
+      // The controller acts after the API server has answered: the answer is the object as patched.
+      if (templateChanged && this.controller !== 'off') {
+        this.reconcile(stored, namespace);
+        this.store.set(key, this.stamp(resource, stored, namespace));
+      }
+      return [200, answer];
     }
     if (method === 'DELETE') {
       this.store.delete(key);

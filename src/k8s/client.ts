@@ -79,6 +79,8 @@ export interface Kube {
   readonly rbac: RbacAuthorizationV1Api;
   /** Per-call options for a JSON merge patch (RFC 7386). */
   readonly mergePatch: ConfigurationOptions;
+  /** Per-call options for a strategic merge patch (lists such as containers merge by their key, e.g. name). */
+  readonly strategicMergePatch: ConfigurationOptions;
   /** Run one API call; every failure becomes a KubeError (404 and 409 keep their status for callers). */
   call<T>(op: KubeOp, fn: () => Promise<T>): Promise<T>;
 }
@@ -224,6 +226,7 @@ async function openContext(
     apps: new k8s.AppsV1Api(configuration),
     rbac: new k8s.RbacAuthorizationV1Api(configuration),
     mergePatch: k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    strategicMergePatch: k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch),
     call: async <T>(op: KubeOp, fn: () => Promise<T>): Promise<T> => {
       try {
         // The request's own signal (above) ends the request; this also bounds what comes before it

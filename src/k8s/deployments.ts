@@ -1,6 +1,7 @@
 /**
  * What a Deployment runs: its image (and digest), its replicas, and when its current revision
- * rolled out. Read by `status` and by `promote` (the source environment's image).
+ * rolled out. Read by `status` and by `promote` (the source environment's image); `history` reads
+ * the ReplicaSets too.
  */
 import type { V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
 import { IMAGE_DIGEST } from '../model/names.js';
@@ -24,7 +25,8 @@ export interface DeployedState {
 /** The container the base template names "app"; else the first one. */
 export const APP_CONTAINER = 'app';
 
-const REVISION = 'deployment.kubernetes.io/revision';
+/** The annotation the Deployment controller numbers its revisions with, on the Deployment and each ReplicaSet. */
+export const REVISION = 'deployment.kubernetes.io/revision';
 
 /** The digest of an image reference `repo@sha256:…`, else null. */
 export function digestOf(image: string): string | null {
@@ -40,7 +42,8 @@ export function tagOf(image: string): string | null {
   return m ? m[1]! : null;
 }
 
-const iso = (t: Date | string | undefined): string | null => {
+/** An API time as ISO-8601 UTC, or null. */
+export const iso = (t: Date | string | undefined): string | null => {
   if (t === undefined) return null;
   const d = t instanceof Date ? t : new Date(t);
   return Number.isNaN(d.getTime()) ? null : d.toISOString();
@@ -70,8 +73,18 @@ export async function readDeployment(kube: Kube, namespace: string, name: string
 /** Creation time of the ReplicaSet the Deployment owns at its current revision. */
 async function currentRolloutAt(kube: Kube, namespace: string, d: V1Deployment): Promise<string | null> {
   const revision = d.metadata?.annotations?.[REVISION];
+  if (revision === undefined || !d.spec?.selector?.matchLabels) return null;
+  const current = (await ownedReplicaSets(kube, namespace, d)).find((rs) => rs.metadata?.annotations?.[REVISION] === revision);
+  return iso(current?.metadata?.creationTimestamp);
+}
+
+/**
+ * The ReplicaSets the Deployment owns: listed by its selector's matchLabels, kept when an owner
+ * reference names it (by uid when it has one). Also read by `history` and `rollback`.
+ */
+export async function ownedReplicaSets(kube: Kube, namespace: string, d: V1Deployment): Promise<V1ReplicaSet[]> {
   const match = d.spec?.selector?.matchLabels;
-  if (revision === undefined || !match) return null;
+  if (!match) return [];
   const labelSelector = Object.entries(match)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([k, v]) => `${k}=${v}`)
@@ -81,6 +94,5 @@ async function currentRolloutAt(kube: Kube, namespace: string, d: V1Deployment):
   );
   const uid = d.metadata?.uid;
   const owned = (rs: V1ReplicaSet) => (rs.metadata?.ownerReferences ?? []).some((o) => o.kind === 'Deployment' && (uid ? o.uid === uid : o.name === d.metadata?.name));
-  const current = list.items.find((rs) => owned(rs) && rs.metadata?.annotations?.[REVISION] === revision);
-  return iso(current?.metadata?.creationTimestamp);
+  return list.items.filter(owned);
 }

@@ -119,7 +119,7 @@ const ECR_ENSURE = [
   'ecr:PutLifecyclePolicy',
 ];
 
-/** What `pipewright promote` and `pipewright status` call (src/aws/promote.ts, src/commands/status.ts). */
+/** What `pipewright promote`, `status` and `rollback` call (src/aws/promote.ts, src/commands/status.ts, src/k8s/rollback.ts). */
 const ECR_PROMOTE = ['ecr:DescribeRepositories', 'ecr:DescribeImages', 'ecr:BatchGetImage', 'ecr:PutImage'];
 
 interface Arns {
@@ -455,7 +455,7 @@ function operatorRole(m: Model, arns: Arns, ph: Placeholders): IamRole {
   );
 }
 
-/** 5. Whoever runs `pipewright promote` and `pipewright status`. */
+/** 5. Whoever runs `pipewright promote`, `status`, `history` and `rollback`. */
 function promoterRole(m: Model, arns: Arns): IamRole {
   const clusters = deployClusters(m);
   const scan = m.environments.some((e) => e.requiredChecks.some((k) => k.name === 'scan-clean' && k.command === null));
@@ -464,7 +464,7 @@ function promoterRole(m: Model, arns: Arns): IamRole {
     {
       name: 'promoter',
       purpose:
-        'Whoever runs pipewright promote and pipewright status (a release manager, or a Jenkins job that runs them): read the images, re-tag one for the next environment, read the Deployments.',
+        'Whoever runs pipewright promote, status, history and rollback (a release manager, or a Jenkins job that runs them): read the images, re-tag one for the next environment, read the Deployments, put a verified release back.',
       roleArn: null,
       configKey: null,
       trustPolicy: null,
@@ -482,7 +482,8 @@ function promoterRole(m: Model, arns: Arns): IamRole {
         scan
           ? 'ecr:DescribeImageScanFindings is there for the scan-clean check of requiredChecks.'
           : 'No environment requires scan-clean, so no ecr:DescribeImageScanFindings.',
-        'Reading the Deployments needs get on deployments and list on replicasets in the environment namespaces (Kubernetes RBAC, through the identity\'s access entry).',
+        'Reading the Deployments (status, promote, history) needs get on deployments and list on replicasets in the environment namespaces (Kubernetes RBAC, through the identity\'s access entry).',
+        `rollback also patches the Deployment (get, list and patch on deployments, list on replicasets; from ECR it only reads, DescribeImages): the deployer Role of pipewright cluster bootstrap has these, with the rest of a deploy's rights, so an access entry mapping the identity to group ${m.cluster.deployer.group} gives them; for less, bind a Role with only these.`,
       ],
     },
     '<promoter-role-name>',
