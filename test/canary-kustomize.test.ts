@@ -16,7 +16,9 @@ import {
   canaryDir,
   canaryKustomization,
   canaryKustomizationHead,
+  RELEASE_PATCH,
   deployDir,
+  releasePatch,
   deployKustomization,
   overlayDir,
 } from '../src/render/kustomize.js';
@@ -235,6 +237,8 @@ test('the canary wrapper pins the image by digest and sits inside the environmen
       assert.is(path.dirname(wrapper), stableDir);
       mkdirSync(wrapper, { recursive: true });
       writeFileSync(path.join(stableDir, 'kustomization.yaml'), deployKustomization(model, env, digest));
+      const record = { digest, tree: 'd'.repeat(40), commit: '', release: '', deployedAt: '2026-12-03T10:00:00.000Z', approver: '', build: '', reason: 'pipeline' };
+      writeFileSync(path.join(stableDir, RELEASE_PATCH), releasePatch(model, record));
       writeFileSync(path.join(wrapper, 'kustomization.yaml'), canaryKustomization(model, env, digest));
       const objs = kustomize(wrapper);
       validateStrict(objs);

@@ -76,8 +76,8 @@ function filesUnder(dir: string, ext: string): string[] {
   );
 }
 
-/** Every `aws ecr|eks <verb>` in some text, as IAM actions. */
-const awsCliActions = (text: string): string[] => [...text.matchAll(/\baws (ecr|eks) ([a-z][a-z-]*)/g)].map((m) => cliAction(m[1]!, m[2]!)).filter(Boolean);
+/** Every `aws ecr|eks|cloudwatch <verb>` in some text, as IAM actions. */
+const awsCliActions = (text: string): string[] => [...text.matchAll(/\baws (ecr|eks|cloudwatch) ([a-z][a-z-]*)/g)].map((m) => cliAction(m[1]!, m[2]!)).filter(Boolean);
 
 /** The registry protocol of an image push (docker push, kaniko --destination): blobs, then the manifest; and reading layers already there. */
 const REGISTRY = ['ecr:BatchCheckLayerAvailability', 'ecr:CompleteLayerUpload', 'ecr:GetDownloadUrlForLayer', 'ecr:InitiateLayerUpload', 'ecr:PutImage', 'ecr:UploadLayerPart'];

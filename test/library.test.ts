@@ -117,7 +117,7 @@ test('each step validates its map arguments with a clear message', async () => {
       missing: "pipewrightDeploy(environment: 'x')",
       unknown: "pipewrightTest(colour: 'blue')",
       type: "pipewrightGuard(rules: 'master')",
-      digest: "pipewrightDeploy(environment: 'x', kustomization: 'k', digest: 'latest', deployment: 'd', namespace: 'n', cluster: 'c', region: 'eu-west-1', timeout: '5m')",
+      digest: "pipewrightDeploy(environment: 'x', kustomization: 'k', digest: 'latest', deployment: 'd', namespace: 'n', cluster: 'c', region: 'eu-west-1', timeout: '5m', record: [:])",
     };
     const scenarios = Object.entries(calls).map(([name, call]) => {
       const jf = path.join(t.dir, `${name}.Jenkinsfile`);

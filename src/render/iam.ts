@@ -100,6 +100,8 @@ const ECR_PIPELINE = [
   // vars/pipewrightImage: copy the manifest under the environment's tag (batch-get-image → put-image).
   'ecr:BatchGetImage',
   'ecr:PutImage',
+  // vars/pipewrightChecks: the built-in scan-clean check reads ECR's scan of the image.
+  'ecr:DescribeImageScanFindings',
   // docker push / kaniko's ECR credential helper: upload the layers, then the manifest (PutImage).
   'ecr:BatchCheckLayerAvailability',
   'ecr:InitiateLayerUpload',
@@ -240,6 +242,8 @@ function jenkinsAgentRole(m: Model, arns: Arns, opts: IamOptions, ph: Placeholde
     { Sid: 'PushAndTagTheAppImage', Effect: 'Allow', Action: sorted(ECR_PIPELINE), Resource: arns.repository },
     // `aws eks update-kubeconfig` before each deploy; kubectl's token (`aws eks get-token`) needs no permission.
     { Sid: 'KubeconfigOfTheDeployClusters', Effect: 'Allow', Action: 'eks:DescribeCluster', Resource: oneOrMany(clusters.map(arns.cluster)) },
+    // vars/pipewrightAlarms (the canary's and Verify's gates). DescribeAlarms takes no resource narrower than *; it only reads alarm states.
+    { Sid: 'ReadTheAlarmGates', Effect: 'Allow', Action: 'cloudwatch:DescribeAlarms', Resource: '*' },
   );
   const notes = [
     kaniko
@@ -257,8 +261,8 @@ function jenkinsAgentRole(m: Model, arns: Arns, opts: IamOptions, ph: Placeholde
     {
       name: 'jenkins-agent',
       purpose: kaniko
-        ? `The Jenkins agent pods (kaniko), through IRSA as ServiceAccount ${namespace}/${serviceAccount}: build and push the image, tag it per environment in ECR, update the kubeconfig of each cluster they deploy to.`
-        : `The Jenkins agents (EC2, label ${m.jenkins.agentLabel}): build and push the image, tag it per environment in ECR, update the kubeconfig of each cluster they deploy to.`,
+        ? `The Jenkins agent pods (kaniko), through IRSA as ServiceAccount ${namespace}/${serviceAccount}: build and push the image, tag it per environment (and verified) in ECR, read its scan and the alarm gates, update the kubeconfig of each cluster they deploy to.`
+        : `The Jenkins agents (EC2, label ${m.jenkins.agentLabel}): build and push the image, tag it per environment (and verified) in ECR, read its scan and the alarm gates, update the kubeconfig of each cluster they deploy to.`,
       roleArn,
       configKey: 'cluster.deployer.roleArn',
       trustPolicy: trust,
