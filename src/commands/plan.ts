@@ -54,7 +54,8 @@ export async function run(opts: PlanOptions, io: Io = processIo): Promise<number
     const scenario = scenarioFor(
       model,
       paths,
-      { branch: pr ? 'PR-1' : opts.branch, ...(pr && { pr }), imageInEcr: opts.imageExists ?? false, files: ['script/cibuild'] },
+      // The scripts `generate` scaffolds.
+      { branch: pr ? 'PR-1' : opts.branch, ...(pr && { pr }), imageInEcr: opts.imageExists ?? false, files: ['script/cibuild', 'script/smoke'] },
       path.join(work, 'run'),
     );
     const [result] = await runPipelines([scenario]);

@@ -4,6 +4,10 @@
  * The image is pinned by digest at deploy time, not here: the pipeline applies a two-line
  * wrapper kustomization (deployKustomization below) whose `images:` entry sets the digest on top
  * of the overlay, so plain `kubectl apply -k` deploys exactly the promoted image.
+ *
+ * script/post-inst runs as a Job rendered as its own kustomization under the overlay
+ * (`<overlay>/post-inst/`, which the overlay does not list, so applying the overlay never creates
+ * it); the pipeline applies it through a wrapper of the same kind (postInstKustomizationHead).
  */
 import type { EnvVarModel, EnvironmentModel, Model } from '../model/model.js';
 import type { TemplateSet } from '../templates.js';
@@ -82,6 +86,17 @@ function overlayView(m: Model, e: EnvironmentModel) {
   };
 }
 
+/** The post-install Job: the overlay's env, envFrom, requests and limits, as the Deployment's container has them. */
+function postInstView(m: Model, e: EnvironmentModel) {
+  return {
+    ...overlayView(m, e),
+    jobName: y(postInstJobName(m)),
+    image: y(m.image.uri),
+    activeDeadlineSeconds: DEFAULTS.postInstDeadlineSeconds,
+    ttlSecondsAfterFinished: DEFAULTS.postInstTtlSeconds,
+  };
+}
+
 export function renderKustomize(m: Model, t: TemplateSet): GeneratedFile[] {
   const base = baseView(m);
   const files: GeneratedFile[] = ['kustomization', 'serviceaccount', 'deployment', 'service'].map((name) =>
@@ -99,12 +114,22 @@ export function renderKustomize(m: Model, t: TemplateSet): GeneratedFile[] {
       ...(e.disruptionBudget ? ['pdb'] : []),
     ];
     for (const name of parts) files.push(file(`${dir}/${name}.yaml`, renderTemplate(t, `kustomize/overlay/${name}.yaml.mustache`, view)));
+    const postInst = postInstView(m, e);
+    for (const name of ['kustomization', 'job']) {
+      files.push(file(`${postInstDir(e)}/${name}.yaml`, renderTemplate(t, `kustomize/post-inst/${name}.yaml.mustache`, postInst)));
+    }
   }
   return files;
 }
 
 /** Where an environment's overlay lives, relative to the project root. */
 export const overlayDir = (e: Pick<EnvironmentModel, 'name'>): string => `${KUSTOMIZE_DIR}/overlays/${e.name}`;
+
+/** Where an environment's post-install Job kustomization lives, relative to the project root. */
+export const postInstDir = (e: Pick<EnvironmentModel, 'name'>): string => `${overlayDir(e)}/post-inst`;
+
+/** The post-install Job's name: one per environment namespace, deleted before each run. */
+export const postInstJobName = (m: Pick<Model, 'app'>): string => `${m.app}-post-inst`;
 
 /** Where the pipeline writes an environment's deploy wrapper, relative to the project root. */
 export const deployDir = (e: Pick<EnvironmentModel, 'name'>, cluster: string): string => `.pipewright/deploy/${e.name}-${cluster}`;
@@ -115,11 +140,24 @@ export const deployDir = (e: Pick<EnvironmentModel, 'name'>, cluster: string): s
  * `<deployDir>/kustomization.yaml` and runs `kubectl apply -k <deployDir>`.
  */
 export function deployKustomizationHead(m: Model, e: Pick<EnvironmentModel, 'name'>): string {
+  return wrapperHead(m, overlayDir(e));
+}
+
+/**
+ * The post-install wrapper, as deployKustomizationHead: pipewrightPostInst appends the digest and
+ * writes it to `.pipewright/post-inst/<env>-<cluster>/kustomization.yaml` (as deep as deployDir).
+ */
+export function postInstKustomizationHead(m: Model, e: Pick<EnvironmentModel, 'name'>): string {
+  return wrapperHead(m, postInstDir(e));
+}
+
+/** A wrapper two folders below the project root: `resources:` the kustomization at `dir`, `images:` the app's image. */
+function wrapperHead(m: Model, dir: string): string {
   return [
     'apiVersion: kustomize.config.k8s.io/v1beta1',
     'kind: Kustomization',
     'resources:',
-    `  - ${y(`../../../${overlayDir(e)}`)}`,
+    `  - ${y(`../../../${dir}`)}`,
     'images:',
     `  - name: ${y(m.image.uri)}`,
     '',
@@ -130,4 +168,10 @@ export function deployKustomizationHead(m: Model, e: Pick<EnvironmentModel, 'nam
 export function deployKustomization(m: Model, e: Pick<EnvironmentModel, 'name'>, digest: string): string {
   if (!IMAGE_DIGEST.test(digest)) throw new Error(`not an image digest: ${digest}`);
   return `${deployKustomizationHead(m, e)}    digest: ${digest}\n`;
+}
+
+/** The whole post-install wrapper for a digest: what pipewrightPostInst writes. */
+export function postInstKustomization(m: Model, e: Pick<EnvironmentModel, 'name'>, digest: string): string {
+  if (!IMAGE_DIGEST.test(digest)) throw new Error(`not an image digest: ${digest}`);
+  return `${postInstKustomizationHead(m, e)}    digest: ${digest}\n`;
 }
