@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import yaml from 'js-yaml';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../src/config/load.js';
 import { validateConfig } from '../src/config/validate.js';
@@ -124,12 +124,34 @@ const releaseTag = (tag: string | null) => [
 
 // What `pipewright generate` scaffolds.
 const files = ['script/cibuild', 'script/smoke'];
+
+/**
+ * A `kubectl` stand-in (no API server can run here) for the post-install wait loop: `wait
+ * --for=condition=<state>` succeeds from the `at`-th poll on; every call is logged to `calls`.
+ */
+function kubectlStandin(dir: string, answer: string): string {
+  const [state, at] = answer.split(' ');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    path.join(dir, 'kubectl'),
+    [
+      '#!/bin/sh',
+      `echo "$*" >> "${dir}/calls"`,
+      `n=$(grep -c -- "--for=condition=${state} " "${dir}/calls")`,
+      `case "$*" in *"--for=condition=${state} "*) [ "$n" -ge ${at} ] && exit 0 ;; esac`,
+      'exit 1',
+      '',
+    ].join('\n'),
+    { mode: 0o755 },
+  );
+  return dir;
+}
 type Result = RunResult & { repo: PipelineScenario['repo'] };
 let results: Record<string, Result> = {};
 
 test.before(async () => {
   if (!hasGroovy) return;
-  const cases: Record<string, PipelineCase & { with?: { m: Model; p: typeof paths } }> = {
+  const cases: Record<string, PipelineCase & { with?: { m: Model; p: typeof paths }; realWait?: string }> = {
     develop: { branch: 'develop', files },
     staging: { branch: 'staging', files, imageInEcr: true },
     master: { branch: 'master', files, imageInEcr: true, approver: 'alice' },
@@ -157,9 +179,21 @@ test.before(async () => {
     noUrl: { branch: 'develop', files, with: others.noUrl },
     postInst: { branch: 'develop', files: [...files, 'script/post-inst'] },
     postInstFails: { branch: 'develop', files: [...files, 'script/post-inst'], postInstFails: true },
+    // The wait loop run for real by /bin/sh against a kubectl stand-in: the Job completes on the 3rd poll, or fails on the 2nd.
+    realWaitCompletes: { branch: 'develop', files: [...files, 'script/post-inst'], realWait: 'complete 3' },
+    realWaitFails: { branch: 'develop', files: [...files, 'script/post-inst'], realWait: 'failed 2' },
   };
   // One JVM for every build.
-  const scenarios = Object.values(cases).map(({ with: w, ...c }) => scenario(c, w?.p ?? paths, w?.m ?? model));
+  const scenarios = Object.entries(cases).map(([name, { with: w, realWait, ...c }]) => {
+    const sc = scenario(c, w?.p ?? paths, w?.m ?? model);
+    if (!realWait) return sc;
+    const bin = kubectlStandin(path.join(work.dir, `kubectl-${name}`), realWait);
+    return {
+      ...sc,
+      sh: [{ match: 'until kubectl wait', run: true }, ...sc.sh!],
+      shell: { ...sc.shell!, env: { ...sc.shell!.env, PATH: `${bin}:${process.env.PATH}` } },
+    };
+  });
   const out = await runPipelines(scenarios);
   results = Object.fromEntries(Object.keys(cases).map((k, i) => [k, { ...out[i]!, repo: scenarios[i]!.repo }]));
 });
@@ -489,6 +523,23 @@ test('a failed post-install Job prints its logs and fails the build before Smoke
   );
   assert.is(r.stages.find((s) => s.path === 'Deploy develop/Post-install develop')!.status, 'failed');
   assert.not.ok(ran(r).includes('Deploy develop/Smoke develop'));
+});
+
+test('the post-install wait loop, run by /bin/sh: it ends when the Job completes (0), or at once when it failed (1)', () => {
+  if (!hasGroovy) return;
+  const done = results.realWaitCompletes!;
+  assert.is(done.result, 'SUCCESS', done.error ?? '');
+  assert.equal(steps(done, 'sh').filter((s) => /kubectl (logs|wait)/.test(String(s.args.script))).length, 1, 'one loop, no logs');
+  const failed = results.realWaitFails!;
+  assert.is(failed.result, 'FAILURE');
+  assert.match(failed.error!, 'Post-install develop (delivery): script/post-inst failed (job hello-flask-post-inst');
+  assert.equal(sh(failed).at(-1), 'kubectl logs "job/hello-flask-post-inst" --namespace hello-flask-develop --all-containers --tail 200 || true');
+  const calls = (name: string) => readFileSync(path.join(work.dir, name, 'calls'), 'utf8').trim().split('\n');
+  const [c, f] = ['realWaitCompletes', 'realWaitFails'].map((k) => calls(`kubectl-${k}`));
+  const complete = 'wait --for=condition=complete job/hello-flask-post-inst --namespace hello-flask-develop --timeout 10s';
+  const failedNow = 'wait --for=condition=failed job/hello-flask-post-inst --namespace hello-flask-develop --timeout 0s';
+  assert.equal(c, [complete, failedNow, complete, failedNow, complete]);
+  assert.equal(f, [complete, failedNow, complete, failedNow]);
 });
 
 test('options: builds of a branch abort older ones except where an approval waits; discarder, timestamps, a timeout; lock and milestone around each deploy', () => {
