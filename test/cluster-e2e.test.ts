@@ -6,8 +6,9 @@
 //
 // Besides bootstrapping twice, it proves the Role is enough for the pipeline and no more: as the
 // deployer ServiceAccount (kubectl --as) it runs what pipewrightDeploy runs — kubectl apply -k of
-// the generated overlay pinned by digest, rollout status, rollout undo — and checks with
-// `kubectl auth can-i` that the deployer group may not delete, read secrets or create namespaces.
+// the generated overlay pinned by digest, rollout status, rollout undo, and what pipewrightPostInst
+// runs for the post-install Job — and checks with `kubectl auth can-i` that the deployer group may
+// not delete (but the post-install Job), read secrets or create namespaces.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
@@ -18,7 +19,7 @@ import { run as generate } from '../src/commands/generate.js';
 import { loadConfig } from '../src/config/load.js';
 import { openKube, type Kube } from '../src/k8s/client.js';
 import { readDeployment } from '../src/k8s/deployments.js';
-import { RELEASE_PATCH, deployDir, deployKustomization, releasePatch } from '../src/render/kustomize.js';
+import { RELEASE_PATCH, deployDir, deployKustomization, postInstKustomization, releasePatch } from '../src/render/kustomize.js';
 import { engineAvailable, runCli, tempDir } from './helpers.js';
 
 const KUBECONFIG = process.env.PIPEWRIGHT_E2E_KUBECONFIG ?? '';
@@ -135,10 +136,31 @@ if (!KUBECONFIG) {
     assert.is(can('create', 'serviceaccounts', '--subresource=token'), 'no');
     assert.is(can('delete', 'deployments'), 'no');
     assert.is(can('get', 'secrets'), 'no');
-    assert.is(can('create', 'pods', '--subresource=exec'), 'no');
+    // the smoke check without a URL, and the post-install Job's logs
+    assert.is(can('create', 'pods', '--subresource=exec'), 'yes');
+    assert.is(can('get', 'pods', '--subresource=log'), 'yes');
+    assert.is(can('delete', `jobs.batch/${app}-post-inst`), 'yes');
+    assert.is(can('delete', 'jobs.batch/other'), 'no');
+    assert.is(can('delete', 'pods'), 'no');
     assert.is(can('create', 'namespaces'), 'no');
     assert.is(can('patch', `namespaces/${env.namespace}`), 'no'); // bootstrap owns the namespace and its Pod Security labels
     assert.is(can('update', 'roles.rbac.authorization.k8s.io'), 'no');
+
+    // pipewrightPostInst, as the deployer: replace the Job, apply it pinned by digest, wait, read its logs.
+    const post = path.join(dir, '.pipewright/post-inst', `${env.name}-e2e`);
+    mkdirSync(post, { recursive: true });
+    writeFileSync(path.join(post, 'kustomization.yaml'), postInstKustomization(model, env, digests[0]!));
+    for (let i = 0; i < 2; i++) {
+      const del = kubectl('delete', 'job', `${app}-post-inst`, '-n', env.namespace, '--ignore-not-found', `--as=${asSa}`);
+      assert.is(del.status, 0, `delete as the deployer: ${del.stderr}`);
+      const apply = kubectl('apply', '-k', post, `--as=${asSa}`);
+      assert.is(apply.status, 0, `apply the Job as the deployer: ${apply.stderr}`);
+    }
+    // The image cannot be pulled here: the wait times out, but is allowed.
+    const waited = kubectl('wait', '--for=condition=complete', `job/${app}-post-inst`, '-n', env.namespace, '--timeout=2s', `--as=${asSa}`);
+    assert.not.match(waited.stderr, /forbidden/i, waited.stderr);
+    const logs = kubectl('logs', `job/${app}-post-inst`, '-n', env.namespace, '--all-containers', '--pod-running-timeout=2s', `--as=${asSa}`);
+    assert.not.match(logs.stderr, /forbidden/i, logs.stderr);
   });
 
   test('e2e: status shows the deployed environment and "not deployed" for the other', () => {

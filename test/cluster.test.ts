@@ -15,7 +15,7 @@ import { loadConfig } from '../src/config/load.js';
 import { validateConfig } from '../src/config/validate.js';
 import { resolveModel, type Model } from '../src/model/model.js';
 import { overlayDir } from '../src/render/kustomize.js';
-import { bootstrapObjects, deployerRules, overlayKinds } from '../src/render/cluster/bootstrap-objects.js';
+import { bootstrapObjects, deployerRules, overlayKinds, postDeployRules } from '../src/render/cluster/bootstrap-objects.js';
 import { accessEntries, environmentsOf, fargateProfiles } from '../src/render/cluster/eks.js';
 import { formatAge, pickTag } from '../src/k8s/status.js';
 import { KubeError, openKube } from '../src/k8s/client.js';
@@ -132,7 +132,7 @@ test('bootstrap --manifests prints each cluster\'s objects as YAML, with its Far
   assert.is(both.status, 2, both.stderr);
 });
 
-test('the deployer Role allows only the overlay kinds, without delete, secrets, pods or wildcards', () => {
+test('the deployer Role\'s rules for the overlay: only its kinds, without delete, secrets, pods or wildcards', () => {
   const m = modelOf(CONFIG);
   const [develop, green] = m.environments;
   const rules = deployerRules(green!);
@@ -156,6 +156,29 @@ test('the deployer Role allows only the overlay kinds, without delete, secrets, 
   for (const r of [...rules, ...deployerRules(scaled)]) {
     assert.not.ok(r.verbs.some((v) => ['delete', 'deletecollection', 'update', 'escalate', 'bind', 'impersonate', '*'].includes(v)), JSON.stringify(r));
     assert.not.ok(r.resources.some((x) => ['secrets', 'pods', 'pods/exec', 'configmaps', '*'].includes(x)), JSON.stringify(r));
+  }
+});
+
+test('after the rollout: the post-install Job (delete only that one) and the smoke check (pods, logs, exec), nothing else', () => {
+  const rules = postDeployRules('shop');
+  assert.equal(rules, [
+    { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create'] },
+    { apiGroups: ['batch'], resources: ['jobs'], resourceNames: ['shop-post-inst'], verbs: ['delete'] },
+    { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+    { apiGroups: [''], resources: ['pods/exec'], verbs: ['get', 'create'] },
+  ]);
+  // delete is only ever on the Job pipewrightPostInst replaces
+  assert.equal(rules.filter((r) => r.verbs.includes('delete')).map((r) => [r.resources, r.resourceNames]), [[['jobs'], ['shop-post-inst']]]);
+  for (const r of rules) {
+    assert.not.ok(r.verbs.some((v) => ['deletecollection', 'update', 'patch', 'escalate', 'bind', 'impersonate', '*'].includes(v)), JSON.stringify(r));
+    assert.not.ok(r.resources.some((x) => ['secrets', 'configmaps', 'pods/attach', 'pods/portforward', '*'].includes(x)), JSON.stringify(r));
+  }
+  // every environment's Role has them, after the overlay's
+  const m = modelOf(CONFIG);
+  for (const o of bootstrapObjects(m).filter((d) => d.object.kind === 'Role')) {
+    const env = m.environments.find((e) => e.namespace === o.object.metadata.namespace)!;
+    assert.equal(o.object.rules, [...deployerRules(env), ...postDeployRules(m.app)]);
   }
 });
 
@@ -258,8 +281,13 @@ test('kube stand-in: bootstrap creates the namespaces, the deployer ServiceAccou
   assert.ok(standin.get('ServiceAccount', 'pipewright-deployer', 'jenkins'));
 
   const role = standin.get('Role', 'pipewright-deployer', 'shop-develop')! as unknown as { rules: { resources: string[]; verbs: string[] }[] };
-  const verbs = Object.fromEntries(role.rules.map((x) => [x.resources.join(','), x.verbs]));
-  assert.equal(verbs, { serviceaccounts: ['get', 'create', 'patch'], services: ['get', 'create', 'patch'], deployments: ['get', 'list', 'watch', 'create', 'patch'], replicasets: ['list'] });
+  assert.equal(role.rules.slice(0, 4).map((x) => [x.resources.join(','), x.verbs]), [
+    ['serviceaccounts', ['get', 'create', 'patch']],
+    ['services', ['get', 'create', 'patch']],
+    ['deployments', ['get', 'list', 'watch', 'create', 'patch']],
+    ['replicasets', ['list']],
+  ]);
+  assert.equal(role.rules.slice(4), postDeployRules('shop'));
   assert.ok((standin.get('Role', 'pipewright-deployer', 'shop-green') as any).rules.some((x: { resources: string[] }) => x.resources.includes('ingresses')));
 
   const binding = standin.get('RoleBinding', 'pipewright-deployer', 'shop-green') as any;
@@ -368,7 +396,7 @@ test('kube stand-in: a 409 race on create is re-read and converged', async () =>
   assert.is(r.status, 0, r.stderr);
   const roleCalls = standin.log.filter((l) => l.path.startsWith('/apis/rbac.authorization.k8s.io/v1/namespaces/shop-green/roles'));
   assert.equal(roleCalls.map((l) => `${l.method} ${l.status}`), ['GET 404', 'POST 409', 'GET 200', 'PATCH 200']);
-  assert.equal((standin.get('Role', 'pipewright-deployer', 'shop-green') as any).rules, deployerRules(modelOf(CONFIG).environments[1]!));
+  assert.equal((standin.get('Role', 'pipewright-deployer', 'shop-green') as any).rules, [...deployerRules(modelOf(CONFIG).environments[1]!), ...postDeployRules('shop')]);
   assert.match(r.stdout, /updated\s+Role shop-green\/pipewright-deployer \(label .*rules\)/);
 });
 

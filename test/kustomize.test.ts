@@ -8,7 +8,7 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import { run as generate } from '../src/commands/generate.js';
 import { loadConfig } from '../src/config/load.js';
-import { RELEASE_PATCH, deployDir, deployKustomization, overlayDir, releasePatch } from '../src/render/kustomize.js';
+import { RELEASE_PATCH, deployDir, deployKustomization, overlayDir, postInstDir, postInstKustomization, releasePatch } from '../src/render/kustomize.js';
 import { releaseRecordOf } from '../src/model/release.js';
 import type { Io } from '../src/io.js';
 import { engineAvailable, tempDir, copyExample, runCli } from './helpers.js';
@@ -132,6 +132,86 @@ test('the deploy-time wrapper pins the image by digest with plain kubectl', asyn
   }
 });
 
+test('the post-install Job: its own kustomization per environment, built and validated; the Deployment\'s pod, pinned by the same digest', async () => {
+  if (!hasKubectl) return;
+  const cfg = yaml.dump({
+    app: 'shop',
+    aws: { accountId: '123456789012', region: 'eu-west-1' },
+    defaults: {
+      env: { GREETING: 'hello', DB_PASSWORD: { secretKeyRef: { name: 'db', key: 'password' } } },
+      envFrom: [{ configMapRef: { name: 'shop-config' } }, { secretRef: { name: 'shop-secrets', optional: true } }],
+    },
+    environments: [
+      { name: 'develop', branch: 'develop' },
+      {
+        name: 'blue',
+        branch: 'master',
+        production: true,
+        resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '2', memory: '2Gi' } },
+        serviceAccount: { roleArn: 'arn:aws:iam::123456789012:role/shop-blue' },
+      },
+    ],
+  });
+  const t = await generated(cfg);
+  try {
+    const { model } = await loadConfig({ cwd: t.dir });
+    const digest = `sha256:${'cd34'.repeat(16)}`;
+    for (const env of model.environments) {
+      // applying the overlay never creates the Job
+      const overlay = kustomize(path.join(t.dir, overlayDir(env)));
+      assert.not.ok(overlay.some((o) => o.kind === 'Job'), env.name);
+      const objs = kustomize(path.join(t.dir, postInstDir(env)));
+      validateStrict(objs);
+      assert.equal(objs.map((o) => o.kind), ['Job'], env.name);
+      const job = objs[0]!;
+      assert.is(job.metadata.name, 'shop-post-inst');
+      assert.is(job.metadata.namespace, env.namespace);
+      assert.equal(job.metadata.labels, {
+        'app.kubernetes.io/name': 'shop',
+        'app.kubernetes.io/component': 'post-inst',
+        'app.kubernetes.io/part-of': 'shop',
+        'app.kubernetes.io/managed-by': 'pipewright',
+        'app.kubernetes.io/instance': env.namespace,
+        'pipewright.dev/environment': env.name,
+      });
+      assert.is(job.spec.backoffLimit, 0);
+      assert.is(job.spec.activeDeadlineSeconds, 1800);
+      assert.is(job.spec.ttlSecondsAfterFinished, 86400);
+      const pod = job.spec.template.spec;
+      const c = pod.containers[0];
+      assert.is(pod.restartPolicy, 'Never');
+      assert.equal(c.command, ['./script/post-inst']);
+      assert.is(c.workingDir, '/app', 'the Dockerfile\'s WORKDIR');
+      // not selected by the Service (component web)
+      assert.is(job.spec.template.metadata.labels['app.kubernetes.io/component'], 'post-inst');
+
+      // The same pod as the Deployment's: ServiceAccount (IRSA), security, env, envFrom, requests and limits.
+      const d = overlay.find((o) => o.kind === 'Deployment')!;
+      const dpod = d.spec.template.spec;
+      const dc = dpod.containers[0];
+      for (const k of ['serviceAccountName', 'automountServiceAccountToken', 'securityContext', 'volumes']) assert.equal(pod[k], dpod[k], k);
+      for (const k of ['image', 'env', 'envFrom', 'resources', 'securityContext', 'volumeMounts']) assert.equal(c[k], dc[k], `${env.name}: ${k}`);
+      assert.is(c.envFrom.length, 2);
+      assert.ok(c.env.some((v: { name: string; valueFrom?: unknown }) => v.name === 'DB_PASSWORD' && v.valueFrom));
+
+      // The wrapper the pipeline writes pins the deployed digest.
+      const wrapper = path.join(t.dir, '.pipewright/post-inst', `${env.name}-main`);
+      mkdirSync(wrapper, { recursive: true });
+      writeFileSync(path.join(wrapper, 'kustomization.yaml'), postInstKustomization(model, env, digest));
+      const pinned = kustomize(wrapper);
+      validateStrict(pinned);
+      assert.is(pinned[0]!.spec.template.spec.containers[0].image, `${model.image.uri}@${digest}`);
+    }
+    assert.equal(kustomize(path.join(t.dir, postInstDir(model.environments[1]!)))[0]!.spec.template.spec.containers[0].resources, {
+      requests: { cpu: '1', memory: '2Gi' },
+      limits: { cpu: '2', memory: '2Gi' },
+    });
+    assert.throws(() => postInstKustomization(model, model.environments[0]!, 'latest'), /not an image digest/);
+  } finally {
+    t.cleanup();
+  }
+});
+
 test('hostile env values and hosts reach the built objects byte for byte', async () => {
   if (!hasKubectl) return;
   const values = {
@@ -158,6 +238,9 @@ test('hostile env values and hosts reach the built objects byte for byte', async
     for (const [k, v] of Object.entries(values)) {
       assert.is(env.find((e) => e.name === k)?.value ?? '', v, k);
     }
+    const job = kustomize(path.join(t.dir, 'kustomize/overlays/develop/post-inst'));
+    validateStrict(job);
+    assert.equal(job[0]!.spec.template.spec.containers[0].env, env, 'the post-install Job gets the same values');
   } finally {
     t.cleanup();
   }

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import yaml from 'js-yaml';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../src/config/load.js';
 import { validateConfig } from '../src/config/validate.js';
@@ -41,6 +41,19 @@ const others = (() => {
     validateConfig({ app: 'hello-flask', aws: { accountId: '123456789012', region: 'eu-west-1' }, defaults: { ingress: { domain: 'example.com' } } }, 'a.yaml'),
     'a.yaml',
   );
+  const smokeCommand: Model = { ...model, smoke: { command: 'curl -fsS "$PW_URL/healthz"' } };
+  // No ingress host, so no URL: the smoke check reaches the pods through each cluster.
+  const noUrl = resolveModel(
+    validateConfig(
+      {
+        app: 'worker',
+        aws: { accountId: '123456789012', region: 'eu-west-1' },
+        defaults: { ingress: { enabled: false }, clusters: [{ name: 'main' }, { name: 'main-us', region: 'us-east-1' }] },
+      },
+      'a.yaml',
+    ),
+    'a.yaml',
+  );
   const noFetch = renderTo(noAutoTag, 'nofetch');
   // A library whose Release tag step skips the tag fetch: what the checkout alone gives.
   const step = path.join(noFetch.vars, 'pipewrightReleaseTag.groovy');
@@ -53,6 +66,8 @@ const others = (() => {
     noFetch: { m: noAutoTag, p: noFetch },
     kaniko: { m: kaniko, p: renderTo(kaniko, 'kaniko') },
     smoke: { m: smoke, p: renderTo(smoke, 'smoke') },
+    noUrl: { m: noUrl, p: renderTo(noUrl, 'no-url') },
+    smokeCommand: { m: smokeCommand, p: renderTo(smokeCommand, 'smoke-command') },
   };
 })();
 const scenario = (c: PipelineCase, p = paths, m = model) => scenarioFor(m, p, c, path.join(work.dir, `run-${++runs}`));
@@ -92,6 +107,10 @@ const retag = (tag: string) => [
 const verifyCommands = (env: string, tree: string) => retag(`verified-${env}-${tree}`);
 const LOG_FORMAT = '%h%x09%ae%x09%an%x09%ce%x09%cn%x09%(trailers:key=Co-authored-by,valueonly,unfold,separator=%x1f)%x09%s';
 const AUTHORS = `if git rev-parse --quiet --verify "HEAD^1" > /dev/null; then git log --format="${LOG_FORMAT}" HEAD --not "HEAD^1"; else git log -1 --format="${LOG_FORMAT}" HEAD; fi`;
+const POST_INST_WAIT =
+  'end=$(( $(date +%s) + 1860 )); until kubectl wait --for=condition=complete "job/hello-flask-post-inst" --namespace hello-flask-develop --timeout 10s > /dev/null 2>&1; do ' +
+  'if kubectl wait --for=condition=failed "job/hello-flask-post-inst" --namespace hello-flask-develop --timeout 0s > /dev/null 2>&1; then exit 1; fi; ' +
+  'if [ "$(date +%s)" -ge "$end" ]; then exit 2; fi; done';
 const deployCommands = (env: string, cluster: string, region: string) => [
   `aws eks update-kubeconfig --region ${region} --name ${cluster} --kubeconfig .pipewright/deploy/${env}-${cluster}/kubeconfig > /dev/null`,
   `kubectl apply -k .pipewright/deploy/${env}-${cluster}`,
@@ -114,7 +133,30 @@ const releaseTag = (tag: string | null) => [
     : []),
 ];
 
-const files = ['script/cibuild'];
+// What `pipewright generate` scaffolds.
+const files = ['script/cibuild', 'script/smoke'];
+
+/**
+ * A `kubectl` stand-in (no API server can run here) for the post-install wait loop: `wait
+ * --for=condition=<state>` succeeds from the `at`-th poll on; every call is logged to `calls`.
+ */
+function kubectlStandin(dir: string, answer: string): string {
+  const [state, at] = answer.split(' ');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    path.join(dir, 'kubectl'),
+    [
+      '#!/bin/sh',
+      `echo "$*" >> "${dir}/calls"`,
+      `n=$(grep -c -- "--for=condition=${state} " "${dir}/calls")`,
+      `case "$*" in *"--for=condition=${state} "*) [ "$n" -ge ${at} ] && exit 0 ;; esac`,
+      'exit 1',
+      '',
+    ].join('\n'),
+    { mode: 0o755 },
+  );
+  return dir;
+}
 const ALICE: Person = { name: 'Alice Liddell', email: 'alice@example.com' };
 const BOB: Person = { name: 'Bob', email: 'bob@example.com' };
 /** The short sha and subject of the commit(s) in the build's repository that `git log` selects. */
@@ -128,7 +170,7 @@ let results: Record<string, Result> = {};
 
 test.before(async () => {
   if (!hasGroovy) return;
-  const cases: Record<string, PipelineCase & { with?: { m: Model; p: typeof paths } }> = {
+  const cases: Record<string, PipelineCase & { with?: { m: Model; p: typeof paths }; realWait?: string }> = {
     develop: { branch: 'develop', files },
     staging: { branch: 'staging', files, imageInEcr: true },
     master: { branch: 'master', files, imageInEcr: true, approver: 'alice' },
@@ -156,10 +198,27 @@ test.before(async () => {
     withoutFetch: { branch: 'master', files, imageInEcr: true, tagsOnHead: ['v2.0.0'], with: others.noFetch },
     tagsInCheckout: { branch: 'master', files, imageInEcr: true, tagsOnHead: ['v2.0.0'], checkoutTags: true, with: others.noFetch },
     kaniko: { branch: 'develop', files, with: others.kaniko },
-    smoke: { branch: 'staging', files: ['script/cibuild', 'script/smoke'], imageInEcr: true, with: others.smoke },
+    smoke: { branch: 'staging', files, imageInEcr: true, with: others.smoke },
+    noSmoke: { branch: 'develop', files: ['script/cibuild'] },
+    smokeCommand: { branch: 'develop', files: ['script/cibuild'], with: others.smokeCommand },
+    noUrl: { branch: 'develop', files, with: others.noUrl },
+    postInst: { branch: 'develop', files: [...files, 'script/post-inst'] },
+    postInstFails: { branch: 'develop', files: [...files, 'script/post-inst'], postInstFails: true },
+    // The wait loop run for real by /bin/sh against a kubectl stand-in: the Job completes on the 3rd poll, or fails on the 2nd.
+    realWaitCompletes: { branch: 'develop', files: [...files, 'script/post-inst'], realWait: 'complete 3' },
+    realWaitFails: { branch: 'develop', files: [...files, 'script/post-inst'], realWait: 'failed 2' },
   };
   // One JVM for every build.
-  const scenarios = Object.values(cases).map(({ with: w, ...c }) => scenario(c, w?.p ?? paths, w?.m ?? model));
+  const scenarios = Object.entries(cases).map(([name, { with: w, realWait, ...c }]) => {
+    const sc = scenario(c, w?.p ?? paths, w?.m ?? model);
+    if (!realWait) return sc;
+    const bin = kubectlStandin(path.join(work.dir, `kubectl-${name}`), realWait);
+    return {
+      ...sc,
+      sh: [{ match: 'until kubectl wait', run: true }, ...sc.sh!],
+      shell: { ...sc.shell!, env: { ...sc.shell!.env, PATH: `${bin}:${process.env.PATH}` } },
+    };
+  });
   const out = await runPipelines(scenarios);
   results = Object.fromEntries(Object.keys(cases).map((k, i) => [k, { ...out[i]!, repo: scenarios[i]!.repo }]));
 });
@@ -170,8 +229,11 @@ test('develop: guard, test, build the image (not in ECR yet), tag it, deploy dev
   if (!hasGroovy) return;
   const r = results.develop!;
   assert.is(r.result, 'SUCCESS', r.error ?? '');
-  assert.equal(ran(r), ['Build', 'Build/Guard', 'Build/Test', 'Build/Image', 'Deploy develop', 'Deploy develop/Rollout develop', 'Deploy develop/Smoke develop', 'Deploy develop/Verify develop']);
-  assert.equal(sh(r), ['./script/cibuild', ...imageCommands('develop', true, r.repo.tree), AUTHORS, ...deployCommands('develop', 'delivery', 'eu-west-1'), ...verifyCommands('develop', r.repo.tree)]);
+  assert.equal(ran(r), ['Build', 'Build/Guard', 'Build/Test', 'Build/Image', 'Deploy develop', 'Deploy develop/Rollout develop', 'Deploy develop/Post-install develop', 'Deploy develop/Smoke develop', 'Deploy develop/Verify develop']);
+  assert.equal(sh(r), [
+    './script/cibuild', ...imageCommands('develop', true, r.repo.tree), AUTHORS, ...deployCommands('develop', 'delivery', 'eu-west-1'),
+    './script/smoke https://hello-flask-develop.example.com', ...verifyCommands('develop', r.repo.tree),
+  ]);
   const written = steps(r, 'writeFile')[0]!.args;
   assert.is(written.file, '.pipewright/deploy/develop-delivery/kustomization.yaml');
   assert.match(String(written.text), `  - name: ${JSON.stringify(REPO)}\n    digest: ${SAMPLE_DIGEST}\n`);
@@ -184,18 +246,26 @@ test('staging: HEAD is GitHub\'s untagged merge commit and the checkout has no t
   assert.is(r.result, 'SUCCESS', r.error ?? '');
   assert.equal(ran(r), [
     'Build', 'Build/Guard', 'Build/Test', 'Build/Image', 'Build/Release tag green',
-    'Deploy green', 'Deploy green/Rollout green', 'Deploy green/Smoke green', 'Deploy green/Verify green',
+    'Deploy green', 'Deploy green/Rollout green', 'Deploy green/Post-install green', 'Deploy green/Smoke green', 'Deploy green/Verify green',
   ]);
   assert.equal(sh(r), [
     ...guardMerge('develop', r.repo.merged!), './script/cibuild', ...imageCommands('staging', false, r.repo.tree, 'develop'), AUTHORS,
-    ...releaseTag('v1.0.1-beta.1'), ...deployCommands('green', 'delivery', 'eu-west-1'), ...verifyCommands('green', r.repo.tree),
+    ...releaseTag('v1.0.1-beta.1'), ...deployCommands('green', 'delivery', 'eu-west-1'),
+    './script/smoke https://hello-flask-green.example.com', ...verifyCommands('green', r.repo.tree),
   ]);
   assert.equal(tagsAt(r.repo, r.repo.head), ['v1.0.1-beta.1'], 'the tag is on GitHub, on the merge commit');
   // pushed with the git credentials, tagged by a named committer (an agent has no git identity)
   const push = r.steps.findIndex((s) => s.step === 'sh' && String(s.args.script).includes('git push'));
   assert.equal(r.steps.slice(0, push).filter((s) => s.step === 'withCredentials').at(-1)!.args.bindings, [{ type: 'gitUsernamePassword', credentialsId: 'git' }]);
   assert.ok(r.steps.slice(0, push).some((s) => s.step === 'withEnv' && (s.args.overrides as string[]).includes('GIT_COMMITTER_NAME=Jenkins')));
-  assert.equal(steps(r, 'pipewrightSmoke')[0]!.args, { environment: 'green', url: 'https://hello-flask-green.example.com' });
+  assert.equal(steps(r, 'pipewrightSmoke')[0]!.args, {
+    environment: 'green', url: 'https://hello-flask-green.example.com', namespace: 'hello-flask-green', deployment: 'hello-flask',
+    port: 8000, healthPath: '/healthz', clusters: [{ name: 'delivery', region: 'eu-west-1' }],
+  });
+  // no script/post-inst in this app: the stage says so and touches no cluster
+  assert.equal(steps(r, 'echo').filter((s) => s.stage === 'Deploy green/Post-install green').map((s) => s.args.message), [
+    'Post-install green (delivery): no script/post-inst, nothing to run',
+  ]);
 });
 
 test('master: the merged staging beta becomes v1.0.1; approval outside any agent, audit, then both clusters in parallel', () => {
@@ -204,11 +274,12 @@ test('master: the merged staging beta becomes v1.0.1; approval outside any agent
   assert.is(r.result, 'SUCCESS', r.error ?? '');
   assert.equal(ran(r), [
     'Build', 'Build/Guard', 'Build/Test', 'Build/Image', 'Build/Release tag blue',
-    'Approve blue', 'Deploy blue', 'Deploy blue/Rollout blue', 'Deploy blue/Smoke blue', 'Deploy blue/Verify blue',
+    'Approve blue', 'Deploy blue', 'Deploy blue/Rollout blue', 'Deploy blue/Post-install blue', 'Deploy blue/Smoke blue', 'Deploy blue/Verify blue',
   ]);
   assert.equal(sh(r), [
     ...guardMerge('staging', r.repo.merged!), './script/cibuild', ...imageCommands('master', false, r.repo.tree, 'green'), AUTHORS, ...releaseTag('v1.0.1'),
-    ...deployCommands('blue', 'delivery', 'eu-west-1'), ...deployCommands('blue', 'delivery-us', 'us-east-1'), ...verifyCommands('blue', r.repo.tree),
+    ...deployCommands('blue', 'delivery', 'eu-west-1'), ...deployCommands('blue', 'delivery-us', 'us-east-1'),
+    './script/smoke https://hello-flask.example.com', ...verifyCommands('blue', r.repo.tree),
   ]);
   assert.equal(tagsAt(r.repo, r.repo.head), ['v1.0.1']);
   const input = steps(r, 'input')[0]!;
@@ -455,6 +526,94 @@ test('script/smoke gets the environment URL', () => {
   assert.is(sh(staging!).at(-1 - verifyCommands('green', staging!.repo.tree).length), './script/smoke https://hello-flask-green.example.com');
   // the secret the stub credentials hold never reaches a recorded step
   assert.not.match(JSON.stringify(staging), 'not-a-real-token');
+});
+
+test('smoke is never a silent no-op: without script/smoke or smoke.command the build fails at Smoke, with the fix', () => {
+  if (!hasGroovy) return;
+  const r = results.noSmoke!;
+  assert.is(r.result, 'FAILURE');
+  assert.is(r.error, 'Smoke develop: nothing checks this deploy: add script/smoke (`pipewright generate` scaffolds one) or set smoke.command');
+  assert.equal(r.stages.find((s) => s.path === 'Deploy develop/Smoke develop')!.status, 'failed');
+  // smoke.command instead: the user's shell, with the environment in PW_* variables
+  const c = results.smokeCommand!;
+  assert.is(c.result, 'SUCCESS', c.error ?? '');
+  assert.is(steps(c, 'sh').at(-1)!.args.script, 'curl -fsS "$PW_URL/healthz"');
+  const vars = steps(c, 'withEnv').filter((s) => s.stage === 'Deploy develop/Smoke develop').flatMap((s) => s.args.overrides as string[]);
+  assert.equal(vars, [
+    'PW_URL=https://hello-flask-develop.example.com', 'PW_NAMESPACE=hello-flask-develop', 'PW_DEPLOYMENT=hello-flask', 'PW_PORT=8000', 'PW_HEALTH_PATH=/healthz',
+  ]);
+});
+
+test('without a URL (no ingress host) script/smoke runs once per cluster, with a kubeconfig for it and the Deployment in PW_*', () => {
+  if (!hasGroovy) return;
+  const r = results.noUrl!;
+  assert.is(r.result, 'SUCCESS', r.error ?? '');
+  const smoke = plannedCommands(r).filter((c) => c.stage === 'Deploy develop/Smoke develop' && c.step === 'sh').map((c) => c.text);
+  assert.equal(smoke, [
+    'aws eks update-kubeconfig --region eu-west-1 --name main --kubeconfig .pipewright/smoke/develop-main/kubeconfig > /dev/null',
+    "./script/smoke ''",
+    'aws eks update-kubeconfig --region us-east-1 --name main-us --kubeconfig .pipewright/smoke/develop-main-us/kubeconfig > /dev/null',
+    "./script/smoke ''",
+  ]);
+  const vars = steps(r, 'withEnv').filter((s) => s.stage === 'Deploy develop/Smoke develop').map((s) => s.args.overrides as string[]);
+  assert.equal(vars[0], [
+    'PW_URL=', 'PW_NAMESPACE=worker-develop', 'PW_DEPLOYMENT=worker', 'PW_PORT=8000', 'PW_HEALTH_PATH=/healthz',
+    'PW_REGION=eu-west-1', 'PW_CLUSTER=main', 'KUBECONFIG=.pipewright/smoke/develop-main/kubeconfig',
+  ]);
+});
+
+test('script/post-inst: after the rollout, the Job is replaced, applied pinned by digest and waited for; then smoke', () => {
+  if (!hasGroovy) return;
+  const r = results.postInst!;
+  assert.is(r.result, 'SUCCESS', r.error ?? '');
+  assert.equal(ran(r).slice(-3), ['Deploy develop/Rollout develop', 'Deploy develop/Post-install develop', 'Deploy develop/Smoke develop']);
+  const post = plannedCommands(r).filter((c) => c.stage === 'Deploy develop/Post-install develop');
+  assert.equal(post.filter((c) => c.step === 'sh').map((c) => c.text), [
+    'aws eks update-kubeconfig --region eu-west-1 --name delivery --kubeconfig .pipewright/post-inst/develop-delivery/kubeconfig > /dev/null',
+    'kubectl delete job hello-flask-post-inst --namespace hello-flask-develop --ignore-not-found',
+    'kubectl apply -k .pipewright/post-inst/develop-delivery',
+    POST_INST_WAIT,
+  ]);
+  const written = steps(r, 'writeFile').find((s) => s.stage === 'Deploy develop/Post-install develop')!.args;
+  assert.is(written.file, '.pipewright/post-inst/develop-delivery/kustomization.yaml');
+  assert.match(String(written.text), '"../../../kustomize/overlays/develop/post-inst"');
+  // the same digest the rollout deployed
+  const deployed = steps(r, 'writeFile').find((s) => s.stage === 'Deploy develop/Rollout develop')!.args;
+  assert.match(String(written.text), `  - name: ${JSON.stringify(REPO)}\n    digest: ${SAMPLE_DIGEST}\n`);
+  assert.match(String(deployed.text), `    digest: ${SAMPLE_DIGEST}\n`);
+  assert.equal(steps(r, 'echo').filter((s) => s.stage === 'Deploy develop/Post-install develop').map((s) => s.args.message), [
+    'Post-install develop (delivery): script/post-inst completed (job hello-flask-post-inst)',
+  ]);
+});
+
+test('a failed post-install Job prints its logs and fails the build before Smoke', () => {
+  if (!hasGroovy) return;
+  const r = results.postInstFails!;
+  assert.is(r.result, 'FAILURE');
+  assert.equal(sh(r).slice(-2), [POST_INST_WAIT, 'kubectl logs "job/hello-flask-post-inst" --namespace hello-flask-develop --all-containers --tail 200 || true']);
+  assert.is(
+    r.error,
+    'Post-install develop (delivery): script/post-inst failed (job hello-flask-post-inst in hello-flask-develop; its logs are above). The new version is deployed: fix script/post-inst and build again, or roll back',
+  );
+  assert.is(r.stages.find((s) => s.path === 'Deploy develop/Post-install develop')!.status, 'failed');
+  assert.not.ok(ran(r).includes('Deploy develop/Smoke develop'));
+});
+
+test('the post-install wait loop, run by /bin/sh: it ends when the Job completes (0), or at once when it failed (1)', () => {
+  if (!hasGroovy) return;
+  const done = results.realWaitCompletes!;
+  assert.is(done.result, 'SUCCESS', done.error ?? '');
+  assert.equal(steps(done, 'sh').filter((s) => /kubectl (logs|wait)/.test(String(s.args.script))).length, 1, 'one loop, no logs');
+  const failed = results.realWaitFails!;
+  assert.is(failed.result, 'FAILURE');
+  assert.match(failed.error!, 'Post-install develop (delivery): script/post-inst failed (job hello-flask-post-inst');
+  assert.equal(sh(failed).at(-1), 'kubectl logs "job/hello-flask-post-inst" --namespace hello-flask-develop --all-containers --tail 200 || true');
+  const calls = (name: string) => readFileSync(path.join(work.dir, name, 'calls'), 'utf8').trim().split('\n');
+  const [c, f] = ['realWaitCompletes', 'realWaitFails'].map((k) => calls(`kubectl-${k}`));
+  const complete = 'wait --for=condition=complete job/hello-flask-post-inst --namespace hello-flask-develop --timeout 10s';
+  const failedNow = 'wait --for=condition=failed job/hello-flask-post-inst --namespace hello-flask-develop --timeout 0s';
+  assert.equal(c, [complete, failedNow, complete, failedNow, complete]);
+  assert.equal(f, [complete, failedNow, complete, failedNow]);
 });
 
 test('options: builds of a branch abort older ones except where an approval waits; discarder, timestamps, a timeout; lock and milestone around each deploy', () => {

@@ -35,7 +35,7 @@ test('ten releases through GitHub merges: every build passes, every protected co
       flow: flowOf(model),
       branch: 'develop',
       tagsOnRoot: ['v1.0.0'],
-      files: { 'pipewright.yaml': CONFIG, 'requirements.txt': 'flask>=3\n', 'script/cibuild': '#!/bin/sh\nexit 0\n' },
+      files: { 'pipewright.yaml': CONFIG, 'requirements.txt': 'flask>=3\n', 'script/cibuild': '#!/bin/sh\nexit 0\n', 'script/smoke': '#!/bin/sh\nexit 0\n' },
     });
 
     // A developer's clone, with the pre-push hook installed as `pipewright init` does, and
@@ -81,7 +81,7 @@ test('ten releases through GitHub merges: every build passes, every protected co
 
     // Jenkins builds every merge, in order, each checking out its own revision without tags.
     const scenarios = builds.map((b, i) =>
-      scenarioOn(model, paths, { branch: b.branch, files: ['script/cibuild'], imageInEcr: true, approver: 'release-manager' }, { ...origin, head: b.head }, path.join(t.dir, `build-${i}`)),
+      scenarioOn(model, paths, { branch: b.branch, files: ['script/cibuild', 'script/smoke'], imageInEcr: true, approver: 'release-manager' }, { ...origin, head: b.head }, path.join(t.dir, `build-${i}`)),
     );
     const results = await runPipelines(scenarios);
     results.forEach((r, i) => assert.is(r.result, 'SUCCESS', `${builds[i]!.branch} build ${i}: ${r.error}`));
@@ -116,7 +116,7 @@ test('ten releases through GitHub merges: every build passes, every protected co
     assert.match(push!, 'staging accepts merges only from develop');
     git(dev, ['push', '-q', 'origin', 'staging'], { PIPEWRIGHT_SKIP_HOOK: '1' });
     const updated = git(dev, ['rev-parse', 'HEAD']);
-    const [guard] = await runPipelines([scenarioOn(model, paths, { branch: 'staging', files: ['script/cibuild'] }, { ...origin, head: updated }, path.join(t.dir, 'updated'))]);
+    const [guard] = await runPipelines([scenarioOn(model, paths, { branch: 'staging', files: ['script/cibuild', 'script/smoke'] }, { ...origin, head: updated }, path.join(t.dir, 'updated'))]);
     assert.is(guard!.result, 'FAILURE');
     assert.match(guard!.error!, 'Guard: rule "staging accepts merges only from develop" is broken');
   } finally {

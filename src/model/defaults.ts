@@ -51,6 +51,10 @@ export const DEFAULTS = {
   approvers: 'release-managers',
   approvalTimeoutHours: 24,
   rolloutTimeout: '5m',
+  /** The post-install Job's activeDeadlineSeconds: how long script/post-inst (e.g. migrations) may run. */
+  postInstDeadlineSeconds: 1800,
+  /** How long a finished post-install Job (and its logs) is kept; the next deploy deletes it first anyway. */
+  postInstTtlSeconds: 86400,
   buildsToKeep: 30,
   ingressPath: '/',
   scanOnPush: true,

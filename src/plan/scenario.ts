@@ -29,6 +29,8 @@ export interface PipelineCase {
   /** The job's clone option fetches tags at checkout. Default false: github-branch-source fetches none. */
   readonly checkoutTags?: boolean;
   readonly rolloutFails?: boolean;
+  /** The post-install Job fails (its `kubectl wait` loop exits 1). Default false. */
+  readonly postInstFails?: boolean;
   readonly approver?: string;
   readonly abortApproval?: boolean;
   /** Author of the change. Default Dev Eloper <dev@example.com>. */
@@ -136,6 +138,8 @@ export function scenarioOn(m: Model, paths: { jenkinsfile: string; vars: string 
       { match: lit('aws cloudwatch describe-alarms'), stdout: alarmReply(m, c) },
       { match: lit('kubectl rollout status "deployment/$PW_CANARY"'), status: c.canaryFails ? 1 : 0 },
       { match: lit('kubectl rollout status'), status: c.rolloutFails ? 1 : 0 },
+      { match: lit('until kubectl wait --for=condition=complete'), status: c.postInstFails ? 1 : 0 },
+      { match: lit('kubectl logs "job/'), stdout: 'Traceback (most recent call last):\nRuntimeError: migration failed\n' },
     ],
     repo,
   };

@@ -8,7 +8,8 @@ import type { TemplateSet } from '../templates.js';
 import type { GeneratedFile } from './types.js';
 import { GroovyCode, GroovyIndex, groovyArgs, groovyComment, groovyString as g, groovyValue } from '../groovy.js';
 import { renderTemplate } from './mustache.js';
-import { canaryKustomizationHead, deployKustomizationHead } from './kustomize.js';
+import { canaryKustomizationHead, deployKustomizationHead, postInstJobName, postInstKustomizationHead } from './kustomize.js';
+import { DEFAULTS } from '../model/defaults.js';
 import { TOOLS_CONTAINER, agentPodYaml, testImage, type AgentPurpose } from './jenkins-agent.js';
 
 /** Hours a build may take besides waiting for its approval. */
@@ -114,6 +115,18 @@ function environmentView(m: Model, e: EnvironmentModel, i: number) {
         build: new GroovyCode('env.BUILD_URL'),
       },
     });
+  const postInstArgs = (cluster: EnvironmentModel['clusters'][number]) =>
+    groovyArgs({
+      environment: e.name,
+      kustomization: postInstKustomizationHead(m, e),
+      digest: new GroovyCode('env.PIPEWRIGHT_IMAGE_DIGEST'),
+      job: postInstJobName(m),
+      namespace: e.namespace,
+      cluster: cluster.name,
+      region: cluster.region,
+      // The Job's own deadline, plus a minute for the Job controller to mark it failed.
+      timeoutSeconds: DEFAULTS.postInstDeadlineSeconds + 60,
+    });
   return {
     branch: g(e.branch),
     branchComment: groovyComment(e.branch),
@@ -128,14 +141,25 @@ function environmentView(m: Model, e: EnvironmentModel, i: number) {
     approvalMessage: g(`Deploy ${m.app} to ${e.name} (${e.namespace})?`),
     deployStage: g(`Deploy ${e.name}`),
     rolloutStage: g(`Rollout ${e.name}`),
+    postInstStage: g(`Post-install ${e.name}`),
     smokeStage: g(`Smoke ${e.name}`),
     parallel: e.clusters.length > 1,
     clusters: e.clusters.map((c, i) => ({
       label: g(`${c.name} (${c.region})`),
       deployArgs: deployArgs(c),
+      postInstArgs: postInstArgs(c),
       last: i === e.clusters.length - 1,
     })),
-    smokeArgs: groovyArgs({ environment: e.name, url: e.url ?? undefined, command: m.smoke.command ?? undefined }),
+    smokeArgs: groovyArgs({
+      environment: e.name,
+      url: e.url ?? undefined,
+      command: m.smoke.command ?? undefined,
+      namespace: e.namespace,
+      deployment: m.app,
+      port: m.image.port,
+      healthPath: m.runtime.healthPath,
+      clusters: clusterList(e),
+    }),
     verifyStage: g(`Verify ${e.name}`),
     verifyArgs: groovyArgs({
       environment: e.name,

@@ -8,6 +8,9 @@
  * An environment with a canary also gets `kustomize/canary/<env>/`: the overlay's Deployment
  * alone, as `<app>-canary` (see ./canary.ts for its labels and, with traffic alb, the Ingress's
  * forward action and the Service `<app>-canary` that the overlay then holds).
+ * script/post-inst runs as a Job rendered as its own kustomization under the overlay
+ * (`<overlay>/post-inst/`, which the overlay does not list, so applying the overlay never creates
+ * it); the pipeline applies it through a wrapper of the same kind (postInstKustomizationHead).
  */
 import type { EnvVarModel, EnvironmentModel, Model } from '../model/model.js';
 import type { TemplateSet } from '../templates.js';
@@ -128,6 +131,17 @@ function canaryView(m: Model, e: EnvironmentModel, canary: NonNullable<Environme
   };
 }
 
+/** The post-install Job: the overlay's env, envFrom, requests and limits, as the Deployment's container has them. */
+function postInstView(m: Model, e: EnvironmentModel) {
+  return {
+    ...overlayView(m, e),
+    jobName: y(postInstJobName(m)),
+    image: y(m.image.uri),
+    activeDeadlineSeconds: DEFAULTS.postInstDeadlineSeconds,
+    ttlSecondsAfterFinished: DEFAULTS.postInstTtlSeconds,
+  };
+}
+
 export function renderKustomize(m: Model, t: TemplateSet): GeneratedFile[] {
   const base = baseView(m);
   const files: GeneratedFile[] = ['kustomization', 'serviceaccount', 'deployment', 'service'].map((name) =>
@@ -147,6 +161,10 @@ export function renderKustomize(m: Model, t: TemplateSet): GeneratedFile[] {
     ];
     for (const name of parts) files.push(file(`${dir}/${name}.yaml`, renderTemplate(t, `kustomize/overlay/${name}.yaml.mustache`, view)));
     if (e.canary) files.push(file(`${canaryDir(e)}/kustomization.yaml`, renderTemplate(t, 'kustomize/canary/kustomization.yaml.mustache', canaryView(m, e, e.canary))));
+    const postInst = postInstView(m, e);
+    for (const name of ['kustomization', 'job']) {
+      files.push(file(`${postInstDir(e)}/${name}.yaml`, renderTemplate(t, `kustomize/post-inst/${name}.yaml.mustache`, postInst)));
+    }
   }
   return files;
 }
@@ -159,6 +177,12 @@ export const overlayDir = (e: Pick<EnvironmentModel, 'name'>): string => `${KUST
  * Not inside the overlay: kustomize refuses a resource directory that contains the kustomization.
  */
 export const canaryDir = (e: Pick<EnvironmentModel, 'name'>): string => `${KUSTOMIZE_DIR}/canary/${e.name}`;
+
+/** Where an environment's post-install Job kustomization lives, relative to the project root. */
+export const postInstDir = (e: Pick<EnvironmentModel, 'name'>): string => `${overlayDir(e)}/post-inst`;
+
+/** The post-install Job's name: one per environment namespace, deleted before each run. */
+export const postInstJobName = (m: Pick<Model, 'app'>): string => `${m.app}-post-inst`;
 
 /** Where the pipeline writes an environment's deploy wrapper, relative to the project root. */
 export const deployDir = (e: Pick<EnvironmentModel, 'name'>, cluster: string): string => `.pipewright/deploy/${e.name}-${cluster}`;
@@ -173,23 +197,40 @@ export const RELEASE_PATCH = 'release.json';
  * releasePatch) and runs `kubectl apply -k <deployDir>`.
  */
 export function deployKustomizationHead(m: Model, e: Pick<EnvironmentModel, 'name'>): string {
+  return wrapperHead(m, overlayDir(e), [RELEASE_PATCH]);
+}
+
+/**
+ * The post-install wrapper, as deployKustomizationHead: pipewrightPostInst appends the digest and
+ * writes it to `.pipewright/post-inst/<env>-<cluster>/kustomization.yaml` (as deep as deployDir).
+ */
+export function postInstKustomizationHead(m: Model, e: Pick<EnvironmentModel, 'name'>): string {
+  return wrapperHead(m, postInstDir(e));
+}
+
+/** A wrapper `up` below the project root: `resources:` the kustomization at `dir`, its `patches:`, `images:` the app's image. */
+function wrapperHead(m: Model, dir: string, patches: readonly string[] = [], up = '../../../'): string {
   return [
     'apiVersion: kustomize.config.k8s.io/v1beta1',
     'kind: Kustomization',
     'resources:',
-    `  - ${y(`../../../${overlayDir(e)}`)}`,
-    'patches:',
-    `  - path: ${RELEASE_PATCH}`,
+    `  - ${y(`${up}${dir}`)}`,
+    ...(patches.length ? ['patches:', ...patches.map((p) => `  - path: ${p}`)] : []),
     'images:',
     `  - name: ${y(m.image.uri)}`,
     '',
   ].join('\n');
 }
 
+/** A wrapper head with its last line: what the library appends once it knows the digest. */
+function withDigest(head: string, digest: string): string {
+  if (!IMAGE_DIGEST.test(digest)) throw new Error(`not an image digest: ${digest}`);
+  return `${head}    digest: ${digest}\n`;
+}
+
 /** The whole wrapper for a digest: what pipewrightDeploy writes. */
 export function deployKustomization(m: Model, e: Pick<EnvironmentModel, 'name'>, digest: string): string {
-  if (!IMAGE_DIGEST.test(digest)) throw new Error(`not an image digest: ${digest}`);
-  return `${deployKustomizationHead(m, e)}    digest: ${digest}\n`;
+  return withDigest(deployKustomizationHead(m, e), digest);
 }
 
 /** The release patch pipewrightDeploy writes beside the wrapper (the same object; its JSON is the library's). */
@@ -207,19 +248,15 @@ export const canaryDeployDir = (e: Pick<EnvironmentModel, 'name'>, cluster: stri
  * `kubectl apply -k <canaryDeployDir>`, which creates or updates the one Deployment `<app>-canary`.
  */
 export function canaryKustomizationHead(m: Model, e: Pick<EnvironmentModel, 'name'>): string {
-  return [
-    'apiVersion: kustomize.config.k8s.io/v1beta1',
-    'kind: Kustomization',
-    'resources:',
-    `  - ${y(`../../../../${canaryDir(e)}`)}`,
-    'images:',
-    `  - name: ${y(m.image.uri)}`,
-    '',
-  ].join('\n');
+  return wrapperHead(m, canaryDir(e), [], '../../../../');
 }
 
 /** The whole canary wrapper for a digest. */
 export function canaryKustomization(m: Model, e: Pick<EnvironmentModel, 'name'>, digest: string): string {
-  if (!IMAGE_DIGEST.test(digest)) throw new Error(`not an image digest: ${digest}`);
-  return `${canaryKustomizationHead(m, e)}    digest: ${digest}\n`;
+  return withDigest(canaryKustomizationHead(m, e), digest);
+}
+
+/** The whole post-install wrapper for a digest: what pipewrightPostInst writes. */
+export function postInstKustomization(m: Model, e: Pick<EnvironmentModel, 'name'>, digest: string): string {
+  return withDigest(postInstKustomizationHead(m, e), digest);
 }

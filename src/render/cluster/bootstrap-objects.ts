@@ -4,7 +4,8 @@
  *
  * Per environment: its Namespace, a Role `pipewright-deployer` that allows only what the
  * pipeline's `kubectl apply -k` + `kubectl rollout status` + `kubectl rollout undo` need for the
- * kinds the environment's overlay applies, and a RoleBinding of that Role to the deployer
+ * kinds the environment's overlay applies, plus the post-install Job and the smoke check
+ * (postDeployRules), and a RoleBinding of that Role to the deployer
  * ServiceAccount and group. Once: the deployer ServiceAccount (and its namespace when missing),
  * with its IRSA role; on an EKS cluster, Fargate's logging namespace and ConfigMap.
  */
@@ -141,6 +142,24 @@ export function deployerRules(e: OverlayShape, app?: string): PolicyRule[] {
   return rules;
 }
 
+/**
+ * The rights of the steps after the rollout, in every environment: pipewrightPostInst deletes the
+ * previous post-install Job (only that one, by name), applies the new one and waits for it, and on
+ * failure reads its logs (`kubectl logs job/…` lists and may watch the Job's pods); script/smoke,
+ * without a URL, lists the Deployment's pods and execs into one. Exec is `create` on pods/exec
+ * (SPDY) and `get` (the WebSocket upgrade kubectl tries first). It adds nothing the deployer cannot
+ * already do: whoever may create the Deployment and the Job runs code as the app.
+ */
+export function postDeployRules(app: string): PolicyRule[] {
+  return [
+    { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create'] },
+    { apiGroups: ['batch'], resources: ['jobs'], resourceNames: [`${app}-post-inst`], verbs: ['delete'] },
+    { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+    { apiGroups: [''], resources: ['pods/exec'], verbs: ['get', 'create'] },
+  ];
+}
+
 /** Labels every environment object carries (the overlay's labels agree). */
 function environmentLabels(m: Model, e: EnvironmentModel): Record<string, string> {
   return {
@@ -225,7 +244,12 @@ export function bootstrapObjects(m: Model, opts: BootstrapObjectsOptions = {}): 
         mode: 'manage',
       },
       {
-        object: { apiVersion: `${RBAC_GROUP}/v1`, kind: 'Role', metadata: { name: DEPLOYER_ROLE, namespace: e.namespace, labels }, rules: deployerRules(e, m.app) },
+        object: {
+          apiVersion: `${RBAC_GROUP}/v1`,
+          kind: 'Role',
+          metadata: { name: DEPLOYER_ROLE, namespace: e.namespace, labels },
+          rules: [...deployerRules(e, m.app), ...postDeployRules(m.app)],
+        },
         labels,
         mode: 'manage',
       },
