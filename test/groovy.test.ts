@@ -127,7 +127,7 @@ test('property: hostile branch names, credential ids, labels, approvers, command
   assert.equal(parsed.filter((p) => p.errors.length > 0), [], 'every hostile Jenkinsfile parses');
 
   const runs = await runPipelines(
-    cases.map((c, i) => scenarioFor(c.m, c.paths, { branch: c.h.branch, tagsOnHead: [c.h.tag], approver: 'approver' }, path.join(work.dir, `run-${i}`))),
+    cases.map((c, i) => scenarioFor(c.m, c.paths, { branch: c.h.branch, tagsOnHead: [c.h.tag], approver: 'approver', imageInEcr: true }, path.join(work.dir, `run-${i}`))),
   );
   runs.forEach((r, i) => {
     const { h } = cases[i]!;
