@@ -18,7 +18,7 @@ const dir = path.join(root, 'dist', 'test');
 const filter = new RegExp(process.argv[2] ?? '');
 const files = readdirSync(dir).filter((f) => f.endsWith('.test.js') && filter.test(f));
 // Suites known to take longest start first (seconds on a 2-core machine; a missing one counts 1).
-const SLOW = { groovy: 40, deadlines: 35, 'pre-push-input': 8, 'cluster-eks': 45, cluster: 33, library: 30, ecr: 29, jobs: 26, 'release-flow': 24, init: 23, pipeline: 17, 'pre-push': 13, harness: 10, 'production-branch': 10, lint: 9, 'status-promote': 9, generate: 7, mermaid: 5, 'image-pipeline': 35, image: 30 };
+const SLOW = { promotion: 38, groovy: 40, deadlines: 35, 'pre-push-input': 8, 'cluster-eks': 45, cluster: 33, library: 30, ecr: 29, jobs: 26, 'release-flow': 24, init: 23, pipeline: 17, 'pre-push': 13, harness: 10, 'production-branch': 10, lint: 9, 'status-promote': 9, generate: 7, mermaid: 5, 'image-pipeline': 35, image: 30 };
 const weight = (f) => SLOW[f.replace(/\.test\.js$/, '')] ?? 1;
 files.sort((a, b) => weight(b) - weight(a) || (a < b ? -1 : 1));
 

@@ -16,7 +16,7 @@ export interface PipelineCase {
   readonly branch: string;
   /** For a pull request: its source (CHANGE_BRANCH), target (CHANGE_TARGET) and, from a fork, the fork's owner (CHANGE_FORK). */
   readonly pr?: { readonly id: string; readonly from: string; readonly to: string; readonly fork?: string };
-  /** Whether ECR already has git-<tree>. Default false. */
+  /** Whether ECR already has git-<tree>. Default: where the branch takes only images verified upstream. */
   readonly imageInEcr?: boolean;
   /** HEAD: GitHub's merge of the allowed source (default), a merge from elsewhere, or a direct commit. */
   readonly head?: 'merge' | 'foreign-merge' | 'direct';
@@ -53,6 +53,8 @@ export interface PipelineCase {
   readonly missingAlarms?: readonly string[];
   /** The canary's rollout never becomes ready. */
   readonly canaryFails?: boolean;
+  /** What ECR's scan reports (status, CRITICAL, HIGH, tab-separated). Default COMPLETE, none. */
+  readonly scanFindings?: string;
   /** The time the build runs at (ISO 8601); default: the real clock. */
   readonly now?: string;
 }
@@ -131,7 +133,9 @@ export function scenarioOn(m: Model, paths: { jenkinsfile: string; vars: string 
     sh: [
       // Every script that runs git (alone, or inside a shell conditional) runs for real.
       { match: String.raw`(^|[\s;&|(])git\s`, run: true },
-      { match: lit('--image-ids "imageTag=$PW_TAG" > /dev/null'), status: c.imageInEcr ? 0 : 254 },
+      // Where the branch takes only images verified upstream, the image is there unless told otherwise.
+      { match: lit('--image-ids "imageTag=$PW_TAG" > /dev/null'), status: (c.imageInEcr ?? m.environments.some((e) => e.branch === c.branch && e.upstream !== null)) ? 0 : 254 },
+      { match: lit('aws ecr describe-image-scan-findings'), stdout: c.scanFindings ?? 'COMPLETE\tNone\tNone\n' },
       { match: lit('--image-ids "imageTag=$PW_TAG" --query'), stdout: `${SAMPLE_DIGEST}\n` },
       { match: lit('--image-ids "imageTag=$PW_VERIFIED_TAG" --query'), stdout: `${c.verifiedUpstream === false ? 'None' : SAMPLE_DIGEST}\n` },
       { match: lit('--image-ids "imageTag=$PW_TARGET_TAG" --query'), stdout: 'None\n' },
@@ -158,7 +162,7 @@ function alarmReply(m: Model, c: PipelineCase): string {
 }
 
 /** A copy of the library whose pipewrightClock answers `iso`: the build runs at that time. */
-function varsAt(vars: string, iso: string, dir: string): string {
+export function varsAt(vars: string, iso: string, dir: string): string {
   const millis = Date.parse(iso);
   if (Number.isNaN(millis)) throw new Error(`not an ISO time: ${iso}`);
   cpSync(vars, dir, { recursive: true });

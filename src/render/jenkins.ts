@@ -111,7 +111,7 @@ function environmentView(m: Model, e: EnvironmentModel, i: number) {
         tree: new GroovyCode('env.PIPEWRIGHT_TREE'),
         commit: new GroovyCode('env.PIPEWRIGHT_COMMIT'),
         release: new GroovyCode('env.PIPEWRIGHT_RELEASE'),
-        approver: new GroovyCode('env.PIPEWRIGHT_APPROVER'),
+        approver: new GroovyCode('env.PIPEWRIGHT_APPROVED_BY'),
         build: new GroovyCode('env.BUILD_URL'),
       },
     });
