@@ -117,6 +117,8 @@ async function repoWithImage(dir: string, app: string, n: string) {
   const t = tree(n);
   const digest = await push(app, `git-${t}`, n);
   assert.is(await push(app, `develop-${t.slice(0, 12)}`, n), digest);
+  // develop's Verify stage passed with it: green may take it.
+  assert.is(await push(app, `verified-develop-${t}`, n), digest);
   return { tree: t, digest };
 }
 
@@ -384,7 +386,7 @@ test('promote re-tags the same digest for the target environment; a second run i
   const r = await cli(dir, ['promote', '--from', 'develop', '--to', 'green', '--image', `git-${t}`]);
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`promoted: tagged ${digest} as staging-${t.slice(0, 12)}\\n$`));
-  assert.equal(await tags('promo'), { [`git-${t}`]: digest, [`develop-${t.slice(0, 12)}`]: digest, [`staging-${t.slice(0, 12)}`]: digest });
+  assert.equal(await tags('promo'), { [`git-${t}`]: digest, [`develop-${t.slice(0, 12)}`]: digest, [`staging-${t.slice(0, 12)}`]: digest, [`verified-develop-${t}`]: digest });
 
   const again = await cli(dir, ['promote', '--from', 'develop', '--to', 'green', '--image', `git-${t}`, '--json']);
   assert.is(again.status, 0, again.stderr);
@@ -392,9 +394,16 @@ test('promote re-tags the same digest for the target environment; a second run i
   assert.is(out.status, 'already-promoted');
   assert.is(out.targetTag, `staging-${t.slice(0, 12)}`);
   assert.is(out.image, `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/promo@${digest}`);
-  assert.equal(out.source, { ref: `git-${t}`, digest, tags: [`develop-${t.slice(0, 12)}`, `git-${t}`, `staging-${t.slice(0, 12)}`].sort(), tree: t });
+  assert.equal(out.source, { ref: `git-${t}`, digest, tags: [`develop-${t.slice(0, 12)}`, `git-${t}`, `staging-${t.slice(0, 12)}`, `verified-develop-${t}`].sort(), tree: t });
 
-  // By digest, on to production.
+  // Not verified on green yet: production refuses it, as the pipeline does, and nothing changes.
+  const before = await tags('promo');
+  const early = await cli(dir, ['promote', '--from', 'green', '--to', 'blue', '--image', digest]);
+  assert.is(early.status, 1, early.stderr);
+  assert.match(early.stdout, `FAIL verified-upstream: no verified-green-${t} tag: the image never passed Verify green (smoke check and alarms)`);
+  assert.equal(await tags('promo'), before);
+  // green's Verify stage passed: by digest, on to production.
+  await push('promo', `verified-green-${t}`, 'one');
   const blue = await cli(dir, ['promote', '--from', 'green', '--to', 'blue', '--image', digest, '--json']);
   assert.is(blue.status, 0, blue.stderr);
   assert.is(JSON.parse(blue.stdout).status, 'promoted');
@@ -459,7 +468,7 @@ test('promote runs every required check of the target first: a failing command b
   assert.is(r.status, 1, r.stderr);
   assert.match(r.stdout, /\n  FAIL smoke: exit 3\n      \| smoke test of checked develop to green\n      \| broken\n/);
   assert.match(r.stdout, new RegExp(`\\n  pass digest-known: exit 0\\n      \\| image ${digest}\\n`));
-  assert.match(oneLine(r.stderr), /refused: 1 of 2 required check\(s\) of green failed \(smoke\): nothing was changed/);
+  assert.match(oneLine(r.stderr), /refused: 1 of 3 required check\(s\) of green failed \(smoke\): nothing was changed/);
   assert.equal(await tags('checked'), before);
 
   const passing = project(
@@ -474,6 +483,7 @@ test('promote runs every required check of the target first: a failing command b
   assert.equal(
     plan.checks.map((c: { name: string; ok: boolean }) => [c.name, c.ok]),
     [
+      ['verified-upstream', true],
       ['smoke', true],
       ['digest-known', true],
     ],
@@ -503,6 +513,7 @@ test('promote: scan-clean reads ECR scan findings: no scan or HIGH findings bloc
   const dir = project('scanned', CHECKED(`      - { name: smoke, command: 'true' }`));
   const { tree: t, digest } = await repoWithImage(dir, 'scanned', 's');
   assert.is((await cli(dir, ['promote', '--from', 'develop', '--to', 'green', '--image', `git-${t}`])).status, 0);
+  await push('scanned', `verified-green-${t}`, 's');
   const args = ['promote', '--from', 'green', '--to', 'blue', '--image', `git-${t}`];
 
   const unscanned = await cli(dir, args);
@@ -515,7 +526,10 @@ test('promote: scan-clean reads ECR scan findings: no scan or HIGH findings bloc
   assert.is(high.status, 1);
   const out = JSON.parse(high.stdout);
   assert.is(out.status, 'checks-failed');
-  assert.equal(out.checks, [{ name: 'scan-clean', ok: false, detail: 'the scan found 1 HIGH (all findings: 1 HIGH)' }]);
+  assert.equal(out.checks, [
+    { name: 'verified-upstream', ok: true, detail: `verified-green-${t} names it: it passed Verify green` },
+    { name: 'scan-clean', ok: false, detail: 'the scan found 1 HIGH (all findings: 1 HIGH)' },
+  ]);
   assert.is((await tags('scanned'))[`master-${t.slice(0, 12)}`], undefined);
 
   // A clean result for this image (moto's API for configuring scan results).
@@ -609,11 +623,12 @@ test('retries: 503 before the call reaches ECR (mode A): ensure and promote succ
     assert.equal(await policy('retry-a'), lifecyclePolicy(model()));
     const t = tree('ra');
     const digest = await push('retry-a', `git-${t}`, 'ra');
+    await push('retry-a', `verified-develop-${t}`, 'ra');
     const p = await cli(dir, ['promote', '--from', 'develop', '--to', 'green', '--image', `git-${t}`], { endpoint: proxy.url });
     assert.is(p.status, 0, p.stderr);
     assert.equal(attempts(proxy, 'PutImage'), ['unavailable', 'forward']);
     assert.equal(attempts(proxy, 'BatchGetImage'), ['unavailable', 'forward']);
-    assert.equal(await tags('retry-a'), { [`git-${t}`]: digest, [`staging-${t.slice(0, 12)}`]: digest });
+    assert.equal(await tags('retry-a'), { [`git-${t}`]: digest, [`staging-${t.slice(0, 12)}`]: digest, [`verified-develop-${t}`]: digest });
   } finally {
     await proxy.close();
   }
@@ -638,12 +653,13 @@ test('retries: the response of a call that took effect is lost (mode B): ensure 
 
     const t = tree('rb');
     const digest = await push('retry-b', `git-${t}`, 'rb');
+    await push('retry-b', `verified-develop-${t}`, 'rb');
     const p = await cli(dir, ['promote', '--from', 'develop', '--to', 'green', '--image', `git-${t}`, '--json'], { endpoint: proxy.url });
     assert.is(p.status, 0, p.stderr);
     // The retried PutImage met ImageAlreadyExistsException: the tag names our digest, so it is a success.
     assert.equal(attempts(proxy, 'PutImage'), ['lost-response', 'forward']);
     assert.is(JSON.parse(p.stdout).status, 'promoted');
-    assert.equal(await tags('retry-b'), { [`git-${t}`]: digest, [`staging-${t.slice(0, 12)}`]: digest });
+    assert.equal(await tags('retry-b'), { [`git-${t}`]: digest, [`staging-${t.slice(0, 12)}`]: digest, [`verified-develop-${t}`]: digest });
   } finally {
     await proxy.close();
   }

@@ -12,6 +12,7 @@ import { describeImage, type Ecr } from './ecr.js';
 import type { KubeOptions } from '../k8s/client.js';
 import type { DeployedState } from '../k8s/deployments.js';
 import { AwsError, errorName } from './errors.js';
+import { verifiedTag } from '../model/release.js';
 
 /** Where promotion reads the source environment from: the clusters of the model, via kubeconfig. */
 export type { KubeOptions };
@@ -172,6 +173,24 @@ const MANIFEST_TYPES = [
 
 const SEVERE = ['CRITICAL', 'HIGH'] as const;
 
+/**
+ * The image carries `verified-<upstream>-<tree>` naming this digest: the upstream environment's
+ * Verify stage passed with it (smoke check, then its alarms for the soak time).
+ */
+async function checkVerifiedUpstream(ecr: Ecr, upstream: string, tree: string, digest: string): Promise<CheckResult> {
+  const name = 'verified-upstream';
+  const tag = verifiedTag(upstream, tree);
+  const found = await describeImage(ecr, { imageTag: tag });
+  if (found?.imageDigest === digest) return { name, ok: true, detail: `${tag} names it: it passed Verify ${upstream}` };
+  return {
+    name,
+    ok: false,
+    detail: found
+      ? `${tag} names another image, ${found.imageDigest ?? '?'}`
+      : `no ${tag} tag: the image never passed Verify ${upstream} (smoke check and alarms), or its build has not finished; it goes no further until it does`,
+  };
+}
+
 /** The built-in `scan-clean` check: ECR's scan of the image is complete and found nothing CRITICAL or HIGH. */
 async function checkScanClean(ecr: Ecr, digest: string): Promise<CheckResult> {
   const name = 'scan-clean';
@@ -309,6 +328,8 @@ async function promoteChecked(
   // Every required check of the target environment runs, even after one fails, so the report is complete.
   const env = { PW_APP: model.app, PW_FROM: fromEnv.name, PW_TO: toEnv.name, PW_IMAGE: image, PW_DIGEST: digest };
   const checks: CheckResult[] = [];
+  // As in the pipeline: an environment with an upstream takes only an image verified there.
+  if (toEnv.upstream !== null) checks.push(await guarded('verified-upstream', () => checkVerifiedUpstream(ecr, toEnv.upstream!, tree, digest)));
   for (const check of toEnv.requiredChecks) {
     let result: CheckResult;
     if (check.command !== null) result = await runCommandCheck(check.name, check.command, opts.root, env);
