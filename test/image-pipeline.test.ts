@@ -163,7 +163,13 @@ test('develop → staging → master with the Image step\'s shell run for real: 
   assert.is(described.length, 1, JSON.stringify(described));
   assert.is(described[0]!.imageDigest, stored.digest);
   const short = tree.slice(0, 12);
-  assert.equal([...(described[0]!.imageTags ?? [])].sort(), [`develop-${short}`, `git-${tree}`, `master-${short}`, `staging-${short}`]);
+  // Each environment's Verify stage recorded it (put-image against moto), and the next one's Image
+  // stage found that record there before it took the image.
+  assert.equal([...(described[0]!.imageTags ?? [])].sort(), [
+    `develop-${short}`, `git-${tree}`, `master-${short}`, `staging-${short}`, `verified-blue-${tree}`, `verified-develop-${tree}`, `verified-green-${tree}`,
+  ]);
+  assert.ok(staging.includes(`aws ecr describe-images --region ${REGION} --repository-name hello-flask --image-ids "imageTag=verified-develop-${tree}" --query "imageDetails[0].imageDigest" --output text 2> /dev/null || true`), staging.join('\n'));
+  assert.ok(results[2]!.steps.some((x) => x.step === 'echo' && x.args.message === `Image: ${stored.digest} was verified on green (verified-green-${tree})`));
   // Each environment deployed that digest: the pipeline read it back from ECR.
   for (const r of results) {
     const deploy = r.steps.find((x) => x.step === 'writeFile' && String(x.args.file).endsWith('kustomization.yaml'))!;

@@ -22,7 +22,7 @@ import { openEks, type EksOptions } from '../aws/eks.js';
 import { AwsError } from '../aws/errors.js';
 import { applyProfiles, judge, profileItem, readProfiles, type ProfileOutcome, type ProfileState } from '../aws/fargate.js';
 import { jsonReport, manifestsJson, manifestsYaml, textReport, type ClusterReport, type ManifestSection } from './cluster-bootstrap-report.js';
-import type { CommonOptions, NetworkOptions } from './common.js';
+import { kubeOptions, type CommonOptions, type NetworkOptions } from './common.js';
 
 export interface ClusterBootstrapOptions extends CommonOptions, NetworkOptions, EksOptions {
   /** kubeconfig context. Default: the current context. */
@@ -78,13 +78,7 @@ function timeoutMs(text = '15m'): number {
 /** The kubeconfig's context; in a dry run, null when there is no kubeconfig at all. */
 async function openCluster(opts: ClusterBootstrapOptions, notes: string[]): Promise<Kube | null> {
   try {
-    return await openKube({
-      cwd: opts.cwd,
-      timeoutSeconds: opts.timeoutSeconds,
-      ...(opts.kubeconfig !== undefined && { kubeconfig: opts.kubeconfig }),
-      ...(opts.context !== undefined && { context: opts.context }),
-      forbiddenHint: FORBIDDEN_HINT,
-    });
+    return await openKube(kubeOptions(opts, opts.timeoutSeconds, FORBIDDEN_HINT));
   } catch (e) {
     if (!(opts.dryRun && e instanceof NoKubeconfigError)) throw e;
     notes.push(`${e.message.replace(/; for EKS.*$/, '')}: no cluster was read, every object of every cluster of the config is shown as it would be created`);

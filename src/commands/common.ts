@@ -1,3 +1,5 @@
+import type { KubeOptions } from '../k8s/client.js';
+
 /** Options every command takes. */
 export interface CommonOptions {
   /** Directory to run in. Default: process.cwd(). */
@@ -12,4 +14,21 @@ export interface CommonOptions {
 export interface NetworkOptions {
   /** --timeout: seconds each call may take (src/deadline.ts). Default 30. */
   readonly timeout?: string | number;
+}
+
+/** The --kubeconfig and --context flags of the commands that reach a cluster. */
+export interface KubeFlags {
+  readonly kubeconfig?: string;
+  readonly context?: string;
+}
+
+/** The Kubernetes client options of a command: its flags, its deadline, and the rights to name on a 403. */
+export function kubeOptions(opts: CommonOptions & KubeFlags, timeoutSeconds: number | undefined, forbiddenHint: string): KubeOptions {
+  return {
+    cwd: opts.cwd,
+    timeoutSeconds,
+    ...(opts.kubeconfig !== undefined && { kubeconfig: opts.kubeconfig }),
+    ...(opts.context !== undefined && { context: opts.context }),
+    forbiddenHint,
+  };
 }

@@ -10,7 +10,7 @@ import { processIo, type Io } from '../io.js';
 import { KubeError } from '../k8s/client.js';
 import { clusterKubes } from '../k8s/contexts.js';
 import { environmentNamed, readHistory, type Revision } from '../k8s/history.js';
-import type { CommonOptions, NetworkOptions } from './common.js';
+import { kubeOptions, type CommonOptions, type NetworkOptions } from './common.js';
 
 export interface HistoryOptions extends CommonOptions, NetworkOptions {
   readonly env: string;
@@ -49,13 +49,7 @@ export async function run(opts: HistoryOptions, io: Io = processIo): Promise<num
   const { model } = await loadConfig(opts);
   const env = environmentNamed(model, opts.env);
   const kubes = await clusterKubes(
-    {
-      cwd: opts.cwd,
-      timeoutSeconds,
-      ...(opts.kubeconfig !== undefined && { kubeconfig: opts.kubeconfig }),
-      ...(opts.context !== undefined && { context: opts.context }),
-      forbiddenHint: FORBIDDEN_HINT,
-    },
+    kubeOptions(opts, timeoutSeconds, FORBIDDEN_HINT),
     env.clusters,
   );
   const clusters: ClusterHistory[] = [];

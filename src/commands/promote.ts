@@ -9,7 +9,7 @@ import { promote, type PromoteResult } from '../aws/promote.js';
 import { FindingsError, UsageError } from '../errors.js';
 import { paint, processIo, type Io } from '../io.js';
 import { parseTimeout } from '../deadline.js';
-import type { CommonOptions, NetworkOptions } from './common.js';
+import { kubeOptions, type CommonOptions, type NetworkOptions } from './common.js';
 
 export interface PromoteCommandOptions extends CommonOptions, NetworkOptions, EcrOptions {
   readonly context?: string;
@@ -35,13 +35,7 @@ export async function run(opts: PromoteCommandOptions, io: Io = processIo): Prom
       to: opts.to,
       image: opts.image,
       dryRun: opts.dryRun ?? false,
-      kube: {
-        cwd: opts.cwd,
-        timeoutSeconds,
-        ...(opts.context !== undefined && { context: opts.context }),
-        ...(opts.kubeconfig !== undefined && { kubeconfig: opts.kubeconfig }),
-        forbiddenHint: 'promote reads the source Deployment: it needs get on deployments and list on replicasets in its namespace',
-      },
+      kube: kubeOptions(opts, timeoutSeconds, 'promote reads the source Deployment: it needs get on deployments and list on replicasets in its namespace'),
       root,
     },
     (line) => io.err(`${line}\n`),

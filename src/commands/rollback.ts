@@ -11,7 +11,7 @@ import { FindingsError, UsageError } from '../errors.js';
 import { whoRuns } from '../git/user.js';
 import { paint, processIo, type Io } from '../io.js';
 import { rollback, type RollbackResult } from '../k8s/rollback.js';
-import type { CommonOptions, NetworkOptions } from './common.js';
+import { kubeOptions, type CommonOptions, type NetworkOptions } from './common.js';
 
 export interface RollbackCommandOptions extends CommonOptions, NetworkOptions, EcrOptions {
   readonly env: string;
@@ -51,13 +51,7 @@ export async function run(opts: RollbackCommandOptions, io: Io = processIo): Pro
       dryRun: opts.dryRun ?? false,
       rolloutTimeoutMs,
       user: whoRuns(root),
-      kube: {
-        cwd: opts.cwd,
-        timeoutSeconds,
-        ...(opts.context !== undefined && { context: opts.context }),
-        ...(opts.kubeconfig !== undefined && { kubeconfig: opts.kubeconfig }),
-        forbiddenHint: FORBIDDEN_HINT,
-      },
+      kube: kubeOptions(opts, timeoutSeconds, FORBIDDEN_HINT),
     },
     (line) => io.err(`${line}\n`),
   );

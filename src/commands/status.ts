@@ -14,7 +14,7 @@ import { describeImage, openEcr, type EcrOptions } from '../aws/ecr.js';
 import type { Model } from '../model/model.js';
 import { formatAge, shortDigest, statusRows, type StatusRow, type TagsOf } from '../k8s/status.js';
 import { parseTimeout } from '../deadline.js';
-import type { CommonOptions, NetworkOptions } from './common.js';
+import { kubeOptions, type CommonOptions, type NetworkOptions } from './common.js';
 
 export interface StatusOptions extends CommonOptions, NetworkOptions, EcrOptions {
   /** kubeconfig context for every cluster. Default: per cluster, its EKS context, else the current one. */
@@ -73,13 +73,7 @@ export async function run(opts: StatusOptions, io: Io = processIo, deps: StatusD
   const timeoutSeconds = parseTimeout(opts.timeout);
   const { model } = await loadConfig(opts);
   const kubes = await clusterKubes(
-    {
-      cwd: opts.cwd,
-      timeoutSeconds,
-      ...(opts.kubeconfig !== undefined && { kubeconfig: opts.kubeconfig }),
-      ...(opts.context !== undefined && { context: opts.context }),
-      forbiddenHint: FORBIDDEN_HINT,
-    },
+    kubeOptions(opts, timeoutSeconds, FORBIDDEN_HINT),
     model.environments.flatMap((e) => e.clusters),
   );
   const tagsOf = deps.tagsOf ?? ecrTags({ ...opts, timeoutSeconds }, model);

@@ -49,15 +49,20 @@ export const iso = (t: Date | string | undefined): string | null => {
   return Number.isNaN(d.getTime()) ? null : d.toISOString();
 };
 
-/** The Deployment `name` in `namespace`, or null when it (or the namespace) does not exist. */
-export async function readDeployment(kube: Kube, namespace: string, name: string): Promise<DeployedState | null> {
-  let d: V1Deployment;
+/** The Deployment object `name` in `namespace`, or null when it (or the namespace) does not exist. */
+export async function getDeployment(kube: Kube, namespace: string, name: string): Promise<V1Deployment | null> {
   try {
-    d = await kube.call({ verb: 'get', resource: 'deployments.apps', namespace, name }, () => kube.apps.readNamespacedDeployment({ name, namespace }));
+    return await kube.call({ verb: 'get', resource: 'deployments.apps', namespace, name }, () => kube.apps.readNamespacedDeployment({ name, namespace }));
   } catch (e) {
     if (e instanceof KubeError && e.status === 404) return null;
     throw e;
   }
+}
+
+/** What the Deployment `name` in `namespace` runs, or null when it (or the namespace) does not exist. */
+export async function readDeployment(kube: Kube, namespace: string, name: string): Promise<DeployedState | null> {
+  const d = await getDeployment(kube, namespace, name);
+  if (d === null) return null;
   const containers = d.spec?.template?.spec?.containers ?? [];
   const image = (containers.find((c) => c.name === APP_CONTAINER) ?? containers[0])?.image ?? '';
   return {

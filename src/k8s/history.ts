@@ -9,8 +9,8 @@ import type { V1Deployment, V1PodTemplateSpec } from '@kubernetes/client-node';
 import { UsageError } from '../errors.js';
 import type { EnvironmentModel, Model } from '../model/model.js';
 import { releaseRecordOf, type ReleaseRecord } from '../model/release.js';
-import { KubeError, type Kube } from './client.js';
-import { APP_CONTAINER, digestOf, iso, ownedReplicaSets, REVISION } from './deployments.js';
+import type { Kube } from './client.js';
+import { APP_CONTAINER, digestOf, getDeployment, iso, ownedReplicaSets, REVISION } from './deployments.js';
 
 export interface Revision {
   /** deployment.kubernetes.io/revision of its ReplicaSet. */
@@ -62,13 +62,8 @@ const revisionOf = (annotations: Record<string, string> | undefined): number | n
 
 /** The Deployment `name` in `namespace` and its revisions, newest first; null when it (or the namespace) does not exist. */
 export async function readHistory(kube: Kube, namespace: string, name: string): Promise<DeploymentHistory | null> {
-  let d: V1Deployment;
-  try {
-    d = await kube.call({ verb: 'get', resource: 'deployments.apps', namespace, name }, () => kube.apps.readNamespacedDeployment({ name, namespace }));
-  } catch (e) {
-    if (e instanceof KubeError && e.status === 404) return null;
-    throw e;
-  }
+  const d = await getDeployment(kube, namespace, name);
+  if (d === null) return null;
   const revision = revisionOf(d.metadata?.annotations);
   const revisions: Revision[] = [];
   for (const rs of await ownedReplicaSets(kube, namespace, d)) {
