@@ -58,7 +58,7 @@ export async function run(opts: PlanOptions, io: Io = processIo): Promise<number
   const { model, root, config } = await loadConfig(opts);
   const target = model.environments.find((e) => e.branch === opts.branch);
   // Where the branch takes only images verified upstream, the image is already in ECR (or the build is refused).
-  const imageExists = opts.imageExists ?? (target?.upstream != null && !opts.unverified);
+  const imageExists = opts.imageExists ?? target?.upstream != null;
   requireGroovy(); // before anything is built: without Groovy the answer is the install hint
   const templates = loadTemplates({
     groups: ['vars-templates'],
