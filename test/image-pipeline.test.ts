@@ -15,7 +15,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../src/config/load.js';
 import { runPipelines, type RunResult } from '../src/harness.js';
@@ -26,7 +26,7 @@ import { loadTemplates } from '../src/templates.js';
 import { baseImage, Containers, engineVersions, exec, IMAGE_ENGINES, startRegistry, storedManifest, type Base, type Registry } from './containers.js';
 import { createRepository, startEcrStandin, type EcrStandin } from './ecr-standin.js';
 import { copyExample, runCli, tempDir, EngineSuite } from './helpers.js';
-import { startMoto, type Moto } from './moto.js';
+import { AWS_SHIM, agentAwsEnv, startMoto, writeShims, type Moto } from './moto.js';
 
 const ENGINES: readonly [string, string[]][] = [...IMAGE_ENGINES, ['groovy', ['--version']], ['git', ['--version']], ['/usr/bin/aws', ['--version']], ['python3', ['-c', 'import moto']]];
 const work = tempDir('pipewright-image-pipeline-');
@@ -50,13 +50,7 @@ const SHIMS: Record<string, string> = {
     'exec podman "$@"',
     '',
   ].join('\n'),
-  aws: [
-    '#!/bin/sh',
-    '# An aws shim, for the tests only: Debian\'s aws CLI 2.9 predates AWS_ENDPOINT_URL (2.13), so',
-    '# the endpoint (moto) is passed as --endpoint-url. Everything else is the real CLI.',
-    'exec /usr/bin/aws --endpoint-url "$AWS_ENDPOINT_URL" "$@"',
-    '',
-  ].join('\n'),
+  aws: AWS_SHIM,
 };
 
 test.before(() =>
@@ -116,20 +110,9 @@ test('develop → staging → master with the Image step\'s shell run for real: 
   // The docker.io mirror holds the base under the Dockerfile's FROM name.
   await agent!.podman(['push', '--quiet', '--tls-verify=false', base!.image, `${registry!.host}/mirror/library/${from}`]);
 
-  const bin = path.join(work.dir, 'shims');
-  mkdirSync(bin);
-  for (const [name, text] of Object.entries(SHIMS)) {
-    writeFileSync(path.join(bin, name), text);
-    chmodSync(path.join(bin, name), 0o755);
-  }
+  const bin = writeShims(path.join(work.dir, 'shims'), SHIMS);
   const agentEnv: Record<string, string> = {
-    PATH: `${bin}:${process.env.PATH}`,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_ENDPOINT_URL: moto!.endpoint,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_CONFIG_FILE: path.join(work.dir, 'no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(work.dir, 'no-aws-credentials'),
+    ...agentAwsEnv(bin, moto!.endpoint, work.dir),
     ...(Object.fromEntries(['CONTAINERS_CONF', 'CONTAINERS_STORAGE_CONF', 'CONTAINERS_REGISTRIES_CONF', 'REGISTRY_AUTH_FILE', 'TMPDIR'].map((k) => [k, agent!.env[k]!])) as Record<string, string>),
   };
   const scenarios = ['develop', 'staging', 'master'].map((branch, i) => {

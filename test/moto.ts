@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export interface Moto {
@@ -193,4 +194,37 @@ ${opts.extra ?? ''}environments:
   - { name: green, branch: staging }
   - { name: blue, branch: master, production: true }
 `;
+}
+
+/** Test shim: Debian's aws CLI 2.9 predates AWS_ENDPOINT_URL (2.13), so the endpoint is passed as a flag. */
+export const AWS_SHIM = [
+  '#!/bin/sh',
+  "# An aws shim, for the tests only: Debian's aws CLI 2.9 predates AWS_ENDPOINT_URL (2.13), so",
+  '# the endpoint (moto) is passed as --endpoint-url. Everything else is the real CLI.',
+  'exec /usr/bin/aws --endpoint-url "$AWS_ENDPOINT_URL" "$@"',
+  '',
+].join('\n');
+
+/**
+ * The environment of a generated pipeline's real `aws` shell on a test agent: the shims in `bin`
+ * first on PATH (write them with writeShims), moto's endpoint, fake keys, and nothing from this
+ * machine's AWS set-up.
+ */
+export function agentAwsEnv(bin: string, endpoint: string, work: string): Record<string, string> {
+  return {
+    PATH: `${bin}:${process.env.PATH}`,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: path.join(work, 'no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(work, 'no-aws-credentials'),
+  };
+}
+
+/** Writes executable shims (name → script) into `bin`. */
+export function writeShims(bin: string, shims: Readonly<Record<string, string>>): string {
+  mkdirSync(bin, { recursive: true });
+  for (const [name, text] of Object.entries(shims)) writeFileSync(path.join(bin, name), text, { mode: 0o755 });
+  return bin;
 }

@@ -4,7 +4,7 @@
 // the last test, where the alarm gate's `aws cloudwatch` shell runs for real against moto.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { validateConfig } from '../src/config/validate.js';
@@ -18,7 +18,7 @@ import { scenarioFor, varsAt, SAMPLE_DIGEST, type PipelineCase, type PipelineSce
 import { plannedCommands } from '../src/plan/commands.js';
 import { CANARY_ACTION_ANNOTATION, canaryWeightsAnnotation } from '../src/render/canary.js';
 import { engineAvailable, tempDir, EngineSuite } from './helpers.js';
-import { startMoto, type Moto } from './moto.js';
+import { AWS_SHIM, agentAwsEnv, startMoto, writeShims, type Moto } from './moto.js';
 
 const hasGroovy = engineAvailable('groovy');
 engineAvailable('git');
@@ -291,20 +291,7 @@ test.after(async () => moto?.stop());
 
 test('the alarm gate against moto: aws cloudwatch describe-alarms as the library runs it; OK passes, ALARM fails the canary, a missing alarm fails closed', async () => {
   if (!suite.ready()) return;
-  const bin = path.join(work.dir, 'shims');
-  mkdirSync(bin, { recursive: true });
-  // A test shim: Debian's aws CLI 2.9 predates AWS_ENDPOINT_URL, so the endpoint is passed as a flag.
-  writeFileSync(path.join(bin, 'aws'), '#!/bin/sh\nexec /usr/bin/aws --endpoint-url "$AWS_ENDPOINT_URL" "$@"\n');
-  chmodSync(path.join(bin, 'aws'), 0o755);
-  const awsEnv = {
-    PATH: `${bin}:${process.env.PATH}`,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_ENDPOINT_URL: moto!.endpoint,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_CONFIG_FILE: path.join(work.dir, 'no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(work.dir, 'no-aws-credentials'),
-  };
+  const awsEnv = agentAwsEnv(writeShims(path.join(work.dir, 'shims'), { aws: AWS_SHIM }), moto!.endpoint, work.dir);
   const aws = (...args: string[]) => execFileSync('/usr/bin/aws', ['--endpoint-url', moto!.endpoint, '--region', 'eu-west-1', ...args], { env: { ...process.env, ...awsEnv } });
   const alarm = (name: string) =>
     aws('cloudwatch', 'put-metric-alarm', '--alarm-name', name, '--metric-name', 'HTTPCode_Target_5XX_Count', '--namespace', 'AWS/ApplicationELB', '--statistic', 'Sum', '--period', '60', '--evaluation-periods', '1', '--threshold', '1', '--comparison-operator', 'GreaterThanThreshold');
