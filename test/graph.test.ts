@@ -200,13 +200,13 @@ test('default: each lane runs its gates in Jenkinsfile stage order; approval and
   const kinds = (lane: number) => kindsOf(exampleGraph, lane);
   // Every environment after the first requires the image verified in the one before; every one verifies its deploy.
   assert.equal(kinds(0), ['branch', 'guard', 'image', 'environment', 'target', 'verify']);
-  assert.equal(kinds(1), ['branch', 'guard', 'release-tag', 'image', 'verified-upstream', 'environment', 'target', 'verify']);
-  assert.equal(kinds(2), ['branch', 'guard', 'release-tag', 'image', 'verified-upstream', 'approval', 'audit', 'environment', 'target', 'target', 'verify']);
+  assert.equal(kinds(1), ['branch', 'guard', 'image', 'verified-upstream', 'release-tag', 'environment', 'target', 'verify']);
+  assert.equal(kinds(2), ['branch', 'guard', 'image', 'verified-upstream', 'release-tag', 'approval', 'audit', 'environment', 'target', 'target', 'verify']);
   const approvals = exampleGraph.nodes.filter((n) => n.gate === 'approval');
   assert.equal(approvals.map((n) => [n.title, n.lines]), [['Approve blue', ['manual, by release-managers', 'times out after 24 h']]]);
   // The flow edges chain exactly the lane's nodes up to the environment, then join every namespace into the verification.
   const flows = exampleGraph.edges.filter((e) => e.kind === 'flow' && node(exampleGraph, e.from).lane === 2).map((e) => `${e.from}→${e.to}`);
-  assert.equal(flows, ['b2→guard2', 'guard2→tag2', 'tag2→image2', 'image2→upstream2', 'upstream2→approve2', 'approve2→audit2', 'audit2→env2', 'ns2_0→verify2', 'ns2_1→verify2']);
+  assert.equal(flows, ['b2→guard2', 'guard2→image2', 'image2→upstream2', 'upstream2→tag2', 'tag2→approve2', 'approve2→audit2', 'audit2→env2', 'ns2_0→verify2', 'ns2_1→verify2']);
   assert.equal(node(exampleGraph, 'upstream2').lines, ['the image must carry', 'verified-green-<tree>']);
   assert.equal(node(exampleGraph, 'verify2').lines, ['smoke test', 'records verified-blue-<tree>']);
 });
@@ -364,10 +364,10 @@ test('promotion: the gates in stage order, each where the config asks for it, wi
   const g = buildGraph(modelOf(PROMOTION));
   assert.equal(kindsOf(g, 0), ['branch', 'guard', 'image', 'environment', 'target', 'verify']);
   // qa takes images not verified in dev (requireVerified: false), and has a canary by replicas (no ingress).
-  assert.equal(kindsOf(g, 1), ['branch', 'guard', 'release-tag', 'image', 'canary', 'environment', 'target', 'verify']);
-  assert.equal(kindsOf(g, 2), ['branch', 'guard', 'release-tag', 'image', 'verified-upstream', 'checks', 'environment', 'target', 'verify']);
+  assert.equal(kindsOf(g, 1), ['branch', 'guard', 'image', 'release-tag', 'canary', 'environment', 'target', 'verify']);
+  assert.equal(kindsOf(g, 2), ['branch', 'guard', 'image', 'verified-upstream', 'checks', 'release-tag', 'environment', 'target', 'verify']);
   assert.equal(kindsOf(g, 3), [
-    'branch', 'guard', 'release-tag', 'image', 'verified-upstream', 'checks', 'window', 'approval', 'audit', 'canary',
+    'branch', 'guard', 'image', 'verified-upstream', 'checks', 'release-tag', 'window', 'approval', 'audit', 'canary',
     'environment', 'target', 'target', 'verify',
   ]);
   const lines = (id: string) => [node(g, id).title, ...node(g, id).lines];
@@ -389,7 +389,7 @@ test('promotion: the gates in stage order, each where the config asks for it, wi
   for (const n of g.nodes) assert.equal([mg.nodes.get(n.id)!.title, ...mg.nodes.get(n.id)!.lines], [n.title, ...n.lines], n.id);
   assert.equal(
     [...mg.nodes].filter(([, n]) => n.shape === '{{').filter(([id]) => id.endsWith('3')).map(([id]) => id),
-    ['guard3', 'tag3', 'image3', 'upstream3', 'checks3', 'window3', 'approve3', 'audit3', 'canary3', 'verify3'],
+    ['guard3', 'image3', 'upstream3', 'checks3', 'tag3', 'window3', 'approve3', 'audit3', 'canary3', 'verify3'],
   );
 
   const svg = parseSvg(renderSvg(g));
@@ -573,6 +573,15 @@ test('cli: --out to a directory, a missing directory or the wrong extension is a
     assert.not.ok(existsSync(path.join(tmp.dir, 'no')), 'no directory was created');
   } finally {
     tmp.cleanup();
+  }
+});
+
+test('svg: every step of a build is drawn downwards, gates in stage order (the example and a config with every gate)', () => {
+  for (const svg of [exampleSvg, renderSvg(buildGraph(modelOf(PROMOTION)))]) {
+    // Flow edges are markers of kind flow: straight down a lane, or down then across to a verify gate.
+    const flows = [...svg.matchAll(/<path d="M([0-9.]+) ([0-9.]+)V([0-9.]+)[^"]*"[^>]*marker-end="url\(#pw-arrow-flow\)"/g)];
+    assert.ok(flows.length > 10, `${flows.length} flow edges`);
+    for (const [d, , y1, y2] of flows) assert.ok(Number(y2) > Number(y1), `an edge drawn upwards: ${d}`);
   }
 });
 

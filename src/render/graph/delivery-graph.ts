@@ -14,7 +14,7 @@ export type NodeKind = 'branch' | 'gate' | 'environment' | 'target';
  * The Jenkinsfile stages that can stop a change, in the order they run: verify runs after the
  * deploy (it follows the namespaces), every other gate before it.
  */
-export type GateKind = 'guard' | 'release-tag' | 'image' | 'verified-upstream' | 'checks' | 'window' | 'approval' | 'audit' | 'canary' | 'verify';
+export type GateKind = 'guard' | 'image' | 'verified-upstream' | 'checks' | 'release-tag' | 'window' | 'approval' | 'audit' | 'canary' | 'verify';
 /** flow: the next stage of one build; merge: a merge the rules allow; deploy: environment → namespace; promote: same image, next environment. */
 export type EdgeKind = 'flow' | 'merge' | 'deploy' | 'promote';
 
@@ -148,18 +148,19 @@ export function buildGraph(m: Model): DeliveryGraph {
     const gate = (id: string, g: GateKind, title: string, lines: string[]) =>
       chain.push(node({ id: `${id}${i}`, kind: 'gate', gate: g, lane: i, title, lines, production }));
     gate('guard', 'guard', 'Guard', ['checks pull-request sources:', `merges ${sources(rule)}`]);
-    if (rule?.releaseTag) {
-      gate('tag', 'release-tag', 'Release tag', [
-        `${rule.releaseTag.name}: ${describeTagPattern(rule.releaseTag.pattern)}`,
-        m.jenkins.autoTag ? 'created when HEAD has none' : 'required on every commit',
-      ]);
-    }
     gate('image', 'image', 'Image', ['git-<tree>: built only once', `tagged ${e.imageTag}-<tree>`]);
     if (e.upstream !== null) {
       gate('upstream', 'verified-upstream', `Verified in ${e.upstream}`, ['the image must carry', `${VERIFIED_TAG_PREFIX}${e.upstream}-<tree>`]);
     }
     if (e.requiredChecks.length > 0) {
       gate('checks', 'checks', `Checks ${e.name}`, capped(e.requiredChecks.map((k) => (k.command === null ? `${k.name} (built in)` : k.name)), 4));
+    }
+    // After the image and the checks, as in the Jenkinsfile: a refused build leaves no tag.
+    if (rule?.releaseTag) {
+      gate('tag', 'release-tag', 'Release tag', [
+        `${rule.releaseTag.name}: ${describeTagPattern(rule.releaseTag.pattern)}`,
+        m.jenkins.autoTag ? 'created when HEAD has none' : 'required on every commit',
+      ]);
     }
     if (e.windows) gate('window', 'window', `Window ${e.name}`, windowLines(e.windows));
     if (e.approval) {

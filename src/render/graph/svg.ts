@@ -68,7 +68,7 @@ function rowKey(n: GraphNode, targets: readonly string[]): string {
   return n.kind;
 }
 
-const ROW_ORDER = ['branch', 'guard', 'release-tag', 'image', 'verified-upstream', 'checks', 'window', 'approval', 'audit', 'canary', 'environment'];
+const ROW_ORDER = ['branch', 'guard', 'image', 'verified-upstream', 'checks', 'release-tag', 'window', 'approval', 'audit', 'canary', 'environment'];
 /** Rows after the environment's: one per namespace, then verify (after any number of namespaces). */
 const rowRank = (key: string): number =>
   key.startsWith('target') ? ROW_ORDER.length + Number(key.slice(6)) : key === 'verify' ? Number.MAX_SAFE_INTEGER : ROW_ORDER.indexOf(key);
