@@ -21,7 +21,7 @@ import { formatAge, pickTag } from '../src/k8s/status.js';
 import { KubeError, openKube } from '../src/k8s/client.js';
 import { readDeployment } from '../src/k8s/deployments.js';
 import type { Io } from '../src/io.js';
-import { KubeStandin, type DeployFixture } from './kube-standin.js';
+import { KubeStandin, mergedKubeconfig, type DeployFixture } from './kube-standin.js';
 import { engineAvailable, runCliAsync, tempDir } from './helpers.js';
 import { validateStrict } from './k8s-schema.js';
 
@@ -617,17 +617,10 @@ test('kube stand-in: status reads each cluster through its own EKS context', asy
     us.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop-blue' } });
     // Two clusters, two stand-ins: one kubeconfig with a context per EKS cluster, as update-kubeconfig writes it.
     const euFile = standin.kubeconfig(path.join(t.dir, 'eu'), { context: 'arn:aws:eks:eu-west-1:123456789012:cluster/delivery' });
-    const usFile = us.kubeconfig(path.join(t.dir, 'us'), { context: 'arn:aws:eks:us-east-1:123456789012:cluster/delivery-us' });
-    const merged = yaml.load(readFileSync(euFile, 'utf8')) as any;
-    const second = yaml.load(readFileSync(usFile, 'utf8')) as any;
-    second.clusters[0].name = 'standin-us';
-    second.users[0].name = 'standin-us-user';
-    second.contexts[0].context = { cluster: 'standin-us', user: 'standin-us-user' };
-    merged.clusters.push(...second.clusters);
-    merged.users.push(...second.users);
-    merged.contexts.push(...second.contexts);
-    const both = path.join(t.dir, 'both');
-    writeFileSync(both, yaml.dump(merged));
+    const both = mergedKubeconfig(path.join(t.dir, 'both'), [
+      { standin, context: 'arn:aws:eks:eu-west-1:123456789012:cluster/delivery' },
+      { standin: us, context: 'arn:aws:eks:us-east-1:123456789012:cluster/delivery-us' },
+    ]);
     const r = await cli(['status', '--kubeconfig', both, '--json']);
     assert.is(r.status, 0, r.stderr);
     const rows = JSON.parse(r.stdout) as { environment: string; cluster: string; context: string; deployed: boolean; ready: number | null }[];

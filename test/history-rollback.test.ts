@@ -3,30 +3,20 @@
 // run here), whether an image was verified there from its ECR tags (a real moto server).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import yaml from 'js-yaml';
 import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
-import { engineAvailable, runCliAsync, tempDir } from './helpers.js';
-import { awsTestEnv, imageManifest, startMoto, treeHash, type Moto } from './moto.js';
-import { KubeStandin, type RevisionFixture } from './kube-standin.js';
+import { runCliAsync, tempDir } from './helpers.js';
+import { awsTestEnv, imageManifest, startMoto, treeHash, motoAndStandinEngines, motoProject, type Moto } from './moto.js';
+import { KubeStandin, mergedKubeconfig, type RevisionFixture } from './kube-standin.js';
 import { RELEASE_ANNOTATIONS as A } from '../src/model/release.js';
 import { deployerRules, type OverlayShape } from '../src/render/cluster/bootstrap-objects.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-const hasMoto = engineAvailable('python3', ['-c', 'import moto']);
-const hasOpenssl = engineAvailable('openssl', ['version']);
-const ready = hasMoto && hasOpenssl;
-
-const work = tempDir('pipewright-history-rollback-');
-const home = path.join(work.dir, 'home');
-const app = path.join(work.dir, 'app');
-mkdirSync(home);
-mkdirSync(app);
-writeFileSync(path.join(home, '.gitconfig'), '[user]\n\temail = ops@example.com\n');
-writeFileSync(
-  path.join(app, 'pipewright.yaml'),
+const ready = motoAndStandinEngines();
+const { work, home, app } = motoProject(
+  'pipewright-history-rollback-',
   `app: shop
 aws: { accountId: "123456789012", region: eu-west-1 }
 environments:
@@ -38,6 +28,7 @@ environments:
     clusters: [{ name: delivery }, { name: delivery-us, region: us-east-1 }]
 `,
 );
+writeFileSync(path.join(home, '.gitconfig'), '[user]\n\temail = ops@example.com\n');
 const URI = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop';
 const standin = new KubeStandin();
 const us = new KubeStandin();
@@ -310,16 +301,10 @@ test('rollback rolls back every cluster of the environment, each through its own
   us.deploymentController('rollout');
   const t = tempDir();
   try {
-    const merged = yaml.load(readFileSync(standin.kubeconfig(path.join(t.dir, 'eu'), { context: 'arn:aws:eks:eu-west-1:123456789012:cluster/delivery' }), 'utf8')) as any;
-    const second = yaml.load(readFileSync(us.kubeconfig(path.join(t.dir, 'us'), { context: 'arn:aws:eks:us-east-1:123456789012:cluster/delivery-us' }), 'utf8')) as any;
-    second.clusters[0].name = 'standin-us';
-    second.users[0].name = 'standin-us-user';
-    second.contexts[0].context = { cluster: 'standin-us', user: 'standin-us-user' };
-    merged.clusters.push(...second.clusters);
-    merged.users.push(...second.users);
-    merged.contexts.push(...second.contexts);
-    const both = path.join(t.dir, 'both');
-    writeFileSync(both, yaml.dump(merged));
+    const both = mergedKubeconfig(path.join(t.dir, 'both'), [
+      { standin, context: 'arn:aws:eks:eu-west-1:123456789012:cluster/delivery' },
+      { standin: us, context: 'arn:aws:eks:us-east-1:123456789012:cluster/delivery-us' },
+    ]);
     const r = await runCliAsync(['-C', app, 'rollback', '--env', 'blue', '--reason', 'both', '--kubeconfig', both, '--endpoint-url', moto!.endpoint, '--json'], { env: env() });
     assert.is(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout);

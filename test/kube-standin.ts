@@ -26,6 +26,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import yaml from 'js-yaml';
 
 export interface StandinRequest {
   readonly method: string;
@@ -563,4 +564,21 @@ export class KubeStandin {
     }
     return this.statusObject(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
   }
+}
+
+/**
+ * One kubeconfig at `file` with a context per stand-in, as `aws eks update-kubeconfig` leaves one
+ * per EKS cluster: each stand-in under its own cluster and user name (standin-0, standin-1, …).
+ */
+export function mergedKubeconfig(file: string, parts: readonly { readonly standin: KubeStandin; readonly context: string }[]): string {
+  type Named = { name: string; [k: string]: unknown };
+  const merged = { apiVersion: 'v1', kind: 'Config', clusters: [] as Named[], users: [] as Named[], contexts: [] as Named[], 'current-context': parts[0]!.context };
+  parts.forEach(({ standin, context }, i) => {
+    const one = yaml.load(readFileSync(standin.kubeconfig(`${file}.${i}`, { context }), 'utf8')) as { clusters: Named[]; users: Named[]; contexts: Named[] };
+    merged.clusters.push({ ...one.clusters[0]!, name: `standin-${i}` });
+    merged.users.push({ ...one.users[0]!, name: `standin-${i}-user` });
+    merged.contexts.push({ name: context, context: { cluster: `standin-${i}`, user: `standin-${i}-user` } });
+  });
+  writeFileSync(file, yaml.dump(merged));
+  return file;
 }

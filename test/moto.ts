@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { engineAvailable, tempDir } from './helpers.js';
 
 export interface Moto {
   /** http://127.0.0.1:<port> */
@@ -227,4 +228,22 @@ export function writeShims(bin: string, shims: Readonly<Record<string, string>>)
   mkdirSync(bin, { recursive: true });
   for (const [name, text] of Object.entries(shims)) writeFileSync(path.join(bin, name), text, { mode: 0o755 });
   return bin;
+}
+
+/** Whether moto and openssl (the kube stand-in's certificate) are here; under CI=true, fails when not. */
+export function motoAndStandinEngines(): boolean {
+  const hasMoto = engineAvailable('python3', ['-c', 'import moto']);
+  const hasOpenssl = engineAvailable('openssl', ['version']);
+  return hasMoto && hasOpenssl;
+}
+
+/** A temp work dir holding an empty HOME and the app with its pipewright.yaml, for CLI runs against moto. */
+export function motoProject(prefix: string, config: string): { work: { dir: string; cleanup: () => void }; home: string; app: string } {
+  const work = tempDir(prefix);
+  const home = path.join(work.dir, 'home');
+  const app = path.join(work.dir, 'app');
+  mkdirSync(home);
+  mkdirSync(app);
+  writeFileSync(path.join(app, 'pipewright.yaml'), config);
+  return { work, home, app };
 }

@@ -3,25 +3,16 @@
 // API server can run here), its tags and the promotion happen in ECR (a real moto server).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CreateRepositoryCommand, DescribeImagesCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
-import { engineAvailable, runCliAsync, tempDir } from './helpers.js';
-import { awsTestEnv, imageManifest, startMoto, treeHash, type Moto } from './moto.js';
+import { runCliAsync } from './helpers.js';
+import { awsTestEnv, imageManifest, startMoto, treeHash, motoAndStandinEngines, motoProject, type Moto } from './moto.js';
 import { KubeStandin } from './kube-standin.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-const hasMoto = engineAvailable('python3', ['-c', 'import moto']);
-const hasOpenssl = engineAvailable('openssl', ['version']);
-const ready = hasMoto && hasOpenssl;
-
-const work = tempDir('pipewright-status-promote-');
-const home = path.join(work.dir, 'home');
-const app = path.join(work.dir, 'app');
-mkdirSync(home);
-mkdirSync(app);
-writeFileSync(
-  path.join(app, 'pipewright.yaml'),
+const ready = motoAndStandinEngines();
+const { work, home, app } = motoProject(
+  'pipewright-status-promote-',
   `app: shop
 aws: { accountId: "123456789012", region: eu-west-1 }
 environments:

@@ -7,6 +7,7 @@
 import type * as Sdk from '@aws-sdk/client-ecr';
 import { clientConfig, endpointOf, lazySender, profileOf, type AwsOptions, type SdkClient, type SdkCommands } from './client.js';
 import { errorName } from './errors.js';
+import type { Model } from '../model/model.js';
 
 /** The ECR operations pipewright uses: name → [input, output]. */
 export interface EcrOperations {
@@ -46,6 +47,9 @@ export interface EcrTarget {
   readonly accountId: string;
   readonly repository: string;
 }
+
+/** The app's repository, as its config names it: what every command that calls ECR opens. */
+export const ecrTargetOf = (m: Pick<Model, 'aws' | 'image'>): EcrTarget => ({ defaultRegion: m.aws.region, accountId: m.aws.accountId, repository: m.image.repository });
 
 /** Open an ECR adapter for the app's repository. No network access and no SDK load happen here. */
 export function openEcr(opts: EcrOptions, target: EcrTarget): Ecr {

@@ -4,7 +4,7 @@
  * reported (exit 1) after everything else has been fixed.
  */
 import { loadConfig } from '../config/load.js';
-import { openEcr, type EcrOptions } from '../aws/ecr.js';
+import { ecrTargetOf, openEcr, type EcrOptions } from '../aws/ecr.js';
 import { ensureRepository, type EnsureResult } from '../aws/ensure.js';
 import { FindingsError } from '../errors.js';
 import { paint, processIo, type Io } from '../io.js';
@@ -19,7 +19,7 @@ export interface EcrEnsureOptions extends CommonOptions, NetworkOptions, EcrOpti
 export async function run(opts: EcrEnsureOptions, io: Io = processIo): Promise<number> {
   const timeoutSeconds = parseTimeout(opts.timeout);
   const { model } = await loadConfig(opts);
-  const ecr = openEcr({ ...opts, timeoutSeconds }, { defaultRegion: model.aws.region, accountId: model.aws.accountId, repository: model.image.repository });
+  const ecr = openEcr({ ...opts, timeoutSeconds }, ecrTargetOf(model));
   const result = await ensureRepository(ecr, model, { dryRun: opts.dryRun ?? false });
   if (opts.json) io.out(`${JSON.stringify(result, null, 2)}\n`);
   else io.out(describe(result, io));

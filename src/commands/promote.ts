@@ -4,7 +4,7 @@
  * or the target tag names another image (nothing changed); 2: bad flags.
  */
 import { loadConfig } from '../config/load.js';
-import { openEcr, type EcrOptions } from '../aws/ecr.js';
+import { ecrTargetOf, openEcr, type EcrOptions } from '../aws/ecr.js';
 import { promote, type PromoteResult } from '../aws/promote.js';
 import { FindingsError, UsageError } from '../errors.js';
 import { paint, processIo, type Io } from '../io.js';
@@ -26,7 +26,7 @@ export async function run(opts: PromoteCommandOptions, io: Io = processIo): Prom
   if (typeof opts.from !== 'string' || typeof opts.to !== 'string') throw new UsageError('promote: --from <env> and --to <env> are required');
   const timeoutSeconds = parseTimeout(opts.timeout);
   const { model, root } = await loadConfig(opts);
-  const ecr = openEcr({ ...opts, timeoutSeconds }, { defaultRegion: model.aws.region, accountId: model.aws.accountId, repository: model.image.repository });
+  const ecr = openEcr({ ...opts, timeoutSeconds }, ecrTargetOf(model));
   const result = await promote(
     ecr,
     model,

@@ -5,7 +5,7 @@
  * or the rollout did not finish; 2: bad flags.
  */
 import { loadConfig } from '../config/load.js';
-import { openEcr, type EcrOptions } from '../aws/ecr.js';
+import { ecrTargetOf, openEcr, type EcrOptions } from '../aws/ecr.js';
 import { parseDuration, parseTimeout } from '../deadline.js';
 import { FindingsError, UsageError } from '../errors.js';
 import { whoRuns } from '../git/user.js';
@@ -39,7 +39,7 @@ export async function run(opts: RollbackCommandOptions, io: Io = processIo): Pro
   const timeoutSeconds = parseTimeout(opts.timeout);
   const rolloutTimeoutMs = parseDuration('--rollout-timeout', opts.rolloutTimeout, DEFAULT_ROLLOUT_TIMEOUT);
   const { model, root } = await loadConfig(opts);
-  const ecr = openEcr({ ...opts, timeoutSeconds }, { defaultRegion: model.aws.region, accountId: model.aws.accountId, repository: model.image.repository });
+  const ecr = openEcr({ ...opts, timeoutSeconds }, ecrTargetOf(model));
   const result = await rollback(
     ecr,
     model,

@@ -10,7 +10,7 @@
 import { loadConfig } from '../config/load.js';
 import { processIo, paint, type Io } from '../io.js';
 import { clusterKubes } from '../k8s/contexts.js';
-import { describeImage, openEcr, type EcrOptions } from '../aws/ecr.js';
+import { describeImage, ecrTargetOf, openEcr, type EcrOptions } from '../aws/ecr.js';
 import type { Model } from '../model/model.js';
 import { formatAge, shortDigest, statusRows, type StatusRow, type TagsOf } from '../k8s/status.js';
 import { parseTimeout } from '../deadline.js';
@@ -65,7 +65,7 @@ function render(io: Io, rows: readonly StatusRow[], now: number): string {
 
 /** The TAG column: the digest's tags in the app's ECR repository (--region, --profile, --endpoint-url). */
 function ecrTags(opts: EcrOptions, model: Model): TagsOf {
-  const ecr = openEcr(opts, { defaultRegion: model.aws.region, accountId: model.aws.accountId, repository: model.image.repository });
+  const ecr = openEcr(opts, ecrTargetOf(model));
   return async (digest) => (await describeImage(ecr, { imageDigest: digest }))?.imageTags ?? [];
 }
 
