@@ -29,12 +29,13 @@ const jobs = Math.max(1, Math.min(Number(process.env.PIPEWRIGHT_TEST_JOBS) || av
 
 function runFile(file) {
   return new Promise((resolve) => {
+    const started = Date.now();
     const child = spawn(process.execPath, [uvu, 'dist/test', `^${file.replace(/[.]/g, '\\.')}$`], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (b) => void (out += b));
     child.stderr.on('data', (b) => void (err += b));
-    child.on('close', (status) => resolve({ file, status, out, err }));
+    child.on('close', (status) => resolve({ file, status, out, err, ms: Date.now() - started }));
   });
 }
 
@@ -42,10 +43,13 @@ const num = (text, label) => Number(text.match(new RegExp(`${label}:\\s+(\\d+)`)
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+const times = [];
+const suiteStarted = Date.now();
 const queue = [...files];
 async function worker() {
   for (let file = queue.shift(); file; file = queue.shift()) {
     const r = await runFile(file);
+    times.push([file, r.ms]);
     process.stdout.write(r.out);
     process.stderr.write(r.err);
     const total = num(r.out, 'Total');
@@ -68,5 +72,9 @@ if (files.length === 0) {
   process.exit(1);
 }
 await Promise.all(Array.from({ length: jobs }, worker));
+// The slowest files, so a slow suite shows where its time goes (PIPEWRIGHT_TEST_TIMES=all lists every file).
+times.sort((a, b) => b[1] - a[1]);
+const shown = process.env.PIPEWRIGHT_TEST_TIMES === 'all' ? times : times.slice(0, 8);
+console.log(`\n${files.length} files in ${((Date.now() - suiteStarted) / 1000).toFixed(1)} s with ${jobs} at once; slowest: ${shown.map(([f, ms]) => `${f.replace(/\.test\.js$/, '')} ${(ms / 1000).toFixed(1)} s`).join(', ')}`);
 console.log(`\n${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ''));
 process.exit(failed === 0 ? 0 : 1);
