@@ -13,7 +13,7 @@
 // unknown trait or option, a value of the wrong type or enum, a missing constructor parameter, and
 // discovery strategy ids other than the plugins' 1, 2 and 3 fail the script. Prints {"scripts": [{"file", "items"} | {"file", "error", "line"}]}
 // on stdout and exits 1 when any script failed to compile or threw, else 0. The contract is
-// documented in src/jobdsl.ts.
+// documented in test/jobdsl.ts.
 //
 // Every script is really compiled and executed by Groovy 2.4, as the seed job's Job DSL would:
 // about 10 ms per generated job (each closure is a class), so keep test catalogs small.

@@ -4,7 +4,7 @@
 //   groovy harness/PipelineHarness.groovy scenarios.json      (or "-" to read the JSON from stdin)
 //
 // Input: a JSON array of scenarios; output (stdout): a JSON array with one result per scenario.
-// The contract is documented in src/harness.ts. This file must run on Groovy 2.4 (what Jenkins
+// The contract is documented in src/plan/harness.ts. This file must run on Groovy 2.4 (what Jenkins
 // runs): no lambdas, no `!in`, no `?=`, no `var`.
 import groovy.json.JsonOutput
 import groovy.json.JsonSlurper

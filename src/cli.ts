@@ -5,7 +5,7 @@
  */
 import type { Command as CommandType } from 'commander';
 import { prePushCall, reportFailure, workDir } from './hook-main.js';
-import { VERSION } from './version.js';
+import { VERSION } from './core/version.js';
 
 /** Also checked, in old syntax, by bin/pipewright.cjs: a Node too old to parse this bundle never gets here. */
 const MIN_NODE = [20, 11];
@@ -20,7 +20,7 @@ function checkNode(): void {
 
 type Command = CommandType;
 
-/** --timeout means the same on every command that calls AWS or Kubernetes (src/deadline.ts). */
+/** --timeout means the same on every command that calls AWS or Kubernetes (src/core/deadline.ts). */
 const TIMEOUT_HELP =
   'seconds each AWS or Kubernetes call may take, connecting and retries included; the command stops at the first call that runs out, saying what was done (default: 30)';
 

@@ -6,7 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { PipewrightError, UsageError } from './errors.js';
+import { PipewrightError, UsageError } from './core/errors.js';
 
 /** The -C directory, which must exist. */
 export function workDir(dir: string): string {

@@ -21,8 +21,8 @@ import {
   releasePatch,
   deployKustomization,
   overlayDir,
-} from '../src/render/kustomize.js';
-import { APP_TEMPLATE_GROUPS, renderApp } from '../src/render/app.js';
+} from '../src/render/kubernetes/kustomize.js';
+import { APP_TEMPLATE_GROUPS, renderApp } from '../src/render/app/files.js';
 import {
   CANARY_ACTION,
   CANARY_ACTION_ANNOTATION,
@@ -34,11 +34,11 @@ import {
   ingressName,
   stableDeploymentName,
   stableServiceName,
-} from '../src/render/canary.js';
-import { deployerRules } from '../src/render/cluster/bootstrap-objects.js';
-import { dumpYaml, yamlScalar } from '../src/render/yaml-scalar.js';
-import { loadTemplates } from '../src/templates.js';
-import type { Io } from '../src/io.js';
+} from '../src/render/kubernetes/canary.js';
+import { deployerRules } from '../src/render/kubernetes/bootstrap-objects.js';
+import { dumpYaml, yamlScalar } from '../src/escape/yaml.js';
+import { loadTemplates } from '../src/config/templates.js';
+import type { Io } from '../src/commands/io.js';
 import { copyExample, engineAvailable, fromRoot, tempDir } from './helpers.js';
 import { validateStrict } from './k8s-schema.js';
 

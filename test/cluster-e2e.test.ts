@@ -19,7 +19,7 @@ import { run as generate } from '../src/commands/generate.js';
 import { loadConfig } from '../src/config/load.js';
 import { openKube, type Kube } from '../src/k8s/client.js';
 import { readDeployment } from '../src/k8s/deployments.js';
-import { RELEASE_PATCH, deployDir, deployKustomization, postInstKustomization, releasePatch } from '../src/render/kustomize.js';
+import { RELEASE_PATCH, deployDir, deployKustomization, postInstKustomization, releasePatch } from '../src/render/kubernetes/kustomize.js';
 import { engineAvailable, runCli, tempDir } from './helpers.js';
 
 const KUBECONFIG = process.env.PIPEWRIGHT_E2E_KUBECONFIG ?? '';

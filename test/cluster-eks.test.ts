@@ -13,8 +13,8 @@ import { CreateClusterCommand, CreateFargateProfileCommand, DescribeFargateProfi
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { validateConfig } from '../src/config/validate.js';
 import { resolveModel, type Model } from '../src/model/model.js';
-import { LOGGING_MAX_CHARS, fluentBitText, loggingData, loggingSize } from '../src/render/cluster/aws-logging.js';
-import { bootstrapObjects } from '../src/render/cluster/bootstrap-objects.js';
+import { LOGGING_MAX_CHARS, fluentBitText, loggingData, loggingSize } from '../src/render/kubernetes/aws-logging.js';
+import { bootstrapObjects } from '../src/render/kubernetes/bootstrap-objects.js';
 import { openEks } from '../src/aws/eks.js';
 import { AwsError } from '../src/aws/errors.js';
 import { engineAvailable, runCliAsync, tempDir, EngineSuite } from './helpers.js';

@@ -7,10 +7,10 @@ import yaml from 'js-yaml';
 import { validateConfig } from '../src/config/validate.js';
 import { loadConfig, parseConfigText } from '../src/config/load.js';
 import { resolveModel } from '../src/model/model.js';
-import { ConfigError } from '../src/errors.js';
-import { renderJenkinsfile } from '../src/render/jenkins.js';
-import { renderKustomize } from '../src/render/kustomize.js';
-import { loadTemplates } from '../src/templates.js';
+import { ConfigError } from '../src/core/errors.js';
+import { renderJenkinsfile } from '../src/render/jenkins/pipeline.js';
+import { renderKustomize } from '../src/render/kubernetes/kustomize.js';
+import { loadTemplates } from '../src/config/templates.js';
 import { fromRoot, runCli, tempDir } from './helpers.js';
 
 const minimal = { app: 'shop', aws: { accountId: '123456789012', region: 'eu-west-1' } };

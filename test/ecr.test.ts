@@ -19,7 +19,7 @@ import {
 import { desiredRepository, lifecyclePolicy, planRepository, sameLifecyclePolicy, type RepositoryState } from '../src/aws/ecr-plan.js';
 import { parseImageRef, promotionEnvironments, treeOf } from '../src/aws/promote.js';
 import { validateConfig } from '../src/config/validate.js';
-import { UsageError } from '../src/errors.js';
+import { UsageError } from '../src/core/errors.js';
 import { resolveModel } from '../src/model/model.js';
 import { engineAvailable, runCliAsync, tempDir, EngineSuite } from './helpers.js';
 import { awsTestEnv, freePort, imageManifest, startMoto, treeHash, type Moto, forwardTo, readAll } from './moto.js';

@@ -10,10 +10,10 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import { run as generate } from '../src/commands/generate.js';
 import { validateConfig } from '../src/config/validate.js';
-import { ConfigError } from '../src/errors.js';
+import { ConfigError } from '../src/core/errors.js';
 import { fargateSize } from '../src/model/fargate.js';
 import { resolveModel } from '../src/model/model.js';
-import type { Io } from '../src/io.js';
+import type { Io } from '../src/commands/io.js';
 import { validateStrict } from './k8s-schema.js';
 import { copyExample, engineAvailable, runCli, tempDir } from './helpers.js';
 

@@ -6,10 +6,10 @@ import * as assert from 'uvu/assert';
 import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../src/config/load.js';
-import { APP_TEMPLATE_GROUPS, renderApp } from '../src/render/app.js';
-import { renderLibrary } from '../src/render/jenkins.js';
+import { APP_TEMPLATE_GROUPS, renderApp } from '../src/render/app/files.js';
+import { renderLibrary } from '../src/render/jenkins/pipeline.js';
 import { LIBRARY_LINE, markLine } from '../src/render/marker.js';
-import { loadTemplates } from '../src/templates.js';
+import { loadTemplates } from '../src/config/templates.js';
 import type { GeneratedFile } from '../src/render/types.js';
 import { fromRoot, expectGolden, updateGolden } from './helpers.js';
 

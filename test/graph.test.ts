@@ -8,8 +8,8 @@ import { loadConfig } from '../src/config/load.js';
 import { buildGraph, type DeliveryGraph, type GraphNode } from '../src/render/graph/delivery-graph.js';
 import { renderMermaid } from '../src/render/graph/mermaid.js';
 import { renderSvg } from '../src/render/graph/svg.js';
-import { mermaidText } from '../src/render/graph/text.js';
-import { xmlText } from '../src/render/xml-text.js';
+import { mermaidText } from '../src/escape/mermaid.js';
+import { xmlText } from '../src/escape/xml.js';
 import { AWS, CUSTOM, HOSTILE, HOSTILE_APPROVERS, HOSTILE_BRANCHES, HOSTILE_PATTERN, PROMOTION, modelOf } from './graph-configs.js';
 import { expectGolden, fromRoot, runCli, tempDir } from './helpers.js';
 

@@ -10,12 +10,13 @@ import { loadConfig } from '../src/config/load.js';
 import { validateConfig } from '../src/config/validate.js';
 import { resolveModel, type Model } from '../src/model/model.js';
 import { writePipeline } from '../src/plan/workspace.js';
-import { loadTemplates } from '../src/templates.js';
-import { parseGroovy, runPipelines } from '../src/harness.js';
+import { loadTemplates } from '../src/config/templates.js';
+import { parseGroovy, runPipelines } from '../src/plan/harness.js';
 import { scenarioFor } from '../src/plan/scenario.js';
 import { plannedCommands } from '../src/plan/commands.js';
-import { groovyString, shellQuote } from '../src/groovy.js';
-import { branchNameProblem } from '../src/model/names.js';
+import { groovyString } from '../src/escape/groovy.js';
+import { shellQuote } from '../src/escape/shell.js';
+import { branchNameProblem } from '../src/core/names.js';
 import { engineAvailable, fromRoot, tempDir } from './helpers.js';
 
 const hasGroovy = engineAvailable('groovy');

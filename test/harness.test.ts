@@ -4,8 +4,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { findGroovy, parseGroovy, runPipelines, type RunResult, type Scenario, type StepCall } from '../src/harness.js';
-import { UsageError } from '../src/errors.js';
+import { findGroovy, parseGroovy, runPipelines, type RunResult, type Scenario, type StepCall } from '../src/plan/harness.js';
+import { UsageError } from '../src/core/errors.js';
 import { engineAvailable, fromRoot, tempDir, withoutGroovy } from './helpers.js';
 
 const hasGroovy = engineAvailable('groovy');

@@ -11,7 +11,7 @@ import { runCliAsync, tempDir } from './helpers.js';
 import { awsTestEnv, imageManifest, startMoto, treeHash, motoAndStandinEngines, motoProject, type Moto } from './moto.js';
 import { KubeStandin, mergedKubeconfig, type RevisionFixture } from './kube-standin.js';
 import { RELEASE_ANNOTATIONS as A } from '../src/model/release.js';
-import { deployerRules, type OverlayShape } from '../src/render/cluster/bootstrap-objects.js';
+import { deployerRules, type OverlayShape } from '../src/render/kubernetes/bootstrap-objects.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const ready = motoAndStandinEngines();

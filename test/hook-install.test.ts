@@ -9,9 +9,9 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import { run as install } from '../src/commands/hook-install.js';
 import { run as uninstall } from '../src/commands/hook-uninstall.js';
-import { UsageError } from '../src/errors.js';
+import { UsageError } from '../src/core/errors.js';
 import { BLOCK_BEGIN, BLOCK_END, HOOK_MARKER, NOT_FOUND_MESSAGE, SKIP_WARNING } from '../src/git/hook-install.js';
-import type { Io } from '../src/io.js';
+import type { Io } from '../src/commands/io.js';
 import { engineAvailable, tempDir } from './helpers.js';
 
 const hasGit = engineAvailable('git');

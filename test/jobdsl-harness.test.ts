@@ -5,8 +5,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { arg, child, findAll, runJobDsl, type DslNode, type DslScriptResult } from '../src/jobdsl.js';
-import { UsageError } from '../src/errors.js';
+import { arg, child, findAll, runJobDsl, type DslNode, type DslScriptResult } from './jobdsl.js';
+import { UsageError } from '../src/core/errors.js';
 import { engineAvailable, fromRoot, tempDir, withoutGroovy } from './helpers.js';
 
 const hasGroovy = engineAvailable('groovy');

@@ -6,8 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import { runJobDsl, findAll, child, arg, type DslNode } from '../src/jobdsl.js';
-import { parseGroovy } from '../src/harness.js';
+import { runJobDsl, findAll, child, arg, type DslNode } from './jobdsl.js';
+import { parseGroovy } from '../src/plan/harness.js';
 import { engineAvailable, fromRoot, runCli, tempDir, expectGolden } from './helpers.js';
 
 const hasGroovy = engineAvailable('groovy');

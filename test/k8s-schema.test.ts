@@ -6,8 +6,8 @@ import yaml from 'js-yaml';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { validateConfig } from '../src/config/validate.js';
 import { resolveModel } from '../src/model/model.js';
-import { renderJenkinsfile } from '../src/render/jenkins.js';
-import { loadTemplates } from '../src/templates.js';
+import { renderJenkinsfile } from '../src/render/jenkins/pipeline.js';
+import { loadTemplates } from '../src/config/templates.js';
 import { K8sSchemaError, strictProblems, validateStrict } from './k8s-schema.js';
 
 /** A valid Deployment; each call is a fresh copy to break. */

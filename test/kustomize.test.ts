@@ -8,13 +8,13 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import { run as generate } from '../src/commands/generate.js';
 import { loadConfig } from '../src/config/load.js';
-import { RELEASE_PATCH, deployDir, deployKustomization, overlayDir, postInstDir, postInstKustomization, releasePatch } from '../src/render/kustomize.js';
+import { RELEASE_PATCH, deployDir, deployKustomization, overlayDir, postInstDir, postInstKustomization, releasePatch } from '../src/render/kubernetes/kustomize.js';
 import { releaseRecordOf } from '../src/model/release.js';
-import type { Io } from '../src/io.js';
+import type { Io } from '../src/commands/io.js';
 import { engineAvailable, tempDir, copyExample, runCli } from './helpers.js';
 import { YAML_TRAPS, kustomize as kustomizeText, kustomizeBuild, readKustomized } from './yaml-traps.js';
 import { KUSTOMIZE_UNWRITABLE } from '../src/config/schema.js';
-import { dumpYaml, yamlScalar } from '../src/render/yaml-scalar.js';
+import { dumpYaml, yamlScalar } from '../src/escape/yaml.js';
 import { validateStrict } from './k8s-schema.js';
 
 const quiet: Io = { out: () => {}, err: () => {}, color: false };

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import { runPipelines } from '../src/harness.js';
+import { runPipelines } from '../src/plan/harness.js';
 import { validateConfig } from '../src/config/validate.js';
 import { resolveModel } from '../src/model/model.js';
 import { scenarioFor } from '../src/plan/scenario.js';

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { DNS_LABEL, DOCKER_TAG, branchNameProblem, toDnsLabel, toDockerTag } from '../src/model/names.js';
+import { DNS_LABEL, DOCKER_TAG, branchNameProblem, toDnsLabel, toDockerTag } from '../src/core/names.js';
 
 test('valid names pass through; others are cleaned and suffixed deterministically', () => {
   assert.is(toDnsLabel('develop'), 'develop');

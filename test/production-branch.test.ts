@@ -10,7 +10,7 @@ import { resolveModel, type Model } from '../src/model/model.js';
 import { buildGraph } from '../src/render/graph/delivery-graph.js';
 import { renderMermaid } from '../src/render/graph/mermaid.js';
 import { renderSvg } from '../src/render/graph/svg.js';
-import { githubProtection, githubRuleset } from '../src/rules/github-protection.js';
+import { githubProtection, githubRuleset } from '../src/render/github/protection.js';
 import { engineAvailable, runCli, tempDir } from './helpers.js';
 
 const MINIMAL = 'app: shop\naws:\n  accountId: "123456789012"\n  region: eu-west-1\n';

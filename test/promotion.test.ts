@@ -12,11 +12,11 @@ import { resolveModel, type Model } from '../src/model/model.js';
 import { windowOpen, WEEK_MINUTES } from '../src/model/windows.js';
 import { releaseRecordOf } from '../src/model/release.js';
 import { writePipeline } from '../src/plan/workspace.js';
-import { loadTemplates } from '../src/templates.js';
-import { runPipelines, type RunResult } from '../src/harness.js';
+import { loadTemplates } from '../src/config/templates.js';
+import { runPipelines, type RunResult } from '../src/plan/harness.js';
 import { scenarioFor, varsAt, SAMPLE_DIGEST, type PipelineCase, type PipelineScenario } from '../src/plan/scenario.js';
 import { plannedCommands } from '../src/plan/commands.js';
-import { CANARY_ACTION_ANNOTATION, canaryWeightsAnnotation } from '../src/render/canary.js';
+import { CANARY_ACTION_ANNOTATION, canaryWeightsAnnotation } from '../src/render/kubernetes/canary.js';
 import { engineAvailable, tempDir, EngineSuite } from './helpers.js';
 import { AWS_SHIM, agentAwsEnv, startMoto, writeShims, type Moto } from './moto.js';
 

@@ -4,9 +4,9 @@ import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { run, type ProtectOptions } from '../src/commands/protect.js';
-import { UsageError } from '../src/errors.js';
-import type { Io } from '../src/io.js';
-import { DEFAULT_GUARD_CONTEXT } from '../src/rules/github-protection.js';
+import { UsageError } from '../src/core/errors.js';
+import type { Io } from '../src/commands/io.js';
+import { DEFAULT_GUARD_CONTEXT } from '../src/render/github/protection.js';
 import { fromRoot, tempDir, expectGolden } from './helpers.js';
 import { FOUR } from './graph-configs.js';
 

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { fromRoot, runCli } from './helpers.js';
-import { renderConfigReference, REFERENCE_END, REFERENCE_START } from '../src/render/config-reference.js';
+import { renderConfigReference, REFERENCE_END, REFERENCE_START } from '../src/render/docs/config-reference.js';
 
 const readme = readFileSync(fromRoot('README.md'), 'utf8');
 

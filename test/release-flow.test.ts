@@ -12,11 +12,11 @@ import path from 'node:path';
 import { validateConfig } from '../src/config/validate.js';
 import { resolveModel } from '../src/model/model.js';
 import { writePipeline } from '../src/plan/workspace.js';
-import { loadTemplates } from '../src/templates.js';
-import { runPipelines } from '../src/harness.js';
+import { loadTemplates } from '../src/config/templates.js';
+import { runPipelines } from '../src/plan/harness.js';
 import { scenarioOn, flowOf } from '../src/plan/scenario.js';
 import { GITHUB, MERGER, seedOrigin } from '../src/plan/git-fixture.js';
-import { githubProtection } from '../src/rules/github-protection.js';
+import { githubProtection } from '../src/render/github/protection.js';
 import { engineAvailable, fromRoot, runCli, tempDir } from './helpers.js';
 
 const hasGroovy = engineAvailable('groovy');

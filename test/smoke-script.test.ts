@@ -11,9 +11,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { loadConfig } from '../src/config/load.js';
-import { renderScaffold } from '../src/render/scaffold.js';
+import { renderScaffold } from '../src/render/app/scaffold.js';
 import { run as generate } from '../src/commands/generate.js';
-import { loadTemplates } from '../src/templates.js';
+import { loadTemplates } from '../src/config/templates.js';
 import { copyExample, engineAvailable, fromRoot, tempDir } from './helpers.js';
 
 const hasCurl = engineAvailable('curl');

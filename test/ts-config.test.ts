@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readTsConfig } from '../src/config/ts-config.js';
 import { defineConfig } from '../src/config/define.js';
-import { ConfigError, type ConfigProblem } from '../src/errors.js';
+import { ConfigError, type ConfigProblem } from '../src/core/errors.js';
 import { tempDir } from './helpers.js';
 
 const FILE = 'pipewright.config.ts';

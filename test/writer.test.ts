@@ -15,7 +15,7 @@ import {
   rmSync,
 } from 'node:fs';
 import path from 'node:path';
-import { FindingsError, UsageError } from '../src/errors.js';
+import { FindingsError, UsageError } from '../src/core/errors.js';
 import type { GeneratedFile } from '../src/render/types.js';
 import { removeStaleTemps, writeFileAtomic } from '../src/write/atomic.js';
 import { readManifest } from '../src/write/manifest.js';

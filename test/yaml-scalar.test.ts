@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import yaml from 'js-yaml';
 import path from 'node:path';
-import { dumpYaml, isPlainSafe, yamlScalar } from '../src/render/yaml-scalar.js';
+import { dumpYaml, isPlainSafe, yamlScalar } from '../src/escape/yaml.js';
 import { YAML_TRAPS, kustomizeBuild, pyyamlLoadAll, readKustomized, type ReadBack } from './yaml-traps.js';
 import { engineAvailable, tempDir } from './helpers.js';
 import { KUSTOMIZE_UNWRITABLE } from '../src/config/schema.js';

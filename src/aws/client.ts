@@ -4,7 +4,7 @@
  * time limit per attempt and a deadline per call, XML error bodies made readable, and every error
  * turned into one line (src/aws/errors.ts). Each adapter imports its SDK lazily and hands it here.
  */
-import { CALL_DEADLINE_SECONDS, CONNECT_TIMEOUT_SECONDS, withDeadline } from '../deadline.js';
+import { CALL_DEADLINE_SECONDS, CONNECT_TIMEOUT_SECONDS, withDeadline } from '../core/deadline.js';
 import { explainAwsError, errorName, NOT_AWS, type AwsCallContext, type AwsServiceId } from './errors.js';
 
 /** AWS CLI-style flags. */

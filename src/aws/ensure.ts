@@ -5,7 +5,7 @@
  */
 import type { Model } from '../model/model.js';
 import type { Ecr } from './ecr.js';
-import { ChangeLog, PipewrightError } from '../errors.js';
+import { ChangeLog, PipewrightError } from '../core/errors.js';
 import { AwsError, errorName } from './errors.js';
 import { desiredRepository, planRepository, type EcrCall, type RepositoryState } from './ecr-plan.js';
 

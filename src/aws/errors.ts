@@ -3,7 +3,7 @@
  * calls (ECR, EKS). Credentials are never printed: messages are built from the error's name and
  * our own context, and anything in an SDK message that looks like an access key id is masked.
  */
-import { PipewrightError } from '../errors.js';
+import { PipewrightError } from '../core/errors.js';
 
 /**
  * An AWS service could not do what was asked: credentials, permissions, network, or an AWS-side

@@ -9,9 +9,9 @@
  * profile CREATING or DELETING at a time: profiles are created one after the other, each waited
  * for within a deadline, and a create refused because another profile is busy is retried.
  */
-import type { FargateProfilePlan, FargateSelector } from '../render/cluster/eks.js';
+import type { FargateProfilePlan, FargateSelector } from '../render/aws/eks.js';
 import type { Eks } from './eks.js';
-import { ChangeLog } from '../errors.js';
+import { ChangeLog } from '../core/errors.js';
 import { AwsError, errorName, safeMessage } from './errors.js';
 
 export interface LiveProfile {

@@ -5,9 +5,9 @@
  * names another digest is a refusal, never an overwrite.
  */
 import { spawn } from 'node:child_process';
-import { FindingsError, PipewrightError, StoppedError, UsageError } from '../errors.js';
+import { FindingsError, PipewrightError, StoppedError, UsageError } from '../core/errors.js';
 import type { EnvironmentModel, Model } from '../model/model.js';
-import { DOCKER_TAG, IMAGE_DIGEST } from '../model/names.js';
+import { DOCKER_TAG, IMAGE_DIGEST } from '../core/names.js';
 import { describeImage, type Ecr } from './ecr.js';
 import type { KubeOptions } from '../k8s/client.js';
 import type { DeployedState } from '../k8s/deployments.js';

@@ -3,12 +3,12 @@
  * cluster it worked on, as text or JSON, and the --manifests output. Formatting only: the
  * command gathers the results.
  */
-import { dumpYaml } from '../render/yaml-scalar.js';
+import { dumpYaml } from '../escape/yaml.js';
 import type { ClusterTarget, Model } from '../model/model.js';
-import { paint, type Io } from '../io.js';
+import { paint, type Io } from './io.js';
 import type { Change } from '../k8s/bootstrap.js';
-import type { DesiredObject } from '../render/cluster/bootstrap-objects.js';
-import type { AccessEntryPlan, FargateProfilePlan } from '../render/cluster/eks.js';
+import type { DesiredObject } from '../render/kubernetes/bootstrap-objects.js';
+import type { AccessEntryPlan, FargateProfilePlan } from '../render/aws/eks.js';
 import { describeSelectors, type ProfileOutcome } from '../aws/fargate.js';
 
 /** One cluster's results. */

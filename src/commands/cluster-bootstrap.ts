@@ -10,12 +10,12 @@
  * created, one at a time, each waited for until ACTIVE.
  */
 import { loadConfig } from '../config/load.js';
-import { ChangeLog, ConfigError, FindingsError, PipewrightError, UsageError } from '../errors.js';
-import { parseTimeout } from '../deadline.js';
-import { processIo, type Io } from '../io.js';
+import { ChangeLog, ConfigError, FindingsError, PipewrightError, UsageError } from '../core/errors.js';
+import { parseTimeout } from '../core/deadline.js';
+import { processIo, type Io } from './io.js';
 import type { ClusterTarget, EnvironmentModel, Model } from '../model/model.js';
-import { bootstrapObjects } from '../render/cluster/bootstrap-objects.js';
-import { accessEntries, clusterPlans, environmentsOf, fargateProfiles, type FargateProfilePlan } from '../render/cluster/eks.js';
+import { bootstrapObjects } from '../render/kubernetes/bootstrap-objects.js';
+import { accessEntries, clusterPlans, environmentsOf, fargateProfiles, type FargateProfilePlan } from '../render/aws/eks.js';
 import { applyBootstrap, assumeAbsent, checkItem, type Change } from '../k8s/bootstrap.js';
 import { KubeError, NoKubeconfigError, openKube, type Kube } from '../k8s/client.js';
 import { openEks, type EksOptions } from '../aws/eks.js';

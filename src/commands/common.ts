@@ -12,7 +12,7 @@ export interface CommonOptions {
 
 /** Options of the commands that call AWS or Kubernetes. */
 export interface NetworkOptions {
-  /** --timeout: seconds each call may take (src/deadline.ts). Default 30. */
+  /** --timeout: seconds each call may take (src/core/deadline.ts). Default 30. */
   readonly timeout?: string | number;
 }
 

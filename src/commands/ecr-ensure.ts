@@ -6,9 +6,9 @@
 import { loadConfig } from '../config/load.js';
 import { ecrTargetOf, openEcr, type EcrOptions } from '../aws/ecr.js';
 import { ensureRepository, type EnsureResult } from '../aws/ensure.js';
-import { FindingsError } from '../errors.js';
-import { paint, processIo, type Io } from '../io.js';
-import { parseTimeout } from '../deadline.js';
+import { FindingsError } from '../core/errors.js';
+import { paint, processIo, type Io } from './io.js';
+import { parseTimeout } from '../core/deadline.js';
 import type { CommonOptions, NetworkOptions } from './common.js';
 
 export interface EcrEnsureOptions extends CommonOptions, NetworkOptions, EcrOptions {

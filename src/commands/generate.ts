@@ -3,10 +3,10 @@ import path from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { rememberRules } from '../rules/load-rules.js';
 import type { Model } from '../model/model.js';
-import { renderApp, APP_TEMPLATE_GROUPS } from '../render/app.js';
+import { renderApp, APP_TEMPLATE_GROUPS } from '../render/app/files.js';
 import type { GeneratedFile } from '../render/types.js';
-import { loadTemplates } from '../templates.js';
-import { processIo, type Io } from '../io.js';
+import { loadTemplates } from '../config/templates.js';
+import { processIo, type Io } from './io.js';
 import { writeFiles, type WriteFlags } from './write-files.js';
 import type { CommonOptions } from './common.js';
 

@@ -6,8 +6,8 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config/load.js';
-import { UsageError } from '../errors.js';
-import { processIo, type Io } from '../io.js';
+import { UsageError } from '../core/errors.js';
+import { processIo, type Io } from './io.js';
 import { buildGraph } from '../render/graph/delivery-graph.js';
 import { renderMermaid } from '../render/graph/mermaid.js';
 import { renderSvg } from '../render/graph/svg.js';

@@ -4,9 +4,9 @@
  * cluster of the environment. Exit 0; 1 when a cluster could not be read.
  */
 import { loadConfig } from '../config/load.js';
-import { parseTimeout } from '../deadline.js';
-import { UsageError } from '../errors.js';
-import { processIo, type Io } from '../io.js';
+import { parseTimeout } from '../core/deadline.js';
+import { UsageError } from '../core/errors.js';
+import { processIo, type Io } from './io.js';
 import { KubeError } from '../k8s/client.js';
 import { clusterKubes } from '../k8s/contexts.js';
 import { environmentNamed, readHistory, type Revision } from '../k8s/history.js';

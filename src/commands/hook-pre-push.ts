@@ -6,13 +6,13 @@
  */
 import { fstatSync, readFileSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { CommitGraph, Git, type History } from '../git/git.js';
 import { parsePrePush, PrePushInputError, type PushUpdate } from '../git/pre-push.js';
 import { loadRules } from '../rules/load-rules.js';
 import { pushRules, type PushContext } from '../rules/push-rules.js';
 import { formatFinding, runRules, type RulesData } from '../rules/types.js';
-import { processIo, type Io } from '../io.js';
+import { processIo, type Io } from './io.js';
 
 export interface PrePushOptions {
   readonly cwd: string;

@@ -4,10 +4,10 @@
  * with `--trust`, `aws iam create-role`); `--json` prints every role as one object.
  */
 import { loadConfig } from '../config/load.js';
-import { UsageError } from '../errors.js';
-import { paint, processIo, type Io } from '../io.js';
+import { UsageError } from '../core/errors.js';
+import { paint, processIo, type Io } from './io.js';
 import type { ClusterTarget, Model } from '../model/model.js';
-import { clusterKey, iamPlan, placeholdersIn, type IamPlan, type IamRole, type PolicyDocument } from '../render/iam.js';
+import { clusterKey, iamPlan, placeholdersIn, type IamPlan, type IamRole, type PolicyDocument } from '../render/aws/iam.js';
 import type { CommonOptions } from './common.js';
 
 export interface IamCommandOptions extends CommonOptions {

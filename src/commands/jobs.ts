@@ -9,10 +9,10 @@ import { validateWith } from '../config/validate.js';
 import { parseConfigText } from '../config/load.js';
 import { readText } from '../config/text.js';
 import { catalogProblems, resolveCatalog } from '../model/catalog.js';
-import { diffJobs, INDEX_FILE, jobsCommand, renderJobs, type JobIndex } from '../render/jobs.js';
-import { loadTemplates } from '../templates.js';
-import { UsageError } from '../errors.js';
-import { paint, processIo, type Io } from '../io.js';
+import { diffJobs, INDEX_FILE, jobsCommand, renderJobs, type JobIndex } from '../render/jobs/jobs.js';
+import { loadTemplates } from '../config/templates.js';
+import { UsageError } from '../core/errors.js';
+import { paint, processIo, type Io } from './io.js';
 import { writeFiles, type WriteFlags } from './write-files.js';
 import type { CommonOptions } from './common.js';
 

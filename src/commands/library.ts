@@ -4,11 +4,11 @@
  * any two apps' repositories, or none, give the same bytes.
  */
 import path from 'node:path';
-import { renderLibrary } from '../render/jenkins.js';
+import { renderLibrary } from '../render/jenkins/pipeline.js';
 import { LIBRARY_LINE, markLine } from '../render/marker.js';
-import { loadTemplates } from '../templates.js';
-import { UsageError } from '../errors.js';
-import { processIo, type Io } from '../io.js';
+import { loadTemplates } from '../config/templates.js';
+import { UsageError } from '../core/errors.js';
+import { processIo, type Io } from './io.js';
 import { writeFiles, type WriteFlags } from './write-files.js';
 import type { CommonOptions } from './common.js';
 

@@ -6,9 +6,9 @@
 import { loadConfig } from '../config/load.js';
 import { ecrTargetOf, openEcr, type EcrOptions } from '../aws/ecr.js';
 import { promote, type PromoteResult } from '../aws/promote.js';
-import { FindingsError, UsageError } from '../errors.js';
-import { paint, processIo, type Io } from '../io.js';
-import { parseTimeout } from '../deadline.js';
+import { FindingsError, UsageError } from '../core/errors.js';
+import { paint, processIo, type Io } from './io.js';
+import { parseTimeout } from '../core/deadline.js';
 import { kubeOptions, type CommonOptions, type NetworkOptions } from './common.js';
 
 export interface PromoteCommandOptions extends CommonOptions, NetworkOptions, EcrOptions {

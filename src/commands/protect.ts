@@ -4,9 +4,9 @@
  * it never calls GitHub.
  */
 import { loadConfig } from '../config/load.js';
-import { UsageError } from '../errors.js';
-import { processIo, type Io } from '../io.js';
-import { githubProtection, githubRuleset, protectedBranches, type GitHubTarget } from '../rules/github-protection.js';
+import { UsageError } from '../core/errors.js';
+import { processIo, type Io } from './io.js';
+import { githubProtection, githubRuleset, protectedBranches, type GitHubTarget } from '../render/github/protection.js';
 import type { CommonOptions } from './common.js';
 
 export interface ProtectOptions extends CommonOptions {

@@ -6,10 +6,10 @@
  */
 import { loadConfig } from '../config/load.js';
 import { ecrTargetOf, openEcr, type EcrOptions } from '../aws/ecr.js';
-import { parseDuration, parseTimeout } from '../deadline.js';
-import { FindingsError, UsageError } from '../errors.js';
+import { parseDuration, parseTimeout } from '../core/deadline.js';
+import { FindingsError, UsageError } from '../core/errors.js';
 import { whoRuns } from '../git/user.js';
-import { paint, processIo, type Io } from '../io.js';
+import { paint, processIo, type Io } from './io.js';
 import { rollback, type RollbackResult } from '../k8s/rollback.js';
 import { kubeOptions, type CommonOptions, type NetworkOptions } from './common.js';
 

@@ -8,12 +8,12 @@
  * `aws eks update-kubeconfig` names them) when there is one, else through the current context.
  */
 import { loadConfig } from '../config/load.js';
-import { processIo, paint, type Io } from '../io.js';
+import { processIo, paint, type Io } from './io.js';
 import { clusterKubes } from '../k8s/contexts.js';
 import { describeImage, ecrTargetOf, openEcr, type EcrOptions } from '../aws/ecr.js';
 import type { Model } from '../model/model.js';
 import { formatAge, shortDigest, statusRows, type StatusRow, type TagsOf } from '../k8s/status.js';
-import { parseTimeout } from '../deadline.js';
+import { parseTimeout } from '../core/deadline.js';
 import { kubeOptions, type CommonOptions, type NetworkOptions } from './common.js';
 
 export interface StatusOptions extends CommonOptions, NetworkOptions, EcrOptions {

@@ -1,7 +1,7 @@
 /** `pipewright validate`: config → model, printed. Exit 2 with every problem on bad config. */
 import { loadConfig } from '../config/load.js';
 import { rememberRules } from '../rules/load-rules.js';
-import { processIo, type Io } from '../io.js';
+import { processIo, type Io } from './io.js';
 import { describeFargateSize } from '../model/fargate.js';
 import type { CommonOptions } from './common.js';
 

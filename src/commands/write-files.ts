@@ -1,7 +1,7 @@
 /** The write/--check/--dry-run/--json flow shared by every command that generates files. */
 import { planWrite, applyPlan, unifiedDiff, summarize, pendingChanges } from '../write/writer.js';
 import type { GeneratedFile } from '../render/types.js';
-import type { Io } from '../io.js';
+import type { Io } from './io.js';
 
 export interface WriteFlags {
   /** Render in memory, diff against disk, exit 1 on drift. Writes nothing. */

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import { ConfigError, UsageError } from '../errors.js';
+import { ConfigError, UsageError } from '../core/errors.js';
 import { resolveModel, type Model } from '../model/model.js';
 import { validateConfig } from './validate.js';
 import { readText } from './text.js';

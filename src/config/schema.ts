@@ -6,8 +6,8 @@
  * from the app name, rules from the environment order) are resolved in src/model/.
  */
 import { z } from 'zod';
-import { APP_NAME_MAX, DNS_LABEL, branchNameProblem } from '../model/names.js';
-import { DEFAULTS } from '../model/defaults.js';
+import { APP_NAME_MAX, DNS_LABEL, branchNameProblem } from '../core/names.js';
+import { DEFAULTS } from '../core/defaults.js';
 
 /** What is allowed for a value, shown in error messages. Kept out of the JSON Schema on purpose. */
 export const allowedText = z.registry<{ allowed: string }>();

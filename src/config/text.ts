@@ -5,7 +5,7 @@
  * order mark is dropped; UTF-16 and UTF-32 are refused with a message saying so.
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError, UsageError } from '../errors.js';
+import { ConfigError, UsageError } from '../core/errors.js';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 

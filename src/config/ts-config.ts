@@ -10,7 +10,7 @@
  */
 import { Node, Project, ScriptKind, SyntaxKind, ts } from 'ts-morph';
 import type { SourceFile } from 'ts-morph';
-import { ConfigError, type ConfigProblem } from '../errors.js';
+import { ConfigError, type ConfigProblem } from '../core/errors.js';
 
 const STATIC_HINT = 'would need execution; pipewright reads pipewright.config.ts statically — write the value as a literal';
 const SNIPPET_MAX = 40;

@@ -4,7 +4,7 @@
  * and the seed job's catalog.
  */
 import type { z } from 'zod';
-import { ConfigError, type ConfigProblem } from '../errors.js';
+import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import { ConfigSchema, allowedText, type ParsedConfig } from './schema.js';
 import { semanticProblems } from '../model/model.js';
 

@@ -3,7 +3,7 @@
  * design card's choice) costs 30-45 ms just to load, a fifth of the pre-push hook's budget.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 
 export const ZERO_SHA = /^0+$/;
 

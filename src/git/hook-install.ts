@@ -10,8 +10,8 @@
 import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError } from '../errors.js';
-import { shellQuote } from '../groovy.js';
+import { UsageError } from '../core/errors.js';
+import { shellQuote } from '../escape/shell.js';
 import { writeFileAtomic } from '../write/atomic.js';
 import { Git } from './git.js';
 

@@ -3,7 +3,7 @@
  * line per ref on stdin. Anything else is refused (exit 2) with every bad line named: the hook
  * fails closed, so input it cannot read never lets a push through.
  */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { ZERO_SHA } from './git.js';
 
 export interface PushUpdate {

@@ -2,10 +2,10 @@
  * The pipewright.yaml that `init` writes: only what it inferred or was told, each value with a
  * comment saying where it came from, and the editor's schema line. Pure.
  */
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../core/errors.js';
 import { validateConfig } from '../config/validate.js';
-import { DEFAULTS, defaultEnvironments } from '../model/defaults.js';
-import { yamlScalar } from '../render/yaml-scalar.js';
+import { DEFAULTS, defaultEnvironments } from '../core/defaults.js';
+import { yamlScalar } from '../escape/yaml.js';
 import type { Inferred } from './detect.js';
 
 export type AnswerKey = 'app' | 'accountId' | 'region' | 'wsgi' | 'healthPath' | 'python' | 'productionBranch';

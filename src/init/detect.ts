@@ -5,8 +5,8 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
-import { DEFAULTS } from '../model/defaults.js';
-import { APP_NAME_MAX, DNS_LABEL } from '../model/names.js';
+import { DEFAULTS } from '../core/defaults.js';
+import { APP_NAME_MAX, DNS_LABEL } from '../core/names.js';
 import { getPath, getString, getStrings, getTable, parseToml, type TomlTable } from './toml.js';
 
 /** A value and why it was chosen, e.g. `{ value: 'hello:create_app()', from: 'inferred from hello/__init__.py: def create_app()' }`. */

@@ -1,7 +1,7 @@
 /** What to do after `init`: the catalog entry for the seed job and the commands to run next. Pure. */
-import { shellQuote } from '../groovy.js';
+import { shellQuote } from '../escape/shell.js';
 import { CATALOG_DEFAULTS } from '../model/catalog.js';
-import { yamlScalar } from '../render/yaml-scalar.js';
+import { yamlScalar } from '../escape/yaml.js';
 
 export interface CatalogEntry {
   readonly name: string;

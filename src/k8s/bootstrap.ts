@@ -5,9 +5,9 @@
  * (immutable) differs. A create that loses a race (409 AlreadyExists) re-reads and converges.
  * With dryRun, only reads.
  */
-import { ChangeLog } from '../errors.js';
+import { ChangeLog } from '../core/errors.js';
 import { KubeError, type Kube, type KubeOp } from './client.js';
-import type { DesiredObject, K8sObject, PolicyRule, RoleRef, Subject } from '../render/cluster/bootstrap-objects.js';
+import type { DesiredObject, K8sObject, PolicyRule, RoleRef, Subject } from '../render/kubernetes/bootstrap-objects.js';
 
 export type ChangeAction = 'create' | 'update' | 'replace' | 'unchanged';
 

@@ -11,8 +11,8 @@ import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { AppsV1Api, Cluster, ConfigurationOptions, Context, CoreV1Api, KubeConfig, RbacAuthorizationV1Api, User } from '@kubernetes/client-node';
-import { CALL_DEADLINE_SECONDS, CONNECT_TIMEOUT_SECONDS, withDeadline } from '../deadline.js';
-import { PipewrightError, UsageError } from '../errors.js';
+import { CALL_DEADLINE_SECONDS, CONNECT_TIMEOUT_SECONDS, withDeadline } from '../core/deadline.js';
+import { PipewrightError, UsageError } from '../core/errors.js';
 
 export interface KubeOptions {
   /** Directory relative paths are resolved against (the command's cwd). */

@@ -4,7 +4,7 @@
  * the ReplicaSets too.
  */
 import type { V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
-import { IMAGE_DIGEST } from '../model/names.js';
+import { IMAGE_DIGEST } from '../core/names.js';
 import { KubeError, type Kube } from './client.js';
 
 export interface DeployedState {

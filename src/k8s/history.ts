@@ -6,7 +6,7 @@
  * so that is how far back history goes. Read by `history` and `rollback`.
  */
 import type { V1Deployment, V1PodTemplateSpec } from '@kubernetes/client-node';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import type { EnvironmentModel, Model } from '../model/model.js';
 import { releaseRecordOf, type ReleaseRecord } from '../model/release.js';
 import type { Kube } from './client.js';

@@ -7,9 +7,9 @@
  * in between is never overwritten unseen. Then it waits for the rollout.
  */
 import type { ImageDetail } from '@aws-sdk/client-ecr';
-import { ChangeLog, FindingsError, PipewrightError, StoppedError, UsageError } from '../errors.js';
+import { ChangeLog, FindingsError, PipewrightError, StoppedError, UsageError } from '../core/errors.js';
 import type { ClusterTarget, EnvironmentModel, Model } from '../model/model.js';
-import { DOCKER_TAG, IMAGE_DIGEST } from '../model/names.js';
+import { DOCKER_TAG, IMAGE_DIGEST } from '../core/names.js';
 import { parseVerifiedTag, RELEASE_ANNOTATIONS, type ReleaseRecord } from '../model/release.js';
 import { describeImage, type Ecr } from '../aws/ecr.js';
 import { KubeError, type Kube, type KubeOptions } from './client.js';

@@ -5,7 +5,7 @@
  * pod is available; a Progressing condition with reason ProgressDeadlineExceeded is a failure.
  */
 import type { V1Deployment } from '@kubernetes/client-node';
-import { FindingsError } from '../errors.js';
+import { FindingsError } from '../core/errors.js';
 import type { Kube } from './client.js';
 
 export interface RolloutProgress {

@@ -1,6 +1,6 @@
 /** The resolved catalog: defaults merged into every repository, job names and sources derived once. */
 import { createHash } from 'node:crypto';
-import type { ConfigProblem } from '../errors.js';
+import type { ConfigProblem } from '../core/errors.js';
 import type { ParsedCatalog, RepositoryEntry } from '../config/catalog-schema.js';
 
 export type JobSource =

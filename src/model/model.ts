@@ -2,12 +2,12 @@
  * The resolved model: every default filled in and every derived value computed once, so that
  * renderers, rules and commands never re-derive anything from the raw config.
  */
-import type { ConfigProblem } from '../errors.js';
+import type { ConfigProblem } from '../core/errors.js';
 import type { EnvironmentConfig, ParsedConfig } from '../config/schema.js';
-import { BUILTIN_CHECKS, DEFAULTS, DEFAULT_TAG_PATTERNS, defaultEnvironments } from './defaults.js';
-import { branchNameProblem, toDockerTag } from './names.js';
+import { BUILTIN_CHECKS, DEFAULTS, DEFAULT_TAG_PATTERNS, defaultEnvironments } from '../core/defaults.js';
+import { branchNameProblem, toDockerTag } from '../core/names.js';
 import { FARGATE_MAX, FARGATE_OVERHEAD_MIB, fargateSize, type FargateSize } from './fargate.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../core/version.js';
 import { parseWindow, type WindowSpec } from './windows.js';
 
 export interface ClusterTarget {

@@ -11,7 +11,7 @@
  *   the template into each ReplicaSet, so the last revisionHistoryLimit revisions each keep who
  *   deployed what, when and why.
  */
-import { IMAGE_DIGEST } from './names.js';
+import { IMAGE_DIGEST } from '../core/names.js';
 
 export const VERIFIED_TAG_PREFIX = 'verified-';
 const TREE = /^[0-9a-f]{40}$/;

@@ -4,8 +4,8 @@
  * run. The values are tracked as the library sets them: every step sets its PW_* variables
  * before it uses them.
  */
-import type { RunResult, StepCall } from '../harness.js';
-import { shellQuote } from '../groovy.js';
+import type { RunResult, StepCall } from './harness.js';
+import { shellQuote } from '../escape/shell.js';
 
 export interface PlannedCommand {
   readonly stage: string;

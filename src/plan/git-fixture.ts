@@ -13,8 +13,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { shellQuote } from '../groovy.js';
-import { UsageError } from '../errors.js';
+import { shellQuote } from '../escape/shell.js';
+import { UsageError } from '../core/errors.js';
 
 export interface Person {
   readonly name: string;

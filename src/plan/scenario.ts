@@ -8,7 +8,7 @@
 import { cpSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Model } from '../model/model.js';
-import type { Scenario } from '../harness.js';
+import type { Scenario } from './harness.js';
 import { jenkinsCheckout, seedOrigin, type FlowBranch, type Origin, type Person, type WorkCommit } from './git-fixture.js';
 
 export interface PipelineCase {

@@ -2,8 +2,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Model } from '../model/model.js';
-import type { TemplateSet } from '../templates.js';
-import { renderJenkinsfile, renderLibrary } from '../render/jenkins.js';
+import type { TemplateSet } from '../core/template-set.js';
+import { renderJenkinsfile, renderLibrary } from '../render/jenkins/pipeline.js';
 
 export interface PipelinePaths {
   readonly jenkinsfile: string;

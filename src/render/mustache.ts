@@ -1,9 +1,9 @@
 import Mustache from 'mustache';
-import type { TemplateSet } from '../templates.js';
+import type { TemplateSet } from '../core/template-set.js';
 
 /**
  * Render one template. HTML escaping is off: every value in a view is already encoded for the
- * target language by its one escaping module (yaml-scalar.ts for YAML, groovy.ts for Groovy).
+ * target language by its one escaping module (src/escape/: yaml.ts for YAML, groovy.ts for Groovy).
  */
 export function renderTemplate(templates: TemplateSet, name: string, view: object): string {
   const text = templates.get(name);

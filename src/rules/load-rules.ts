@@ -12,8 +12,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { CONFIG_NAMES } from '../config/names.js';
-import { UsageError } from '../errors.js';
-import { VERSION } from '../version.js';
+import { UsageError } from '../core/errors.js';
+import { VERSION } from '../core/version.js';
 import type { RulesData } from './types.js';
 
 function cacheDir(): string {

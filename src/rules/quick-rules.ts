@@ -10,7 +10,7 @@
  */
 import { defaultRules } from '../model/model.js';
 import { firstInvalidUtf8 } from '../config/text.js';
-import { isPlainSafe } from '../render/yaml-plain.js';
+import { isPlainSafe } from '../escape/yaml-plain.js';
 import type { RulesData } from './types.js';
 
 /** The keys that move the rules off the defaults. */

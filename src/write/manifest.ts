@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 
 /** Where the manifest lives, relative to the output root. */
 export const DEFAULT_MANIFEST_PATH = '.pipewright/manifest.json';
@@ -16,11 +15,6 @@ export interface Manifest {
   readonly files: ReadonlyMap<string, string>;
   /** Whether a manifest file existed on disk. */
   readonly exists: boolean;
-}
-
-/** `sha256:<hex>` of a string's UTF-8 bytes (or of raw bytes read from disk). */
-export function hashContents(contents: string | Uint8Array): string {
-  return `sha256:${createHash('sha256').update(contents).digest('hex')}`;
 }
 
 /** Code-unit order: the same everywhere, unlike localeCompare. */

@@ -1,9 +1,10 @@
 import { lstat, readFile, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { FindingsError, UsageError } from '../errors.js';
+import { FindingsError, UsageError } from '../core/errors.js';
 import type { GeneratedFile } from '../render/types.js';
 import { removeStaleTemps, writeFileAtomic } from './atomic.js';
-import { DEFAULT_MANIFEST_PATH, comparePaths, hashContents, parseManifest, readManifest, serializeManifest } from './manifest.js';
+import { DEFAULT_MANIFEST_PATH, comparePaths, parseManifest, readManifest, serializeManifest } from './manifest.js';
+import { hashContents } from '../core/hash.js';
 import { realParentInside, realpathLenient, unsafePathReason } from './safe-path.js';
 
 export interface WriteOptions {

@@ -6,7 +6,7 @@
  * at the model.
  */
 import type { AlarmModel, BranchRuleModel, CanaryModel, EnvironmentModel, Model, WindowsModel } from '../../model/model.js';
-import { DEFAULT_TAG_PATTERNS } from '../../model/defaults.js';
+import { DEFAULT_TAG_PATTERNS } from '../../core/defaults.js';
 import { VERIFIED_TAG_PREFIX } from '../../model/release.js';
 
 export type NodeKind = 'branch' | 'gate' | 'environment' | 'target';

@@ -3,7 +3,7 @@
  * blocks). Ids are the graph's index-made ids; every user value goes through mermaidText.
  */
 import type { DeliveryGraph, EdgeKind, GraphNode } from './delivery-graph.js';
-import { mermaidText } from './text.js';
+import { mermaidText } from '../../escape/mermaid.js';
 
 /** Our own markup around already-escaped text: a bold title, one line per entry. */
 const label = (n: GraphNode): string => [`<b>${mermaidText(n.title)}</b>`, ...n.lines.map(mermaidText)].join('<br>');

@@ -9,7 +9,7 @@
  */
 import type { DeliveryGraph, EdgeKind, GraphEdge, GraphNode } from './delivery-graph.js';
 import { fitText, textWidth } from './text.js';
-import { xmlText } from '../xml-text.js';
+import { xmlText } from '../../escape/xml.js';
 
 const MARGIN = 24;
 const COL_GAP = 112;

@@ -1,5 +1,5 @@
 /**
- * THE only place that turns a value into Groovy (or shell) source. Generated Groovy runs inside
+ * THE only place that turns a value into Groovy source (shell words: ./shell.ts). Generated Groovy runs inside
  * users' CI with their credentials, so:
  * - every string becomes a single-quoted Groovy literal: no `$`, `${}` or GString interpolation
  *   can happen, whatever the value holds;
@@ -75,11 +75,6 @@ export function groovyArgs(args: Readonly<Record<string, GroovyValue | undefined
     .join(', ');
 }
 
-/** A POSIX shell word that the shell reads back as exactly `s`. Plain when it is safe to be. */
-export function shellQuote(s: string): string {
-  if (/^[A-Za-z0-9_./:=@%+,-]+$/.test(s)) return s;
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /** Text for a `//` comment: one line, printable ASCII only, so no value can end the comment early. */
 export function groovyComment(s: string): string {

@@ -1,5 +1,5 @@
 /**
- * The shapes of string yaml-scalar.ts writes plain (see there): a string of one of them, written
+ * The shapes of string escape/yaml.ts writes plain (see there): a string of one of them, written
  * plain, reads back as itself under YAML 1.1 and 1.2. Apart from js-yaml, for the pre-push hook's
  * scan of a config (rules/quick-rules.ts), which must not load a YAML parser.
  */

@@ -11,7 +11,7 @@
  */
 import type { ClusterTarget, EnvironmentModel, Model } from '../../model/model.js';
 import { LOGGING_CONFIGMAP, OBSERVABILITY_NAMESPACE, loggingData } from './aws-logging.js';
-import { canaryDeploymentName } from '../canary.js';
+import { canaryDeploymentName } from './canary.js';
 
 export const DEPLOYER_ROLE = 'pipewright-deployer';
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
@@ -72,7 +72,7 @@ export interface DesiredObject {
 /** Which parts of an environment decide its overlay's kinds (and, with a canary, the extra rights). */
 export type OverlayShape = Pick<EnvironmentModel, 'ingress' | 'scaling' | 'disruptionBudget'> & Partial<Pick<EnvironmentModel, 'canary'>>;
 
-/** The kinds an environment's overlay applies (see src/render/kustomize.ts and kustomize/). */
+/** The kinds an environment's overlay applies (see src/render/kubernetes/kustomize.ts and kustomize/). */
 export function overlayKinds(e: OverlayShape): string[] {
   return [
     'ServiceAccount',

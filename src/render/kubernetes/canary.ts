@@ -11,7 +11,7 @@
  * traffic over both by pod count; `pipewright.dev/track: canary` keeps the two Deployments'
  * selectors apart.
  */
-import type { EnvironmentModel, Model } from '../model/model.js';
+import type { EnvironmentModel, Model } from '../../model/model.js';
 
 /** Appended to the app name for the canary Deployment and Service (kustomize's nameSuffix). */
 export const CANARY_SUFFIX = '-canary';

@@ -1,9 +1,9 @@
 /** model → the files a user owns once created: Dockerfile, .dockerignore, script/cibuild, script/smoke. Pure. */
-import type { Model } from '../model/model.js';
-import type { TemplateSet } from '../templates.js';
-import type { GeneratedFile } from './types.js';
-import { renderTemplate } from './mustache.js';
-import { shellQuote } from '../groovy.js';
+import type { Model } from '../../model/model.js';
+import type { TemplateSet } from '../../core/template-set.js';
+import type { GeneratedFile } from '../types.js';
+import { renderTemplate } from '../mustache.js';
+import { shellQuote } from '../../escape/shell.js';
 
 /** Inside a JSON string of the Dockerfile's exec-form CMD. */
 const jsonInner = (s: string): string => JSON.stringify(s).slice(1, -1);

@@ -8,9 +8,9 @@
  * wherever IAM allows it. What only the cluster can say (the OIDC provider id) or what the
  * config does not name (a role ARN) becomes a named placeholder, listed with how to fill it.
  */
-import type { ClusterTarget, Model } from '../model/model.js';
-import { clusterPlans, fargateProfiles } from './cluster/eks.js';
-import { shellQuote } from '../groovy.js';
+import type { ClusterTarget, Model } from '../../model/model.js';
+import { clusterPlans, fargateProfiles } from './eks.js';
+import { shellQuote } from '../../escape/shell.js';
 
 export interface PolicyStatement {
   readonly Sid: string;

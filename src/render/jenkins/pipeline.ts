@@ -1,16 +1,16 @@
 /**
  * model → the app's declarative Jenkinsfile and the org's shared library (vars/). Pure.
- * Every value reaches Groovy through src/groovy.ts as a single-quoted literal.
+ * Every value reaches Groovy through src/escape/groovy.ts as a single-quoted literal.
  */
-import type { AlarmModel, CanaryModel, EnvironmentModel, Model, WindowsModel } from '../model/model.js';
-import { CANARY_ACTION_ANNOTATION, canaryDeploymentName, canaryServiceName, canaryWeightsAnnotation, ingressName } from './canary.js';
-import type { TemplateSet } from '../templates.js';
-import type { GeneratedFile } from './types.js';
-import { GroovyCode, GroovyIndex, groovyArgs, groovyComment, groovyString as g, groovyValue } from '../groovy.js';
-import { renderTemplate } from './mustache.js';
-import { canaryKustomizationHead, deployKustomizationHead, postInstJobName, postInstKustomizationHead } from './kustomize.js';
-import { DEFAULTS } from '../model/defaults.js';
-import { TOOLS_CONTAINER, agentPodYaml, testImage, type AgentPurpose } from './jenkins-agent.js';
+import type { AlarmModel, CanaryModel, EnvironmentModel, Model, WindowsModel } from '../../model/model.js';
+import { CANARY_ACTION_ANNOTATION, canaryDeploymentName, canaryServiceName, canaryWeightsAnnotation, ingressName } from '../kubernetes/canary.js';
+import type { TemplateSet } from '../../core/template-set.js';
+import type { GeneratedFile } from '../types.js';
+import { GroovyCode, GroovyIndex, groovyArgs, groovyComment, groovyString as g, groovyValue } from '../../escape/groovy.js';
+import { renderTemplate } from '../mustache.js';
+import { canaryKustomizationHead, deployKustomizationHead, postInstJobName, postInstKustomizationHead } from '../kubernetes/kustomize.js';
+import { DEFAULTS } from '../../core/defaults.js';
+import { TOOLS_CONTAINER, agentPodYaml, testImage, type AgentPurpose } from './agent.js';
 
 /** Hours a build may take besides waiting for its approval. */
 const BUILD_HOURS = 2;

@@ -26,7 +26,7 @@
  * - `println` output goes to the harness's stderr, never into the result.
  * - Every script is compiled and executed by Groovy (about 10 ms per generated job).
  */
-import { runHarnessBatches } from './harness.js';
+import { runHarnessBatches } from '../src/plan/harness.js';
 
 export interface DslNode {
   readonly name: string;

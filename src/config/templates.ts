@@ -5,16 +5,11 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from './errors.js';
-import { packageRoot } from './paths.js';
-import { readText } from './config/text.js';
+import { ConfigError } from '../core/errors.js';
+import { packageRoot } from '../core/paths.js';
+import { readText } from './text.js';
+import { TEMPLATE_GROUPS, type TemplateGroup, type TemplateSet } from '../core/template-set.js';
 
-/** Template name (POSIX path under the package root, e.g. kustomize/base/deployment.yaml.mustache) → text. */
-export type TemplateSet = ReadonlyMap<string, string>;
-
-/** The template folders, each used by some command. */
-export const TEMPLATE_GROUPS = ['kustomize', 'scaffold', 'vars-templates', 'jobs'] as const;
-export type TemplateGroup = (typeof TEMPLATE_GROUPS)[number];
 
 function walk(dir: string, rel = ''): string[] {
   if (!existsSync(dir)) return [];

@@ -5,8 +5,8 @@
  * Pure: model in, plans out (each with the equivalent `aws eks` command, for people and scripts).
  */
 import type { ClusterTarget, EnvironmentModel, Model } from '../../model/model.js';
-import { shellQuote } from '../../groovy.js';
-import { AGENT_LABEL } from '../jenkins-agent.js';
+import { shellQuote } from '../../escape/shell.js';
+import { AGENT_LABEL } from '../jenkins/agent.js';
 
 /** A Fargate profile takes at most this many selectors. */
 export const FARGATE_MAX_SELECTORS = 5;
@@ -104,7 +104,7 @@ export function fargateProfiles(m: Model, clusters?: readonly ClusterTarget[]): 
       out.push(profilePlan(m, p, name, namespaces.map((namespace) => ({ namespace })), 'environments'));
     });
     if (m.build.engine === 'kaniko') {
-      // The agent pods carry this label (src/render/jenkins-agent.ts), so only they land on Fargate, not a Jenkins controller in the same namespace.
+      // The agent pods carry this label (src/render/jenkins/agent.ts), so only they land on Fargate, not a Jenkins controller in the same namespace.
       out.push(profilePlan(m, p, AGENT_PROFILE, [{ namespace: m.cluster.deployer.namespace, labels: { ...AGENT_LABEL } }], 'agents'));
     }
   }

@@ -12,15 +12,15 @@
  * (`<overlay>/post-inst/`, which the overlay does not list, so applying the overlay never creates
  * it); the pipeline applies it through a wrapper of the same kind (postInstKustomizationHead).
  */
-import type { EnvVarModel, EnvironmentModel, Model } from '../model/model.js';
-import type { TemplateSet } from '../templates.js';
-import { IMAGE_DIGEST } from '../model/names.js';
-import { RELEASE_ANNOTATIONS, type ReleaseRecord } from '../model/release.js';
-import { DEFAULTS } from '../model/defaults.js';
-import { FARGATE_OVERHEAD_MIB, describeFargateSize } from '../model/fargate.js';
-import type { GeneratedFile } from './types.js';
-import { renderTemplate } from './mustache.js';
-import { yamlScalar as y } from './yaml-scalar.js';
+import type { EnvVarModel, EnvironmentModel, Model } from '../../model/model.js';
+import type { TemplateSet } from '../../core/template-set.js';
+import { IMAGE_DIGEST } from '../../core/names.js';
+import { RELEASE_ANNOTATIONS, type ReleaseRecord } from '../../model/release.js';
+import { DEFAULTS } from '../../core/defaults.js';
+import { FARGATE_OVERHEAD_MIB, describeFargateSize } from '../../model/fargate.js';
+import type { GeneratedFile } from '../types.js';
+import { renderTemplate } from '../mustache.js';
+import { yamlScalar as y } from '../../escape/yaml.js';
 import { CANARY_ACTION, CANARY_SUFFIX, canaryDeploymentName, canaryLabels, canaryServiceName, canaryServiceSelector, canaryWeightsAnnotation } from './canary.js';
 
 export const KUSTOMIZE_DIR = 'kustomize';

@@ -5,8 +5,8 @@
  * `gh api --input -` or Terraform. GitHub cannot say "master only from staging": the payloads make
  * the Jenkins build of the pull request (whose Guard stage checks the source) a required check.
  */
-import { shellQuote } from '../groovy.js';
-import type { BranchRuleModel, Model } from '../model/model.js';
+import { shellQuote } from '../../escape/shell.js';
+import type { BranchRuleModel, Model } from '../../model/model.js';
 
 /** The status context the Jenkins GitHub Branch Source plugin reports for a pull request's merge build. */
 export const DEFAULT_GUARD_CONTEXT = 'continuous-integration/jenkins/pr-merge';

@@ -8,9 +8,9 @@
  * unpack images) runs as the jnlp container's uid, so the workspace it checked out belongs to
  * them and git does not refuse it as "dubious ownership".
  */
-import { dumpYaml } from './yaml-scalar.js';
-import type { Model } from '../model/model.js';
-import { DEFAULTS } from '../model/defaults.js';
+import { dumpYaml } from '../../escape/yaml.js';
+import type { Model } from '../../model/model.js';
+import { DEFAULTS } from '../../core/defaults.js';
 
 /** The label the agents' Fargate profile selects: only pipewright's agent pods land on Fargate. */
 export const AGENT_LABEL = { 'pipewright.dev/agent': 'true' } as const;

@@ -11,14 +11,14 @@
  * the JVM's 64 KB method limit when Job DSL compiles it. `jobs-index.json` records a hash per
  * job, so `pipewright jobs --plan` can say which jobs a run adds, changes or removes.
  */
-import type { CatalogModel, JobModel } from '../model/catalog.js';
-import type { TemplateSet } from '../templates.js';
-import type { GeneratedFile } from './types.js';
-import { groovyComment, groovyString as g } from '../groovy.js';
-import { hashContents } from '../write/manifest.js';
-import { renderTemplate } from './mustache.js';
-import { mark } from './marker.js';
-import { dumpYaml } from './yaml-scalar.js';
+import type { CatalogModel, JobModel } from '../../model/catalog.js';
+import type { TemplateSet } from '../../core/template-set.js';
+import type { GeneratedFile } from '../types.js';
+import { groovyComment, groovyString as g } from '../../escape/groovy.js';
+import { hashContents } from '../../core/hash.js';
+import { renderTemplate } from '../mustache.js';
+import { mark } from '../marker.js';
+import { dumpYaml } from '../../escape/yaml.js';
 
 export const JOBS_PER_FILE = 500;
 export const INDEX_FILE = 'jobs-index.json';

@@ -25,8 +25,8 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
-import { packageRoot } from './paths.js';
-import { UsageError } from './errors.js';
+import { packageRoot } from '../core/paths.js';
+import { UsageError } from '../core/errors.js';
 
 export interface Scenario {
   readonly name: string;

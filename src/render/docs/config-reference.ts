@@ -4,7 +4,7 @@
  * the README holds exactly this text between its reference markers.
  */
 import { z } from 'zod';
-import { ConfigSchema, allowedText } from '../config/schema.js';
+import { ConfigSchema, allowedText } from '../../config/schema.js';
 
 interface Node {
   type?: string | string[];
