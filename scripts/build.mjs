@@ -2,10 +2,12 @@
 // The bundles in dist/bin, from tsc's output in dist/src (`npm run build` runs tsc first):
 //   cli.js (+ chunks)  the CLI, split so each command loads only its own code;
 //   config-load.js     the config loader as an entry of its own, so hook.js can load it by name;
+//   model.js           the model (resolveModel), likewise: a cache miss on a config that sets rules
+//                      loads config-load.js and model.js;
 //   rules-quick.js     the rules of a config that leaves them to the defaults, from js-yaml alone;
 //   hook.js            the pre-push hook as ONE file: git runs it on every push, and each extra
 //                      module costs start-up time. A cache miss loads rules-quick.js, then
-//                      config-load.js if the config sets rules or environments; any other
+//                      config-load.js and model.js if the config sets rules or environments; any other
 //                      form of the command loads cli.js.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
@@ -22,13 +24,13 @@ const common = {
   // Bundled CommonJS dependencies call require(), which an ES module lacks.
   banner: { js: "import{createRequire as __pwRequire}from'node:module';const require=__pwRequire(import.meta.url);" },
 };
-await build({ ...common, entryPoints: { cli: 'dist/src/cli.js', 'config-load': 'dist/src/config/load.js', 'rules-quick': 'dist/src/rules/quick-rules.js' }, splitting: true });
+await build({ ...common, entryPoints: { cli: 'dist/src/cli.js', 'config-load': 'dist/src/config/load.js', model: 'dist/src/model/model.js', 'rules-quick': 'dist/src/rules/quick-rules.js' }, splitting: true });
 /** The hook's ways out of its one file, to the files the first build wrote beside it. */
-const SIBLINGS = { 'cli.js': './cli.js', 'config/load.js': './config-load.js', 'quick-rules.js': './rules-quick.js' };
+const SIBLINGS = { 'cli.js': './cli.js', 'config/load.js': './config-load.js', 'model/model.js': './model.js', 'quick-rules.js': './rules-quick.js' };
 const siblings = {
   name: 'hook-siblings',
   setup(b) {
-    b.onResolve({ filter: /^\.\.?\/(cli|config\/load|quick-rules)\.js$/ }, (args) =>
+    b.onResolve({ filter: /^\.\.?\/(cli|config\/load|model\/model|quick-rules)\.js$/ }, (args) =>
       args.kind === 'dynamic-import' ? { path: SIBLINGS[args.path.replace(/^\.\.?\//, '')], external: true } : undefined,
     );
   },

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { run as generate } from '../src/commands/generate.js';
-import { loadConfig } from '../src/config/load.js';
+import { loadProject } from '../src/commands/common.js';
 import type { EnvironmentModel, Model } from '../src/model/model.js';
 import {
   canaryDeployDir,
@@ -76,7 +76,7 @@ async function project(configText: string): Promise<{ dir: string; model: Model;
   copyExample(t.dir);
   writeFileSync(path.join(t.dir, 'pipewright.yaml'), configText);
   await generate({ cwd: t.dir }, quiet);
-  const { model } = await loadConfig({ cwd: t.dir });
+  const { model } = await loadProject({ cwd: t.dir });
   return { ...t, model };
 }
 
@@ -308,8 +308,8 @@ test('the ServiceAccount is dropped before the rename: kept, nameSuffix would re
 });
 
 test('without a canary nothing changes: the example renders its goldens, and the fixture’s develop and base are the example’s', async () => {
-  const { model: example } = await loadConfig({ cwd: fromRoot('examples/hello-flask') });
-  const { model: fixture } = await loadConfig({ cwd: fromRoot('test/fixtures/canary') });
+  const { model: example } = await loadProject({ cwd: fromRoot('examples/hello-flask') });
+  const { model: fixture } = await loadProject({ cwd: fromRoot('test/fixtures/canary') });
   // As generate writes them (marked), the Kustomize part only: the Jenkinsfile is another matter.
   const kustomizeFiles = (m: Model) =>
     renderApp(m, loadTemplates({ groups: APP_TEMPLATE_GROUPS, configFile: m.configFile })).filter((f) => f.path.startsWith('kustomize/'));
@@ -334,7 +334,7 @@ test('without a canary nothing changes: the example renders its goldens, and the
 });
 
 test('the deployer Role: scale and delete only the canary Deployment, by name; patch the Ingress for alb', async () => {
-  const { model } = await loadConfig({ cwd: fromRoot('test/fixtures/canary') });
+  const { model } = await loadProject({ cwd: fromRoot('test/fixtures/canary') });
   const [develop, green, blue] = model.environments as [EnvironmentModel, EnvironmentModel, EnvironmentModel];
   const canaryRules = [
     { apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: ['hello-flask-canary'], verbs: ['get', 'patch'] },

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { run as generate } from '../src/commands/generate.js';
-import { loadConfig } from '../src/config/load.js';
+import { loadProject } from '../src/commands/common.js';
 import { openKube, type Kube } from '../src/k8s/client.js';
 import { readDeployment } from '../src/k8s/deployments.js';
 import { RELEASE_PATCH, deployDir, deployKustomization, postInstKustomization, releasePatch } from '../src/render/kubernetes/kustomize.js';
@@ -102,7 +102,7 @@ if (!KUBECONFIG) {
   test('e2e: the deployer can apply, wait for and undo a rollout, and nothing more', async () => {
     if (!hasKubectl) return;
     await generate({ cwd: dir }, { out: () => {}, err: () => {}, color: false });
-    const { model } = await loadConfig({ cwd: dir });
+    const { model } = await loadProject({ cwd: dir });
     const env = model.environments[0]!;
     const wrapper = path.join(dir, deployDir(env, 'e2e'));
     mkdirSync(wrapper, { recursive: true });

@@ -11,7 +11,7 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import { run as generate } from '../src/commands/generate.js';
 import { run as status } from '../src/commands/status.js';
-import { loadConfig } from '../src/config/load.js';
+import { loadProject } from '../src/commands/common.js';
 import { validateConfig } from '../src/config/validate.js';
 import { resolveModel, type Model } from '../src/model/model.js';
 import { overlayDir } from '../src/render/kubernetes/kustomize.js';
@@ -189,7 +189,7 @@ test('the Role covers exactly the kinds the generated overlays apply (kubectl ku
     // green autoscaled (an HPA, and a disruption budget from 2 pods up), blue with a budget, develop with neither and no Ingress.
     writeFileSync(path.join(t.dir, 'pipewright.yaml'), CONFIG.replace('    branch: staging\n', '    branch: staging\n    scaling: { minReplicas: 2, maxReplicas: 4 }\n'));
     await generate({ cwd: t.dir }, { out: () => {}, err: () => {}, color: false });
-    const { model } = await loadConfig({ cwd: t.dir });
+    const { model } = await loadProject({ cwd: t.dir });
     assert.ok(model.environments[1]!.scaling && model.environments[1]!.disruptionBudget && !model.environments[0]!.disruptionBudget);
     const resourceOf: Record<string, string> = {
       ServiceAccount: 'serviceaccounts',

@@ -5,7 +5,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { validateConfig } from '../src/config/validate.js';
-import { loadConfig, parseConfigText } from '../src/config/load.js';
+import { parseConfigText } from '../src/config/load.js';
+import { loadProject } from '../src/commands/common.js';
 import { resolveModel } from '../src/model/model.js';
 import { ConfigError } from '../src/core/errors.js';
 import { renderJenkinsfile } from '../src/render/jenkins/pipeline.js';
@@ -17,7 +18,7 @@ const minimal = { app: 'shop', aws: { accountId: '123456789012', region: 'eu-wes
 
 function problemsOf(data: unknown): string[] {
   try {
-    validateConfig(data, 'pipewright.yaml');
+    resolveModel(validateConfig(data, 'pipewright.yaml'), 'pipewright.yaml');
   } catch (e) {
     assert.instance(e, ConfigError);
     return (e as Error).message.split('\n');
@@ -218,7 +219,7 @@ test('loadConfig finds pipewright.config.ts and refuses two configs at once', as
   const t = tempDir();
   try {
     writeFileSync(path.join(t.dir, 'pipewright.config.ts'), readFileSync(fromRoot('test/fixtures/hello-flask.config.ts')));
-    const { model } = await loadConfig({ cwd: t.dir });
+    const { model } = await loadProject({ cwd: t.dir });
     assert.is(model.configFile, 'pipewright.config.ts');
     writeFileSync(path.join(t.dir, 'pipewright.yaml'), yaml.dump(minimal));
     const res = runCli(['validate'], { cwd: t.dir });
@@ -288,7 +289,7 @@ test('property: 1,000+ generated bad configs each give a structured ConfigError,
   fc.assert(
     fc.property(badConfig, (data) => {
       try {
-        validateConfig(data, 'pipewright.yaml');
+        resolveModel(validateConfig(data, 'pipewright.yaml'), 'pipewright.yaml');
         return true; // a mutation can happen to be valid (e.g. deleting an optional key)
       } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
@@ -311,7 +312,7 @@ test('property: random YAML text never crashes the parser', async () => {
   const texts = fc.sample(fc.string({ unit: fc.constantFrom(...'ab: -[]{}\n\'"&*!|>%@`#,?\t'.split('')) , maxLength: 40 }), { numRuns: 300, seed: 7 });
   for (const t of texts) {
     try {
-      validateConfig(await parseConfigText(t, 'p.yaml'), 'p.yaml');
+      resolveModel(validateConfig(await parseConfigText(t, 'p.yaml'), 'p.yaml'), 'p.yaml');
     } catch (e) {
       if (!(e instanceof ConfigError)) throw new Error(`crash on ${JSON.stringify(t)}: ${(e as Error).stack}`);
     }

@@ -168,7 +168,7 @@ test('env: secretKeyRef, configMapKeyRef and envFrom render as references; nothi
 
 const problemsOf = (config: object): { path: string; message: string; allowed?: string }[] => {
   try {
-    validateConfig(config, 'pipewright.yaml');
+    resolveModel(validateConfig(config, 'pipewright.yaml'), 'pipewright.yaml');
   } catch (e) {
     if (e instanceof ConfigError) return [...e.problems];
     throw e;

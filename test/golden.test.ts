@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../src/config/load.js';
+import { loadProject } from '../src/commands/common.js';
 import { APP_TEMPLATE_GROUPS, renderApp } from '../src/render/app/files.js';
 import { renderLibrary } from '../src/render/jenkins/pipeline.js';
 import { LIBRARY_LINE, markLine } from '../src/render/marker.js';
@@ -14,9 +14,9 @@ import type { GeneratedFile } from '../src/render/types.js';
 import { fromRoot, expectGolden, updateGolden } from './helpers.js';
 
 const update = updateGolden;
-const { model } = await loadConfig({ cwd: fromRoot('examples/hello-flask') });
+const { model } = await loadProject({ cwd: fromRoot('examples/hello-flask') });
 // The example with canaries (green by pod count, blue by ALB weights): its Kustomize output only.
-const { model: canary } = await loadConfig({ cwd: fromRoot('test/fixtures/canary') });
+const { model: canary } = await loadProject({ cwd: fromRoot('test/fixtures/canary') });
 const render = () => ({
   'hello-flask': renderApp(model, loadTemplates({ groups: APP_TEMPLATE_GROUPS, configFile: model.configFile })),
   canary: renderApp(canary, loadTemplates({ groups: APP_TEMPLATE_GROUPS, configFile: canary.configFile })).filter((f) => f.path.startsWith('kustomize/')),

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../src/config/load.js';
+import { loadProject } from '../src/commands/common.js';
 import { buildGraph, type DeliveryGraph, type GraphNode } from '../src/render/graph/delivery-graph.js';
 import { renderMermaid } from '../src/render/graph/mermaid.js';
 import { renderSvg } from '../src/render/graph/svg.js';
@@ -14,7 +14,7 @@ import { AWS, CUSTOM, HOSTILE, HOSTILE_APPROVERS, HOSTILE_BRANCHES, HOSTILE_PATT
 import { expectGolden, fromRoot, runCli, tempDir } from './helpers.js';
 
 const EXAMPLE = fromRoot('examples/hello-flask');
-const { model: example } = await loadConfig({ cwd: EXAMPLE });
+const { model: example } = await loadProject({ cwd: EXAMPLE });
 
 // ---------------------------------------------------------------------------------------------
 // A small reader of the Mermaid we write: every line must be one of the statements below, every
@@ -296,7 +296,7 @@ test('default SVG: well-formed, sized, with every label and the lanes', () => {
 });
 
 test('rendering is deterministic: the same config gives the same bytes', async () => {
-  const again = buildGraph((await loadConfig({ cwd: EXAMPLE })).model);
+  const again = buildGraph((await loadProject({ cwd: EXAMPLE })).model);
   assert.equal(again, exampleGraph);
   assert.is(renderMermaid(again), exampleMermaid);
   assert.is(renderSvg(again), exampleSvg);

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../src/config/load.js';
+import { loadProject } from '../src/commands/common.js';
 import { validateConfig } from '../src/config/validate.js';
 import { resolveModel, type Model } from '../src/model/model.js';
 import { writePipeline } from '../src/plan/workspace.js';
@@ -28,7 +28,7 @@ function renderTo(m: Model, name: string) {
   return writePipeline(m, loadTemplates({ groups: ['vars-templates'], configFile: m.configFile }), path.join(work.dir, name));
 }
 
-const { model } = await loadConfig({ cwd: fromRoot('examples/hello-flask') });
+const { model } = await loadProject({ cwd: fromRoot('examples/hello-flask') });
 const kaniko = resolveModel(
   validateConfig({ app: 'shop', aws: { accountId: '123456789012', region: 'eu-west-1' }, build: { engine: 'kaniko' }, jenkins: { autoTag: true } }, 'k.yaml'),
   'k.yaml',

@@ -17,7 +17,7 @@ import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../src/config/load.js';
+import { loadProject } from '../src/commands/common.js';
 import { runPipelines, type RunResult } from '../src/plan/harness.js';
 import { plannedCommands } from '../src/plan/commands.js';
 import { scenarioFor } from '../src/plan/scenario.js';
@@ -101,7 +101,7 @@ test('develop → staging → master with the Image step\'s shell run for real: 
   appendFileSync(path.join(app, 'pipewright.yaml'), `image:\n  registry: "${s.host}"\n`);
   const gen = runCli(['generate'], { cwd: app });
   assert.is(gen.status, 0, gen.stderr);
-  const { model } = await loadConfig({ cwd: app });
+  const { model } = await loadProject({ cwd: app });
   assert.is(model.image.uri, `${s.host}/hello-flask`);
   const paths = writePipeline(model, loadTemplates({ groups: ['vars-templates'], configFile: model.configFile }), path.join(work.dir, 'pipeline'));
   const contents = filesOf(app);

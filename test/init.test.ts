@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { renderGenerated } from '../src/commands/generate.js';
-import { loadConfig } from '../src/config/load.js';
+import { loadProject } from '../src/commands/common.js';
 import { validateConfig } from '../src/config/validate.js';
 import { HOOK_MARKER } from '../src/git/hook-install.js';
 import { resolveModel } from '../src/model/model.js';
@@ -96,7 +96,7 @@ test('init on the example: pipewright.yaml, generated files, develop and staging
   assert.match(text, '# from --account-id\n  accountId: "123456789012"\n');
   assert.not.match(text, 'productionBranch', 'a master repository: the default, not written');
   {
-    const { model } = await loadConfig({ cwd: dir });
+    const { model } = await loadProject({ cwd: dir });
     const expected = resolveModel(
       validateConfig(
         { app: 'hello-flask', aws: { accountId: '123456789012', region: 'eu-west-1' }, runtime: { wsgi: 'hello:create_app()', healthPath: '/healthz', python: '3.12' } },
@@ -429,7 +429,7 @@ test('origin/HEAD is main: productionBranch: main with its reason, main feeds bl
   assert.is(res.status, 0, res.stderr);
   const text = readFileSync(path.join(dir, 'pipewright.yaml'), 'utf8');
   assert.match(text, '\n# inferred from origin/HEAD, which points at origin/main\nproductionBranch: main\n');
-  const { model } = await loadConfig({ cwd: dir });
+  const { model } = await loadProject({ cwd: dir });
   assert.equal(model.environments.map((e) => [e.branch, e.name, e.production]), [
     ['develop', 'develop', false],
     ['staging', 'green', false],

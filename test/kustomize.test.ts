@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { run as generate } from '../src/commands/generate.js';
-import { loadConfig } from '../src/config/load.js';
+import { loadProject } from '../src/commands/common.js';
 import { RELEASE_PATCH, deployDir, deployKustomization, overlayDir, postInstDir, postInstKustomization, releasePatch } from '../src/render/kubernetes/kustomize.js';
 import { releaseRecordOf } from '../src/model/release.js';
 import type { Io } from '../src/commands/io.js';
@@ -47,7 +47,7 @@ test('every overlay of the example builds with kubectl kustomize and validates',
   if (!hasKubectl) return;
   const t = await generated();
   try {
-    const { model } = await loadConfig({ cwd: t.dir });
+    const { model } = await loadProject({ cwd: t.dir });
     for (const env of model.environments) {
       const objs = kustomize(path.join(t.dir, overlayDir(env)));
       validateStrict(objs);
@@ -111,7 +111,7 @@ test('the deploy-time wrapper pins the image by digest with plain kubectl', asyn
   if (!hasKubectl) return;
   const t = await generated();
   try {
-    const { model } = await loadConfig({ cwd: t.dir });
+    const { model } = await loadProject({ cwd: t.dir });
     const digest = `sha256:${'ab12'.repeat(16)}`;
     const green = model.environments[1]!;
     const wrapper = path.join(t.dir, deployDir(green, 'delivery'));
@@ -154,7 +154,7 @@ test('the post-install Job: its own kustomization per environment, built and val
   });
   const t = await generated(cfg);
   try {
-    const { model } = await loadConfig({ cwd: t.dir });
+    const { model } = await loadProject({ cwd: t.dir });
     const digest = `sha256:${'cd34'.repeat(16)}`;
     for (const env of model.environments) {
       // applying the overlay never creates the Job

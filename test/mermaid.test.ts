@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { loadConfig } from '../src/config/load.js';
+import { loadProject } from '../src/commands/common.js';
 import type { Model } from '../src/model/model.js';
 import { buildGraph, type DeliveryGraph, type EdgeKind, type NodeKind } from '../src/render/graph/delivery-graph.js';
 import { renderMermaid } from '../src/render/graph/mermaid.js';
@@ -152,7 +152,7 @@ async function refused(what: string, text: string, g: DeliveryGraph): Promise<st
 }
 
 const EXAMPLE = fromRoot('examples/hello-flask');
-const example = buildGraph((await loadConfig({ cwd: EXAMPLE })).model);
+const example = buildGraph((await loadProject({ cwd: EXAMPLE })).model);
 
 /** A graph with a merge source that no rule or environment names (a valid config has none; the renderer still draws it). */
 function withUnknownSource(m: Model): Model {

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../src/config/load.js';
+import { loadProject } from '../src/commands/common.js';
 import { validateConfig } from '../src/config/validate.js';
 import { resolveModel, type Model } from '../src/model/model.js';
 import { writePipeline } from '../src/plan/workspace.js';
@@ -21,7 +21,7 @@ import { engineAvailable, fromRoot, tempDir } from './helpers.js';
 
 const hasGroovy = engineAvailable('groovy');
 engineAvailable('git');
-const { model } = await loadConfig({ cwd: fromRoot('examples/hello-flask') });
+const { model } = await loadProject({ cwd: fromRoot('examples/hello-flask') });
 const work = tempDir('pipewright-pipeline-');
 let runs = 0;
 

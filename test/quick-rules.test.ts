@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import yaml from 'js-yaml';
 import { quickRules, quickRulesParsed, scanTopLevel } from '../src/rules/quick-rules.js';
 import { defaultRules } from '../src/model/model.js';
-import { loadConfig } from '../src/config/load.js';
+import { loadProject } from '../src/commands/common.js';
 import { tempDir } from './helpers.js';
 
 const MINIMAL = 'app: shop\naws:\n  accountId: "123456789012"\n  region: eu-west-1\n';
@@ -17,7 +17,7 @@ test.after(() => t.cleanup());
 
 async function fullRules(text: string) {
   writeFileSync(path.join(t.dir, 'pipewright.yaml'), text);
-  return (await loadConfig({ cwd: t.dir })).model.rules;
+  return (await loadProject({ cwd: t.dir })).model.rules;
 }
 
 for (const extra of ['', 'productionBranch: main\n', 'productionBranch: release/prod\n', '# a comment\nimage:\n  port: 9000\n']) {

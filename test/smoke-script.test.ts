@@ -10,7 +10,7 @@ import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'nod
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { loadConfig } from '../src/config/load.js';
+import { loadProject } from '../src/commands/common.js';
 import { renderScaffold } from '../src/render/app/scaffold.js';
 import { run as generate } from '../src/commands/generate.js';
 import { loadTemplates } from '../src/config/templates.js';
@@ -19,7 +19,7 @@ import { copyExample, engineAvailable, fromRoot, tempDir } from './helpers.js';
 const hasCurl = engineAvailable('curl');
 const hasPython = engineAvailable('python3');
 const work = tempDir('pipewright-smoke-');
-const { model } = await loadConfig({ cwd: fromRoot('examples/hello-flask') });
+const { model } = await loadProject({ cwd: fromRoot('examples/hello-flask') });
 const scaffolded = renderScaffold(model, loadTemplates({ groups: ['scaffold'], configFile: model.configFile })).find((f) => f.path === 'script/smoke')!;
 const script = path.join(work.dir, 'smoke');
 writeFileSync(script, scaffolded.contents);

@@ -9,7 +9,6 @@
  * role stop the run before anything changes; then the Kubernetes objects; then the profiles are
  * created, one at a time, each waited for until ACTIVE.
  */
-import { loadConfig } from '../config/load.js';
 import { ChangeLog, ConfigError, FindingsError, PipewrightError, UsageError } from '../core/errors.js';
 import { parseTimeout } from '../core/deadline.js';
 import { processIo, type Io } from './io.js';
@@ -22,7 +21,7 @@ import { openEks, type EksOptions } from '../aws/eks.js';
 import { AwsError } from '../aws/errors.js';
 import { applyProfiles, judge, profileItem, readProfiles, type ProfileOutcome, type ProfileState } from '../aws/fargate.js';
 import { jsonReport, manifestsJson, manifestsYaml, textReport, type ClusterReport, type ManifestSection } from './cluster-bootstrap-report.js';
-import { kubeOptions, type CommonOptions, type NetworkOptions } from './common.js';
+import { kubeOptions, type CommonOptions, type NetworkOptions, loadProject } from './common.js';
 
 export interface ClusterBootstrapOptions extends CommonOptions, NetworkOptions, EksOptions {
   /** kubeconfig context. Default: the current context. */
@@ -114,7 +113,7 @@ const DRY: Record<ProfileState['verdict'], ProfileOutcome['action']> = { create:
 
 export async function run(opts: ClusterBootstrapOptions, io: Io = processIo): Promise<number> {
   const timeoutSeconds = parseTimeout(opts.timeout);
-  const { model } = await loadConfig(opts);
+  const { model } = await loadProject(opts);
   if (opts.manifests) {
     io.out(opts.json ? manifestsJson(manifestSections(model)) : manifestsYaml(model, manifestSections(model)));
     return 0;

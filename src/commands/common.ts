@@ -1,4 +1,7 @@
+import path from 'node:path';
 import type { KubeOptions } from '../k8s/client.js';
+import { loadConfig, type LoadedConfig, type LoadOptions } from '../config/load.js';
+import { resolveModel, type Model } from '../model/model.js';
 
 /** Options every command takes. */
 export interface CommonOptions {
@@ -31,4 +34,14 @@ export function kubeOptions(opts: CommonOptions & KubeFlags, timeoutSeconds: num
     ...(opts.context !== undefined && { context: opts.context }),
     forbiddenHint,
   };
+}
+
+export interface Project extends LoadedConfig {
+  readonly model: Model;
+}
+
+/** The composition every command starts with: find and validate the config (config/), then derive the model (model/). */
+export async function loadProject(opts: LoadOptions): Promise<Project> {
+  const loaded = await loadConfig(opts);
+  return { ...loaded, model: resolveModel(loaded.config, path.basename(loaded.path), loaded.shown) };
 }

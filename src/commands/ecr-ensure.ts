@@ -3,13 +3,12 @@
  * tags, scan on push, lifecycle policy). Encryption drift cannot be fixed in place: it is
  * reported (exit 1) after everything else has been fixed.
  */
-import { loadConfig } from '../config/load.js';
 import { ecrTargetOf, openEcr, type EcrOptions } from '../aws/ecr.js';
 import { ensureRepository, type EnsureResult } from '../aws/ensure.js';
 import { FindingsError } from '../core/errors.js';
 import { paint, processIo, type Io } from './io.js';
 import { parseTimeout } from '../core/deadline.js';
-import type { CommonOptions, NetworkOptions } from './common.js';
+import { type CommonOptions, type NetworkOptions, loadProject } from './common.js';
 
 export interface EcrEnsureOptions extends CommonOptions, NetworkOptions, EcrOptions {
   /** Change nothing; print the calls that would be made. */
@@ -18,7 +17,7 @@ export interface EcrEnsureOptions extends CommonOptions, NetworkOptions, EcrOpti
 
 export async function run(opts: EcrEnsureOptions, io: Io = processIo): Promise<number> {
   const timeoutSeconds = parseTimeout(opts.timeout);
-  const { model } = await loadConfig(opts);
+  const { model } = await loadProject(opts);
   const ecr = openEcr({ ...opts, timeoutSeconds }, ecrTargetOf(model));
   const result = await ensureRepository(ecr, model, { dryRun: opts.dryRun ?? false });
   if (opts.json) io.out(`${JSON.stringify(result, null, 2)}\n`);

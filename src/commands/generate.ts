@@ -1,6 +1,5 @@
 /** `pipewright generate`: config → model → render → write, for one app repo. */
 import path from 'node:path';
-import { loadConfig } from '../config/load.js';
 import { rememberRules } from '../rules/load-rules.js';
 import type { Model } from '../model/model.js';
 import { renderApp, APP_TEMPLATE_GROUPS } from '../render/app/files.js';
@@ -8,7 +7,7 @@ import type { GeneratedFile } from '../render/types.js';
 import { loadTemplates } from '../config/templates.js';
 import { processIo, type Io } from './io.js';
 import { writeFiles, type WriteFlags } from './write-files.js';
-import type { CommonOptions } from './common.js';
+import { type CommonOptions, loadProject } from './common.js';
 
 export interface GenerateOptions extends CommonOptions, WriteFlags {}
 
@@ -23,7 +22,7 @@ export function renderGenerated(model: Model, root: string): GeneratedFile[] {
 }
 
 export async function run(opts: GenerateOptions, io: Io = processIo): Promise<number> {
-  const { model, root, path: configPath } = await loadConfig(opts);
+  const { model, root, path: configPath } = await loadProject(opts);
   rememberRules(configPath, model.rules);
   return writeFiles(renderGenerated(model, root), root, model.configFile, opts, io);
 }

@@ -5,14 +5,13 @@
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../config/load.js';
 import { UsageError } from '../core/errors.js';
 import { processIo, type Io } from './io.js';
 import { buildGraph } from '../render/graph/delivery-graph.js';
 import { renderMermaid } from '../render/graph/mermaid.js';
 import { renderSvg } from '../render/graph/svg.js';
 import { writeFileAtomic } from '../write/atomic.js';
-import type { CommonOptions } from './common.js';
+import { type CommonOptions, loadProject } from './common.js';
 
 export interface GraphOptions extends CommonOptions {
   /** An SVG picture instead of Mermaid text. Default false. */
@@ -56,7 +55,7 @@ function outPath(opts: GraphOptions): string {
 
 export async function run(opts: GraphOptions, io: Io = processIo): Promise<number> {
   const target = opts.out !== undefined ? outPath(opts) : null;
-  const { model } = await loadConfig(opts);
+  const { model } = await loadProject(opts);
   const graph = buildGraph(model);
   const text = opts.svg ? renderSvg(graph) : renderMermaid(graph);
   if (target === null) {

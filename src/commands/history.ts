@@ -3,14 +3,13 @@
  * alone (the Deployment's ReplicaSets and the release annotations of their pod templates), in each
  * cluster of the environment. Exit 0; 1 when a cluster could not be read.
  */
-import { loadConfig } from '../config/load.js';
 import { parseTimeout } from '../core/deadline.js';
 import { UsageError } from '../core/errors.js';
 import { processIo, type Io } from './io.js';
 import { KubeError } from '../k8s/client.js';
 import { clusterKubes } from '../k8s/contexts.js';
 import { environmentNamed, readHistory, type Revision } from '../k8s/history.js';
-import { kubeOptions, type CommonOptions, type NetworkOptions } from './common.js';
+import { kubeOptions, type CommonOptions, type NetworkOptions, loadProject } from './common.js';
 
 export interface HistoryOptions extends CommonOptions, NetworkOptions {
   readonly env: string;
@@ -46,7 +45,7 @@ const FORBIDDEN_HINT = 'history needs get on deployments and list on replicasets
 export async function run(opts: HistoryOptions, io: Io = processIo): Promise<number> {
   if (typeof opts.env !== 'string') throw new UsageError('history: --env <environment> is required');
   const timeoutSeconds = parseTimeout(opts.timeout);
-  const { model } = await loadConfig(opts);
+  const { model } = await loadProject(opts);
   const env = environmentNamed(model, opts.env);
   const kubes = await clusterKubes(
     kubeOptions(opts, timeoutSeconds, FORBIDDEN_HINT),

@@ -3,12 +3,11 @@
  * never calls AWS. `--role <name>` prints one raw document for `aws iam put-role-policy` (or,
  * with `--trust`, `aws iam create-role`); `--json` prints every role as one object.
  */
-import { loadConfig } from '../config/load.js';
 import { UsageError } from '../core/errors.js';
 import { paint, processIo, type Io } from './io.js';
 import type { ClusterTarget, Model } from '../model/model.js';
 import { clusterKey, iamPlan, placeholdersIn, type IamPlan, type IamRole, type PolicyDocument } from '../render/aws/iam.js';
-import type { CommonOptions } from './common.js';
+import { type CommonOptions, loadProject } from './common.js';
 
 export interface IamCommandOptions extends CommonOptions {
   /** Print only this role's permission policy (or, with `trust`, its trust policy) as raw JSON. */
@@ -132,7 +131,7 @@ function describe(plan: IamPlan, io: Io): string {
 
 export async function run(opts: IamCommandOptions, io: Io = processIo): Promise<number> {
   if (opts.trust && opts.role === undefined) throw new UsageError('--trust needs --role <name>: it picks the trust policy of that one role');
-  const { model } = await loadConfig(opts);
+  const { model } = await loadProject(opts);
   const deploy = model.environments.flatMap((e) => e.clusters);
   const agentCluster = agentClusterOf(model, opts.agentCluster, deploy);
   const known = [...new Map([...deploy, agentCluster].map((c) => [clusterKey(c), { name: c.name, region: c.region }])).values()];

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import { CONFIG_NAMES, loadConfig, parseConfigText } from '../config/load.js';
+import { CONFIG_NAMES, parseConfigText } from '../config/load.js';
 import type { ParsedConfig } from '../config/schema.js';
 import { validateConfig } from '../config/validate.js';
 import { FindingsError, UsageError } from '../core/errors.js';
@@ -24,7 +24,7 @@ import { resolveModel, type Model } from '../model/model.js';
 import { writeFileAtomic } from '../write/atomic.js';
 import { DEFAULT_MANIFEST_PATH } from '../write/manifest.js';
 import { applyPlan, describeConflict, planWrite, summarize, withoutConflicts, type PlannedChange } from '../write/writer.js';
-import type { CommonOptions } from './common.js';
+import { loadProject, type CommonOptions } from './common.js';
 import { renderGenerated } from './generate.js';
 import { describeInstall } from './hook-install.js';
 import { repositoryContext } from './lint.js';
@@ -165,7 +165,7 @@ async function init(opts: InitOptions, io: Io, deps: InitDeps): Promise<number> 
   let configText: string | null = null;
   let answers: InitAnswers | null = null;
   if (!rewrite) {
-    ({ model, config } = await loadConfig({ cwd: opts.cwd, config: shownConfig }));
+    ({ model, config } = await loadProject({ cwd: opts.cwd, config: shownConfig }));
     const current = {
       app: model.app,
       accountId: model.aws.accountId,

@@ -8,7 +8,7 @@ import { CatalogSchema } from '../config/catalog-schema.js';
 import { validateWith } from '../config/validate.js';
 import { parseConfigText } from '../config/load.js';
 import { readText } from '../config/text.js';
-import { catalogProblems, resolveCatalog } from '../model/catalog.js';
+import { resolveCatalog } from '../model/catalog.js';
 import { diffJobs, INDEX_FILE, jobsCommand, renderJobs, type JobIndex } from '../render/jobs/jobs.js';
 import { loadTemplates } from '../config/templates.js';
 import { UsageError } from '../core/errors.js';
@@ -58,9 +58,8 @@ export async function run(opts: JobsOptions, io: Io = processIo): Promise<number
   const data = await parseConfigText(readText(catalogPath, shown), shown);
   const parsed = validateWith(CatalogSchema, data, shown, {
     expected: 'a mapping with seed (repository) and repositories (name, github or git)',
-    semantic: catalogProblems,
   });
-  const catalog = resolveCatalog(parsed, path.basename(catalogPath));
+  const catalog = resolveCatalog(parsed, path.basename(catalogPath), shown);
   const out = path.resolve(opts.cwd, opts.out ?? 'jobs');
   const templates = loadTemplates({ groups: ['jobs'], templatesDir: opts.templatesDir && path.resolve(opts.cwd, opts.templatesDir), configFile: shown });
 

@@ -4,7 +4,6 @@
  * Exit 1 when anything is an error.
  */
 import path from 'node:path';
-import { loadConfig } from '../config/load.js';
 import type { ParsedConfig } from '../config/schema.js';
 import { Git, type LineCommit } from '../git/git.js';
 import { defaultBranch, mainRemote } from '../git/default-branch.js';
@@ -14,7 +13,7 @@ import { repositoryRules, type RepositoryContext } from '../rules/repository-rul
 import { historyRules, keptLine, mergedCommit, type HistoryContext } from '../rules/history-rules.js';
 import { formatFinding, runRules, type RulesData } from '../rules/types.js';
 import { paint, processIo, type Io } from './io.js';
-import type { CommonOptions } from './common.js';
+import { type CommonOptions, loadProject } from './common.js';
 
 export interface LintOptions extends CommonOptions {
   /** Audit the remote-tracking branches of this remote (e.g. origin) instead of local ones. */
@@ -24,7 +23,7 @@ export interface LintOptions extends CommonOptions {
 export async function run(opts: LintOptions, io: Io = processIo): Promise<number> {
   const git = new Git(opts.cwd);
   const root = git.topLevel();
-  const { model, config, path: configPath } = await loadConfig({ cwd: opts.config ? opts.cwd : root, config: opts.config });
+  const { model, config, path: configPath } = await loadProject({ cwd: opts.config ? opts.cwd : root, config: opts.config });
   const rules = model.rules;
   const prefix = opts.remote ? `refs/remotes/${opts.remote}/` : 'refs/heads/';
   const refs = git.refs(prefix.slice(0, -1));

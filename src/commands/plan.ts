@@ -7,7 +7,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../config/load.js';
 import { Git } from '../git/git.js';
 import { loadTemplates } from '../config/templates.js';
 import { requireGroovy, runPipelines } from '../plan/harness.js';
@@ -17,7 +16,7 @@ import { writePipeline } from '../plan/workspace.js';
 import { UsageError } from '../core/errors.js';
 import { branchNameProblem } from '../core/names.js';
 import { paint, processIo, type Io } from './io.js';
-import type { CommonOptions } from './common.js';
+import { type CommonOptions, loadProject } from './common.js';
 import type { Model } from '../model/model.js';
 
 export interface PlanOptions extends CommonOptions {
@@ -55,7 +54,7 @@ export async function run(opts: PlanOptions, io: Io = processIo): Promise<number
   if (opts.at !== undefined && (!/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(opts.at) || Number.isNaN(Date.parse(opts.at)))) {
     throw new UsageError(`plan: --at "${opts.at}" is not an ISO 8601 time with an offset (e.g. 2026-12-04T17:00:00+01:00 or 2026-12-04T16:00:00Z)`);
   }
-  const { model, root, config } = await loadConfig(opts);
+  const { model, root, config } = await loadProject(opts);
   const target = model.environments.find((e) => e.branch === opts.branch);
   // Where the branch takes only images verified upstream, the image is already in ECR (or the build is refused).
   const imageExists = opts.imageExists ?? target?.upstream != null;

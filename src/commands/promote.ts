@@ -3,13 +3,12 @@
  * after the target's required checks pass. Exit 0: promoted (or already was); 1: a check failed
  * or the target tag names another image (nothing changed); 2: bad flags.
  */
-import { loadConfig } from '../config/load.js';
 import { ecrTargetOf, openEcr, type EcrOptions } from '../aws/ecr.js';
 import { promote, type PromoteResult } from '../aws/promote.js';
 import { FindingsError, UsageError } from '../core/errors.js';
 import { paint, processIo, type Io } from './io.js';
 import { parseTimeout } from '../core/deadline.js';
-import { kubeOptions, type CommonOptions, type NetworkOptions } from './common.js';
+import { kubeOptions, type CommonOptions, type NetworkOptions, loadProject } from './common.js';
 
 export interface PromoteCommandOptions extends CommonOptions, NetworkOptions, EcrOptions {
   readonly context?: string;
@@ -25,7 +24,7 @@ export interface PromoteCommandOptions extends CommonOptions, NetworkOptions, Ec
 export async function run(opts: PromoteCommandOptions, io: Io = processIo): Promise<number> {
   if (typeof opts.from !== 'string' || typeof opts.to !== 'string') throw new UsageError('promote: --from <env> and --to <env> are required');
   const timeoutSeconds = parseTimeout(opts.timeout);
-  const { model, root } = await loadConfig(opts);
+  const { model, root } = await loadProject(opts);
   const ecr = openEcr({ ...opts, timeoutSeconds }, ecrTargetOf(model));
   const result = await promote(
     ecr,

@@ -3,11 +3,10 @@
  * or as one repository ruleset, printed as JSON for `gh api --input -` or Terraform. Data only:
  * it never calls GitHub.
  */
-import { loadConfig } from '../config/load.js';
 import { UsageError } from '../core/errors.js';
 import { processIo, type Io } from './io.js';
 import { githubProtection, githubRuleset, protectedBranches, type GitHubTarget } from '../render/github/protection.js';
-import type { CommonOptions } from './common.js';
+import { type CommonOptions, loadProject } from './common.js';
 
 export interface ProtectOptions extends CommonOptions {
   /** Classic branch protection bodies, one per protected branch. */
@@ -47,7 +46,7 @@ export async function run(opts: ProtectOptions, io: Io = processIo): Promise<num
     throw new UsageError('protect needs --github or --ruleset: --github prints branch protection bodies, one per protected branch; --ruleset prints one repository ruleset');
   }
   const t = target(opts);
-  const { model } = await loadConfig(opts);
+  const { model } = await loadProject(opts);
   if (protectedBranches(model).length === 0) {
     io.err(`warning: ${model.configFile}: no branch refuses direct commits or limits its merge sources: nothing to protect\n`);
   }

@@ -4,14 +4,13 @@
  * Exit 0: rolled back (or already there); 1: refused (never ran there, never verified: --force),
  * or the rollout did not finish; 2: bad flags.
  */
-import { loadConfig } from '../config/load.js';
 import { ecrTargetOf, openEcr, type EcrOptions } from '../aws/ecr.js';
 import { parseDuration, parseTimeout } from '../core/deadline.js';
 import { FindingsError, UsageError } from '../core/errors.js';
 import { whoRuns } from '../git/user.js';
 import { paint, processIo, type Io } from './io.js';
 import { rollback, type RollbackResult } from '../k8s/rollback.js';
-import { kubeOptions, type CommonOptions, type NetworkOptions } from './common.js';
+import { kubeOptions, type CommonOptions, type NetworkOptions, loadProject } from './common.js';
 
 export interface RollbackCommandOptions extends CommonOptions, NetworkOptions, EcrOptions {
   readonly env: string;
@@ -38,7 +37,7 @@ export async function run(opts: RollbackCommandOptions, io: Io = processIo): Pro
   }
   const timeoutSeconds = parseTimeout(opts.timeout);
   const rolloutTimeoutMs = parseDuration('--rollout-timeout', opts.rolloutTimeout, DEFAULT_ROLLOUT_TIMEOUT);
-  const { model, root } = await loadConfig(opts);
+  const { model, root } = await loadProject(opts);
   const ecr = openEcr({ ...opts, timeoutSeconds }, ecrTargetOf(model));
   const result = await rollback(
     ecr,

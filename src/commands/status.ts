@@ -7,14 +7,13 @@
  * the config is read through the kubeconfig context named by its EKS ARN (as
  * `aws eks update-kubeconfig` names them) when there is one, else through the current context.
  */
-import { loadConfig } from '../config/load.js';
 import { processIo, paint, type Io } from './io.js';
 import { clusterKubes } from '../k8s/contexts.js';
 import { describeImage, ecrTargetOf, openEcr, type EcrOptions } from '../aws/ecr.js';
 import type { Model } from '../model/model.js';
 import { formatAge, shortDigest, statusRows, type StatusRow, type TagsOf } from '../k8s/status.js';
 import { parseTimeout } from '../core/deadline.js';
-import { kubeOptions, type CommonOptions, type NetworkOptions } from './common.js';
+import { kubeOptions, type CommonOptions, type NetworkOptions, loadProject } from './common.js';
 
 export interface StatusOptions extends CommonOptions, NetworkOptions, EcrOptions {
   /** kubeconfig context for every cluster. Default: per cluster, its EKS context, else the current one. */
@@ -71,7 +70,7 @@ function ecrTags(opts: EcrOptions, model: Model): TagsOf {
 
 export async function run(opts: StatusOptions, io: Io = processIo, deps: StatusDeps = {}): Promise<number> {
   const timeoutSeconds = parseTimeout(opts.timeout);
-  const { model } = await loadConfig(opts);
+  const { model } = await loadProject(opts);
   const kubes = await clusterKubes(
     kubeOptions(opts, timeoutSeconds, FORBIDDEN_HINT),
     model.environments.flatMap((e) => e.clusters),

@@ -1,12 +1,11 @@
 /** `pipewright validate`: config → model, printed. Exit 2 with every problem on bad config. */
-import { loadConfig } from '../config/load.js';
 import { rememberRules } from '../rules/load-rules.js';
 import { processIo, type Io } from './io.js';
 import { describeFargateSize } from '../model/fargate.js';
-import type { CommonOptions } from './common.js';
+import { type CommonOptions, loadProject } from './common.js';
 
 export async function run(opts: CommonOptions, io: Io = processIo): Promise<number> {
-  const { model, path: configPath } = await loadConfig(opts);
+  const { model, path: configPath } = await loadProject(opts);
   rememberRules(configPath, model.rules);
   if (opts.json) {
     io.out(`${JSON.stringify(model, null, 2)}\n`);

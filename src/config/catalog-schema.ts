@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { allow } from './schema.js';
-import { DEFAULT_FOLDER, repositoryProblems } from '../model/catalog.js';
+import { DEFAULT_FOLDER, repositoryProblems } from '../core/catalog-checks.js';
 
 const itemName = allow(
   z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/),

@@ -1,12 +1,12 @@
 /**
  * Finding and reading the config: pipewright.yaml (js-yaml) or pipewright.config.ts (read
- * statically; ts-morph is loaded only then). Returns the resolved model.
+ * statically; ts-morph is loaded only then). Returns the validated config as data: deriving the
+ * model from it (and its cross-field checks) is model/'s job (resolveModel).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { ConfigError, UsageError } from '../core/errors.js';
-import { resolveModel, type Model } from '../model/model.js';
 import { validateConfig } from './validate.js';
 import { readText } from './text.js';
 import type { ParsedConfig } from './schema.js';
@@ -27,8 +27,9 @@ export interface LoadedConfig {
   readonly path: string;
   /** Directory the config lives in: the project root that generated paths are relative to. */
   readonly root: string;
-  readonly model: Model;
-  /** The validated config as written (before defaults), for messages that name its keys. */
+  /** The config file as messages name it: relative to cwd. */
+  readonly shown: string;
+  /** The validated config as written (before defaults). */
   readonly config: ParsedConfig;
 }
 
@@ -111,5 +112,5 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadedConfig> {
   const text = readText(file, shown);
   const data = await parseConfigText(text, shown);
   const parsed = validateConfig(data, shown);
-  return { path: file, root: path.dirname(file), model: resolveModel(parsed, path.basename(file)), config: parsed };
+  return { path: file, root: path.dirname(file), shown, config: parsed };
 }

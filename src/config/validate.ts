@@ -1,12 +1,11 @@
 /**
- * Turns raw data (from YAML or a static TS literal) into validated data, or one ConfigError
+ * Turns raw data (from YAML or a static TS literal) into structurally validated data, or one ConfigError
  * listing every problem as `key.path: message (allowed: …)`. Serves every schema: the app config
  * and the seed job's catalog.
  */
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import { ConfigSchema, allowedText, type ParsedConfig } from './schema.js';
-import { semanticProblems } from '../model/model.js';
 
 type Schema = z.core.$ZodType;
 type Issue = z.core.$ZodIssue;
@@ -29,10 +28,7 @@ export function validateWith<S extends z.ZodType>(schema: S, data: unknown, file
 }
 
 export function validateConfig(data: unknown, file: string): ParsedConfig {
-  return validateWith(ConfigSchema, data, file, {
-    expected: 'a mapping with at least app and aws (accountId, region)',
-    semantic: semanticProblems,
-  });
+  return validateWith(ConfigSchema, data, file, { expected: 'a mapping with at least app and aws (accountId, region)' });
 }
 
 const keyPath = (path: readonly PropertyKey[]): string => path.map(String).join('.');

@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '../core/errors.js';
 import { validateConfig } from '../config/validate.js';
+import { resolveModel } from '../model/model.js';
 import { DEFAULTS, defaultEnvironments } from '../core/defaults.js';
 import { yamlScalar } from '../escape/yaml.js';
 import type { Inferred } from './detect.js';
@@ -88,7 +89,7 @@ const VALID: Readonly<Record<AnswerKey, string>> = {
 export function answerProblem(key: AnswerKey, value: string): string | null {
   const v = { ...VALID, [key]: value };
   try {
-    validateConfig(
+    const config = validateConfig(
       {
         app: v.app,
         aws: { accountId: v.accountId, region: v.region },
@@ -97,6 +98,7 @@ export function answerProblem(key: AnswerKey, value: string): string | null {
       },
       'answer',
     );
+    resolveModel(config, 'answer');
     return null;
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;

@@ -1,6 +1,7 @@
 /** The resolved catalog: defaults merged into every repository, job names and sources derived once. */
 import { createHash } from 'node:crypto';
-import type { ConfigProblem } from '../core/errors.js';
+import { ConfigError, type ConfigProblem } from '../core/errors.js';
+import { repositoryProblems } from '../core/catalog-checks.js';
 import type { ParsedCatalog, RepositoryEntry } from '../config/catalog-schema.js';
 
 export type JobSource =
@@ -66,7 +67,13 @@ function sourceOf(r: RepositoryEntry): JobSource {
   return { kind: 'git', remote: r.git! };
 }
 
-export function resolveCatalog(c: ParsedCatalog, catalogFile: string): CatalogModel {
+/**
+ * The model of a structurally valid catalog; a ConfigError (named `shown`, default the file name)
+ * when entries clash (catalogProblems).
+ */
+export function resolveCatalog(c: ParsedCatalog, catalogFile: string, shown = catalogFile): CatalogModel {
+  const problems = catalogProblems(c);
+  if (problems.length > 0) throw new ConfigError(shown, problems);
   const d = c.defaults ?? {};
   const jobs = c.repositories.map(
     (r, i): JobModel => ({
@@ -96,49 +103,6 @@ export function resolveCatalog(c: ParsedCatalog, catalogFile: string): CatalogMo
     },
     jobs,
   };
-}
-
-/** Stands for "the default folder" while `defaults` may still be invalid. */
-export const DEFAULT_FOLDER = '\0default/';
-
-/**
- * Problems that need several entries at once: each entry's single source, duplicate job names and
- * job/folder clashes. `folderOf` resolves an entry's folder: the catalog's real one once the whole
- * file is valid, or a stand-in for "the default folder" while other sections still have errors,
- * so these problems are reported in the same pass as the rest.
- */
-export function repositoryProblems(repos: readonly RepositoryEntry[], folderOf: (r: RepositoryEntry) => string | null): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  const nameOf = (r: RepositoryEntry) => {
-    const folder = folderOf(r);
-    return folder ? `${folder}/${r.name}` : r.name;
-  };
-  const seen = new Map<string, number>();
-  repos.forEach((r, i) => {
-    if ((r.github === undefined) === (r.git === undefined)) {
-      problems.push({ path: `repositories.${i}`, message: `"${r.name}" needs exactly one source`, allowed: 'github: owner/repo, or git: <url>' });
-    }
-    const name = nameOf(r);
-    const first = seen.get(name);
-    if (first !== undefined) {
-      problems.push({
-        path: `repositories.${i}.name`,
-        message: `job "${name.replace(DEFAULT_FOLDER, '')}"${name.startsWith(DEFAULT_FOLDER) ? ' (in the default folder)' : ''} is defined twice: by repositories.${first} (${repos[first]!.name}) and by repositories.${i} (${r.name})`,
-        allowed: 'a name unique within its folder: rename one, or set folder',
-      });
-    } else seen.set(name, i);
-  });
-  // A job whose full name is also a folder of other jobs cannot exist in Jenkins.
-  const folders = new Set(
-    repos.flatMap((r) => {
-      const f = folderOf(r);
-      return f ? f.split('/').map((_, k, parts) => parts.slice(0, k + 1).join('/')) : [];
-    }),
-  );
-  repos.forEach((r, i) => {
-    if (folders.has(nameOf(r))) problems.push({ path: `repositories.${i}.name`, message: `job "${nameOf(r)}" has the same name as a folder`, allowed: 'a name no folder uses' });
-  });
-  return problems;
 }
 
 /** The same checks with the real folders, once the whole catalog is valid. */

@@ -2,7 +2,7 @@
  * The resolved model: every default filled in and every derived value computed once, so that
  * renderers, rules and commands never re-derive anything from the raw config.
  */
-import type { ConfigProblem } from '../core/errors.js';
+import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import type { EnvironmentConfig, ParsedConfig } from '../config/schema.js';
 import { BUILTIN_CHECKS, DEFAULTS, DEFAULT_TAG_PATTERNS, defaultEnvironments } from '../core/defaults.js';
 import { branchNameProblem, toDockerTag } from '../core/names.js';
@@ -333,8 +333,13 @@ export function defaultRules(productionBranch?: string): Model['rules'] | null {
   return productionBranchProblems(productionBranch, undefined, envs).length > 0 ? null : resolveRules(undefined, envs);
 }
 
-/** Build the model from a config that passed validateConfig (so semanticProblems found nothing). */
-export function resolveModel(c: ParsedConfig, configFile: string): Model {
+/**
+ * Build the model from a config that passed validateConfig (its structure). Problems that need
+ * several values at once (semanticProblems) are a ConfigError naming `shown` (default: configFile).
+ */
+export function resolveModel(c: ParsedConfig, configFile: string, shown = configFile): Model {
+  const problems = semanticProblems(c);
+  if (problems.length > 0) throw new ConfigError(shown, problems);
   const envs = environmentsOf(c);
   const registry = c.image?.registry ?? `${c.aws.accountId}.dkr.ecr.${c.aws.region}.amazonaws.com`;
   const repository = c.image?.repository ?? c.app;

@@ -55,8 +55,9 @@ export async function loadRules(root: string, config?: string): Promise<{ rules:
       return { rules: quick, configFile: path.basename(file) };
     }
   }
-  const { loadConfig } = await import('../config/load.js');
-  const { model } = await loadConfig({ cwd: path.dirname(file), config: path.basename(file) });
+  const [{ loadConfig }, { resolveModel }] = await Promise.all([import('../config/load.js'), import('../model/model.js')]);
+  const loaded = await loadConfig({ cwd: path.dirname(file), config: path.basename(file) });
+  const model = resolveModel(loaded.config, path.basename(file), loaded.shown);
   rememberRules(file, model.rules, bytes);
   return { rules: model.rules, configFile: model.configFile };
 }
