@@ -4,7 +4,7 @@
  * (1 findings/drift, 2 usage/config, 70 internal). Heavy modules load inside the commands.
  */
 import type { Command as CommandType } from 'commander';
-import { prePushCall, reportFailure, workDir } from './hook-main.js';
+import { prePushCall, reportFailure, workDir } from './commands/argv.js';
 import { VERSION } from './core/version.js';
 
 /** Also checked, in old syntax, by bin/pipewright.cjs: a Node too old to parse this bundle never gets here. */

@@ -17,7 +17,7 @@ import {
   StartImageScanCommand,
 } from '@aws-sdk/client-ecr';
 import { desiredRepository, lifecyclePolicy, planRepository, sameLifecyclePolicy, type RepositoryState } from '../src/aws/ecr-plan.js';
-import { parseImageRef, promotionEnvironments, treeOf } from '../src/aws/promote.js';
+import { parseImageRef, promotionEnvironments, treeOf } from '../src/release/promote.js';
 import { validateConfig } from '../src/config/validate.js';
 import { UsageError } from '../src/core/errors.js';
 import { resolveModel } from '../src/model/model.js';

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as assert from 'uvu/assert';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -145,4 +145,11 @@ export class EngineSuite {
     if (this.failed) throw this.failed;
     return this.engines;
   };
+}
+
+/** Every file under `dir` whose name ends with `ext`, depth first. */
+export function filesUnder(dir: string, ext: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? filesUnder(path.join(dir, d.name), ext) : d.name.endsWith(ext) ? [path.join(dir, d.name)] : [],
+  );
 }

@@ -1,14 +1,14 @@
 // `pipewright iam`: the IAM policies, least privilege, tied to the calls the pipeline and the commands really make.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { run, type IamCommandOptions } from '../src/commands/iam.js';
 import { UsageError } from '../src/core/errors.js';
 import type { Io } from '../src/commands/io.js';
 import type { IamPlan, IamRole, PolicyDocument, PolicyStatement } from '../src/render/aws/iam.js';
 import { spawnSync } from 'node:child_process';
-import { engineAvailable, fromRoot, runCli, tempDir, expectGolden } from './helpers.js';
+import { engineAvailable, fromRoot, runCli, tempDir, expectGolden, filesUnder } from './helpers.js';
 
 const GOLDEN = fromRoot('test/golden/iam');
 const EXAMPLE = fromRoot('examples/hello-flask');
@@ -68,12 +68,6 @@ function cliAction(service: string, verb: string): string {
   const known = special[`${service} ${verb}`];
   if (known !== undefined) return known;
   return `${service}:${verb.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase())}`;
-}
-
-function filesUnder(dir: string, ext: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
-    d.isDirectory() ? filesUnder(path.join(dir, d.name), ext) : d.name.endsWith(ext) ? [path.join(dir, d.name)] : [],
-  );
 }
 
 /** Every `aws ecr|eks|cloudwatch <verb>` in some text, as IAM actions. */
@@ -155,8 +149,8 @@ test('the operator may make every ECR call of ecr ensure and every aws eks comma
 });
 
 test('the promoter may make every ECR call of promote, status and rollback, and the scan check only when required', async () => {
-  assert.equal(sdkActions('src/k8s/rollback.ts'), ['ecr:DescribeImages'], 'rollback reads ECR only');
-  const calls = [...new Set([...sdkActions('src/aws/promote.ts'), ...sdkActions('src/commands/status.ts'), ...sdkActions('src/k8s/rollback.ts')])].sort();
+  assert.equal(sdkActions('src/release/rollback.ts'), ['ecr:DescribeImages'], 'rollback reads ECR only');
+  const calls = [...new Set([...sdkActions('src/release/promote.ts'), ...sdkActions('src/commands/status.ts'), ...sdkActions('src/release/rollback.ts')])].sort();
   assert.ok(calls.includes('ecr:DescribeImageScanFindings') && calls.includes('ecr:PutImage'), `read ${calls}`);
   const scan = await withConfig(
     `${MINIMAL}environments:\n  - { name: develop, branch: develop }\n  - { name: blue, branch: master, production: true, requiredChecks: [{ name: scan-clean }] }\n`,

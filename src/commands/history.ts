@@ -8,7 +8,7 @@ import { UsageError } from '../core/errors.js';
 import { processIo, type Io } from './io.js';
 import { KubeError } from '../k8s/client.js';
 import { clusterKubes } from '../k8s/contexts.js';
-import { environmentNamed, readHistory, type Revision } from '../k8s/history.js';
+import { environmentNamed, readHistory, type Revision } from '../release/history.js';
 import { kubeOptions, type CommonOptions, type NetworkOptions, loadProject } from './common.js';
 
 export interface HistoryOptions extends CommonOptions, NetworkOptions {

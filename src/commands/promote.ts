@@ -4,7 +4,7 @@
  * or the target tag names another image (nothing changed); 2: bad flags.
  */
 import { ecrTargetOf, openEcr, type EcrOptions } from '../aws/ecr.js';
-import { promote, type PromoteResult } from '../aws/promote.js';
+import { promote, type PromoteResult } from '../release/promote.js';
 import { FindingsError, UsageError } from '../core/errors.js';
 import { paint, processIo, type Io } from './io.js';
 import { parseTimeout } from '../core/deadline.js';

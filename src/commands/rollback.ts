@@ -9,7 +9,7 @@ import { parseDuration, parseTimeout } from '../core/deadline.js';
 import { FindingsError, UsageError } from '../core/errors.js';
 import { whoRuns } from '../git/user.js';
 import { paint, processIo, type Io } from './io.js';
-import { rollback, type RollbackResult } from '../k8s/rollback.js';
+import { rollback, type RollbackResult } from '../release/rollback.js';
 import { kubeOptions, type CommonOptions, type NetworkOptions, loadProject } from './common.js';
 
 export interface RollbackCommandOptions extends CommonOptions, NetworkOptions, EcrOptions {

@@ -121,7 +121,7 @@ const ECR_ENSURE = [
   'ecr:PutLifecyclePolicy',
 ];
 
-/** What `pipewright promote`, `status` and `rollback` call (src/aws/promote.ts, src/commands/status.ts, src/k8s/rollback.ts). */
+/** What `pipewright promote`, `status` and `rollback` call (src/release/promote.ts, src/commands/status.ts, src/release/rollback.ts). */
 const ECR_PROMOTE = ['ecr:DescribeRepositories', 'ecr:DescribeImages', 'ecr:BatchGetImage', 'ecr:PutImage'];
 
 interface Arns {

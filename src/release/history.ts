@@ -9,8 +9,8 @@ import type { V1Deployment, V1PodTemplateSpec } from '@kubernetes/client-node';
 import { UsageError } from '../core/errors.js';
 import type { EnvironmentModel, Model } from '../model/model.js';
 import { releaseRecordOf, type ReleaseRecord } from '../model/release.js';
-import type { Kube } from './client.js';
-import { APP_CONTAINER, digestOf, getDeployment, iso, ownedReplicaSets, REVISION } from './deployments.js';
+import type { Kube } from '../k8s/client.js';
+import { APP_CONTAINER, digestOf, getDeployment, iso, ownedReplicaSets, REVISION } from '../k8s/deployments.js';
 
 export interface Revision {
   /** deployment.kubernetes.io/revision of its ReplicaSet. */

@@ -8,10 +8,10 @@ import { spawn } from 'node:child_process';
 import { FindingsError, PipewrightError, StoppedError, UsageError } from '../core/errors.js';
 import type { EnvironmentModel, Model } from '../model/model.js';
 import { DOCKER_TAG, IMAGE_DIGEST } from '../core/names.js';
-import { describeImage, type Ecr } from './ecr.js';
+import { describeImage, type Ecr } from '../aws/ecr.js';
 import type { KubeOptions } from '../k8s/client.js';
 import type { DeployedState } from '../k8s/deployments.js';
-import { AwsError, errorName } from './errors.js';
+import { AwsError, errorName } from '../aws/errors.js';
 import { verifiedTag } from '../model/release.js';
 
 /** Where promotion reads the source environment from: the clusters of the model, via kubeconfig. */

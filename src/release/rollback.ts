@@ -12,10 +12,10 @@ import type { ClusterTarget, EnvironmentModel, Model } from '../model/model.js';
 import { DOCKER_TAG, IMAGE_DIGEST } from '../core/names.js';
 import { parseVerifiedTag, RELEASE_ANNOTATIONS, type ReleaseRecord } from '../model/release.js';
 import { describeImage, type Ecr } from '../aws/ecr.js';
-import { KubeError, type Kube, type KubeOptions } from './client.js';
-import { clusterKubes } from './contexts.js';
+import { KubeError, type Kube, type KubeOptions } from '../k8s/client.js';
+import { clusterKubes } from '../k8s/contexts.js';
 import { environmentNamed, readHistory, type DeploymentHistory } from './history.js';
-import { waitForRollout } from './rollout.js';
+import { waitForRollout } from '../k8s/rollout.js';
 
 export interface RollbackOptions {
   readonly env: string;
