@@ -8,7 +8,7 @@ import path from 'node:path';
 import { renderGenerated } from '../src/commands/generate.js';
 import { loadProject } from '../src/commands/common.js';
 import { validateConfig } from '../src/config/validate.js';
-import { HOOK_MARKER } from '../src/git/hook-install.js';
+import { HOOK_MARKER } from '../src/render/git-hook/hook.js';
 import { resolveModel } from '../src/model/model.js';
 import { copyExample, engineAvailable, fromRoot, runCli, tempDir } from './helpers.js';
 

@@ -20,7 +20,8 @@ import { KubeError, NoKubeconfigError, openKube, type Kube } from '../k8s/client
 import { openEks, type EksOptions } from '../aws/eks.js';
 import { AwsError } from '../aws/errors.js';
 import { applyProfiles, judge, profileItem, readProfiles, type ProfileOutcome, type ProfileState } from '../aws/fargate.js';
-import { jsonReport, manifestsJson, manifestsYaml, textReport, type ClusterReport, type ManifestSection } from './cluster-bootstrap-report.js';
+import { jsonReport, textReport, type ClusterReport } from './cluster-bootstrap-report.js';
+import { manifestsJson, manifestsYaml, type ManifestSection } from '../render/kubernetes/manifests.js';
 import { kubeOptions, type CommonOptions, type NetworkOptions, loadProject } from './common.js';
 
 export interface ClusterBootstrapOptions extends CommonOptions, NetworkOptions, EksOptions {

@@ -1,33 +1,18 @@
 /**
  * Installing and removing the git `pre-push` hook that runs `pipewright hook pre-push`.
  *
- * Our part of a hook file is one block between two delimiter lines, so it can live in a file of
- * our own, be chained into someone else's hook (husky's `.husky/pre-push`, a hand-written one),
- * and be removed again leaving the rest byte for byte as it was. Rendering and editing the text is
- * pure; `locateHook` asks git (through src/git/git.ts) where hooks live, and `applyHookChange` is
- * the only writer.
+ * Our part of a hook file is one block between two delimiter lines (rendered and edited by the
+ * pure render/git-hook/hook.ts); `locateHook` asks git (through src/git/git.ts) where hooks live,
+ * and `applyHookChange` is the only writer.
  */
 import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { shellQuote } from '../escape/shell.js';
 import { writeFileAtomic } from '../write/atomic.js';
 import { Git } from './git.js';
+import { chainBlock, findBlock, hasBlock, lefthookSnippet, removeBlock, renderBlock, renderHookFile, replaceBlock } from '../render/git-hook/hook.js';
 
-export const BLOCK_BEGIN = '# >>> pipewright >>>';
-export const BLOCK_END = '# <<< pipewright <<<';
-/** The first line inside the block: what `grep` finds in any hook we touched. */
-export const HOOK_MARKER = '# pipewright pre-push hook';
-/** Printed by the hook when PIPEWRIGHT_SKIP_HOOK=1. */
-export const SKIP_WARNING =
-  'pipewright: PIPEWRIGHT_SKIP_HOOK=1: branch rules NOT checked for this push; the Jenkins Guard stage will still check it';
-/** Printed by the hook when neither node_modules/.bin/pipewright nor pipewright on PATH exists. */
-export const NOT_FOUND_MESSAGE =
-  'pipewright: pre-push hook: pipewright is not installed (not in node_modules/.bin, not on PATH): run `npm i -D pipewright`, or push with PIPEWRIGHT_SKIP_HOOK=1';
-
-const CREATED_NOTE = 'created by `pipewright hook install`; `pipewright hook uninstall` deletes this file';
-const CHAINED_NOTE = 'runs before the rest of this hook; `pipewright hook uninstall` removes this block only';
 
 /** Config file names lefthook reads, in its own order of preference. */
 export const LEFTHOOK_CONFIGS = [
@@ -60,14 +45,6 @@ export interface HookLocation {
   readonly projectDir: string;
 }
 
-export interface BlockOptions {
-  /** Whether the block makes up a file we created (uninstall then deletes the file). */
-  readonly created: boolean;
-  /** Project directory relative to the work tree root, '' for the root (monorepos: the app's folder). */
-  readonly projectDir: string;
-  /** `--config` to pass on, relative to the project directory. */
-  readonly config?: string;
-}
 
 // ---------------------------------------------------------------------------------------------
 // git
@@ -149,149 +126,8 @@ function readText(file: string): string | null {
 }
 
 // ---------------------------------------------------------------------------------------------
-// the block (pure)
-
-/** The shell block. POSIX sh, safe under `sh -e` (husky v9 runs hooks that way). */
-export function renderBlock(opts: BlockOptions): string {
-  const dir = opts.projectDir ? `"$pw_root"/${shellQuote(opts.projectDir)}` : '$pw_root';
-  const config = opts.config ? ` -c ${shellQuote(opts.config)}` : '';
-  const lookIn = opts.projectDir
-    ? [
-        `  if [ -x "$pw_dir/node_modules/.bin/pipewright" ]; then`,
-        `    pw_bin=$pw_dir/node_modules/.bin/pipewright`,
-        `  elif [ -x "$pw_root/node_modules/.bin/pipewright" ]; then`,
-        `    pw_bin=$pw_root/node_modules/.bin/pipewright`,
-      ]
-    : [`  if [ -x "$pw_dir/node_modules/.bin/pipewright" ]; then`, `    pw_bin=$pw_dir/node_modules/.bin/pipewright`];
-  return [
-    BLOCK_BEGIN,
-    `${HOOK_MARKER}: ${opts.created ? CREATED_NOTE : CHAINED_NOTE}.`,
-    '# It checks the pushed refs against the branch rules. To push without the check (the Jenkins',
-    '# Guard stage still checks): PIPEWRIGHT_SKIP_HOOK=1 git push',
-    'if [ "${PIPEWRIGHT_SKIP_HOOK:-}" = 1 ]; then',
-    `  echo ${shellQuote(SKIP_WARNING)} >&2`,
-    'else',
-    '  pw_root=$(git rev-parse --show-toplevel 2>/dev/null) || pw_root=$PWD',
-    `  pw_dir=${dir}`,
-    ...lookIn,
-    '  elif command -v pipewright >/dev/null 2>&1; then',
-    '    pw_bin=pipewright',
-    '  else',
-    `    echo ${shellQuote(NOT_FOUND_MESSAGE)} >&2`,
-    '    exit 1',
-    '  fi',
-    '  # git writes the pushed refs on stdin, which can be read once: keep a copy for the rest of this hook.',
-    '  pw_in=$(mktemp "${TMPDIR:-/tmp}/pipewright-pre-push.XXXXXX") || exit 1',
-    `  trap 'rm -f "$pw_in"' EXIT`,
-    `  trap 'rm -f "$pw_in"; exit 129' HUP`,
-    `  trap 'rm -f "$pw_in"; exit 130' INT`,
-    `  trap 'rm -f "$pw_in"; exit 143' TERM`,
-    '  cat > "$pw_in"',
-    '  pw_status=0',
-    `  "$pw_bin" -C "$pw_dir"${config} hook pre-push "$@" < "$pw_in" || pw_status=$?`,
-    '  # The rest of the hook reads the same lines. The open descriptor keeps them after the rm, even',
-    '  # if that rest ends in `exec`.',
-    '  exec < "$pw_in"',
-    '  rm -f "$pw_in"',
-    '  trap - EXIT HUP INT TERM',
-    '  # A refused push stops here: the rest of the hook would run for nothing.',
-    '  if [ "$pw_status" -ne 0 ]; then exit "$pw_status"; fi',
-    '  unset pw_root pw_dir pw_bin pw_in pw_status',
-    'fi',
-    BLOCK_END,
-    '',
-  ].join('\n');
-}
-
-/** The whole file we write when there is no hook yet. */
-export function renderHookFile(opts: Omit<BlockOptions, 'created'>, shebang = '#!/bin/sh'): string {
-  return `${shebang}\n${renderBlock({ ...opts, created: true })}`;
-}
-
-export function hasBlock(text: string): boolean {
-  return text.split('\n').some((l) => l === BLOCK_BEGIN);
-}
-
-interface BlockSpan {
-  /** Offsets of the text to cut to remove the block exactly as it was inserted. */
-  readonly start: number;
-  readonly end: number;
-  readonly created: boolean;
-}
-
-/** Where our block sits in `text`, or null. A begin line without an end line is an error. */
-export function findBlock(text: string, file = 'the hook'): BlockSpan | null {
-  let begin = 0;
-  if (!text.startsWith(`${BLOCK_BEGIN}\n`)) {
-    const i = text.indexOf(`\n${BLOCK_BEGIN}\n`);
-    if (i === -1) {
-      if (text === BLOCK_BEGIN || text.endsWith(`\n${BLOCK_BEGIN}`)) throw damaged(file);
-      return null;
-    }
-    begin = i + 1;
-  }
-  const endLine = text.indexOf(`\n${BLOCK_END}`, begin);
-  if (endLine === -1) throw damaged(file);
-  const afterEnd = endLine + 1 + BLOCK_END.length;
-  const created = text.slice(begin, endLine).includes(`${HOOK_MARKER}: ${CREATED_NOTE}`);
-  if (text[afterEnd] === '\n') return { start: begin, end: afterEnd + 1, created };
-  if (afterEnd === text.length) {
-    // Inserted after a shebang that had no newline: the newline we added goes too.
-    return { start: Math.max(0, begin - 1), end: afterEnd, created };
-  }
-  throw damaged(file);
-}
-
-const damaged = (file: string) =>
-  new UsageError(`${file}: has a \`${BLOCK_BEGIN}\` line without a matching \`${BLOCK_END}\` line: fix or delete that part by hand, then run this again`);
-
-/**
- * Insert our block into someone else's hook: right after its shebang (kept as it is), so ours runs
- * first and the rest of the file runs after it with the same stdin. Reversible byte for byte.
- */
-export function chainBlock(existing: string, block: string): string {
-  if (!existing.startsWith('#!')) return block + existing;
-  const nl = existing.indexOf('\n');
-  if (nl === -1) return `${existing}\n${block.replace(/\n$/, '')}`;
-  return existing.slice(0, nl + 1) + block + existing.slice(nl + 1);
-}
-
-/** `text` with our block replaced by `block` (same place, so a re-install only refreshes it). */
-export function replaceBlock(text: string, block: string, file?: string): string {
-  const span = findBlock(text, file);
-  if (!span) return text;
-  const atEof = span.end === text.length && !text.endsWith('\n');
-  const replacement = atEof ? `\n${block.replace(/\n$/, '')}` : block;
-  return text.slice(0, span.start) + replacement + text.slice(span.end);
-}
-
-/** `text` without our block, and whether the file is then ours to delete. */
-export function removeBlock(text: string, file?: string): { text: string; found: boolean; deleteFile: boolean } {
-  const span = findBlock(text, file);
-  if (!span) return { text, found: false, deleteFile: false };
-  const rest = text.slice(0, span.start) + text.slice(span.end);
-  const onlyShebang = rest.split('\n').every((l, i) => l.trim() === '' || (i === 0 && l.startsWith('#!')));
-  return { text: rest, found: true, deleteFile: span.created && onlyShebang };
-}
-
-// ---------------------------------------------------------------------------------------------
 // lefthook
 
-/** The lefthook.yml entry that runs pipewright, for repositories whose pre-push hook lefthook owns. */
-export function lefthookSnippet(opts: Omit<BlockOptions, 'created'>): string {
-  const flags = `${opts.projectDir ? ` -C ${shellQuote(opts.projectDir)}` : ''}${opts.config ? ` -c ${shellQuote(opts.config)}` : ''}`;
-  return [
-    'pre-push:',
-    '  commands:',
-    '    pipewright:',
-    '      # git passes the pushed refs on stdin: without use_stdin lefthook keeps them from pipewright.',
-    '      use_stdin: true',
-    '      run: >-',
-    `        if [ "\${PIPEWRIGHT_SKIP_HOOK:-}" = 1 ]; then echo ${shellQuote(SKIP_WARNING)} >&2;`,
-    `        else npx --no-install pipewright${flags} hook pre-push {1} {2}; fi`,
-    '',
-  ].join('\n');
-}
 
 /** Whether a lefthook config already runs `pipewright hook pre-push`. */
 export function lefthookRunsPipewright(root: string, config: string | null): boolean {
