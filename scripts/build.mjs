@@ -10,8 +10,17 @@
 //                      config-load.js and model.js if the config sets rules or environments; any other
 //                      form of the command loads cli.js.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 
+// tsc builds incrementally and never deletes: drop the outputs of sources that were moved or removed.
+for (const top of ['src', 'test']) {
+  const walk = (dir) => (existsSync(dir) ? readdirSync(dir, { withFileTypes: true }) : []).flatMap((d) => (d.isDirectory() ? walk(path.join(dir, d.name)) : [path.join(dir, d.name)]));
+  for (const out of walk(path.join('dist', top))) {
+    const source = out.replace(/^dist[\\/]/, '').replace(/\.d\.ts$|\.js$/, '.ts');
+    if (source.endsWith('.ts') && !existsSync(source)) rmSync(out);
+  }
+}
 rmSync('dist/bin', { recursive: true, force: true });
 const common = {
   bundle: true,

@@ -7,7 +7,8 @@
 // evenly. A file's output is printed whole when it ends, so outputs never interleave.
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -15,8 +16,15 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = path.join(root, 'dist', 'test');
 // tsc also writes .d.ts files next to the tests: only ever pick the .test.js ones. The filter is
 // a regular expression over the file name (`node test/run.mjs 'lint|jobs'`).
-const filter = new RegExp(process.argv[2] ?? '');
-const files = readdirSync(dir).filter((f) => f.endsWith('.test.js') && filter.test(f));
+//
+// --fast (`npm run test:fast`): only the FAST files, with no JVM, moto, kubectl or container engine.
+// To prove it, those commands are replaced on PATH by stubs that fail loudly, and the tests' engine
+// check (helpers.ts engineAvailable) reports them missing as a skip, even under CI=true.
+const fast = process.argv.includes('--fast');
+const FAST = ['config', 'generate', 'git-stream', 'github-schema', 'golden', 'graph', 'hook-install', 'iam', 'init-detect', 'k8s-schema', 'layers', 'mermaid', 'names', 'protect', 'quick-rules', 'readme', 'schema', 'startup', 'ts-config', 'writer', 'yaml-scalar'];
+const ENGINES = ['groovy', 'java', 'kubectl', 'python3', 'podman', 'buildah', 'skopeo', 'docker-registry', 'aws', 'moto_server'];
+const filter = new RegExp(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? '');
+const files = readdirSync(dir).filter((f) => f.endsWith('.test.js') && filter.test(f) && (!fast || FAST.includes(f.replace(/\.test\.js$/, ''))));
 // Suites known to take longest start first (seconds on a 2-core machine; a missing one counts 1).
 const SLOW = { promotion: 38, groovy: 40, deadlines: 35, 'pre-push-input': 8, 'cluster-eks': 45, cluster: 33, library: 30, ecr: 29, jobs: 26, 'release-flow': 24, init: 23, pipeline: 17, 'pre-push': 13, harness: 10, 'production-branch': 10, lint: 9, 'status-promote': 9, generate: 7, mermaid: 5, 'image-pipeline': 35, image: 30 };
 const weight = (f) => SLOW[f.replace(/\.test\.js$/, '')] ?? 1;
@@ -25,6 +33,15 @@ files.sort((a, b) => weight(b) - weight(a) || (a < b ? -1 : 1));
 const uvu = path.join(root, 'node_modules', 'uvu', 'bin.js');
 // NO_COLOR turns colour off in uvu and in the CLI; FORCE_COLOR beside it would make Node warn.
 const env = Object.fromEntries(Object.entries({ ...process.env, NO_COLOR: '1' }).filter(([k]) => k !== 'FORCE_COLOR'));
+if (fast) {
+  const stubs = mkdtempSync(path.join(tmpdir(), 'pipewright-fast-'));
+  for (const cmd of ENGINES) {
+    writeFileSync(path.join(stubs, cmd), `#!/bin/sh\necho "${cmd} is not available in the fast tier (npm run test:fast): gate the test on engineAvailable('${cmd}'), or leave its file out of FAST in test/run.mjs" >&2\nexit 127\n`, { mode: 0o755 });
+  }
+  env.PATH = `${stubs}${path.delimiter}${env.PATH ?? ''}`;
+  env.PIPEWRIGHT_TEST_TIER = 'fast';
+  process.on('exit', () => rmSync(stubs, { recursive: true, force: true }));
+}
 const jobs = Math.max(1, Math.min(Number(process.env.PIPEWRIGHT_TEST_JOBS) || availableParallelism(), files.length));
 
 function runFile(file) {
