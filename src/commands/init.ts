@@ -8,6 +8,7 @@
  * (src/init/apply.ts), report (src/init/report.ts).
  */
 import path from 'node:path';
+import { loadConfig } from '../config/load.js';
 import { Git } from '../git/git.js';
 import { applyInit } from '../init/apply.js';
 import type { AnswerFlags } from '../init/answers.js';
@@ -66,7 +67,7 @@ export async function run(opts: InitOptions, io: Io = processIo, deps: InitDeps 
 
 async function init(opts: InitOptions, io: Io, deps: InitDeps): Promise<number> {
   const flags: InitFlags = { dryRun: opts.dryRun ?? false, force: opts.force ?? false, branches: opts.branches !== false, hook: opts.hook !== false };
-  const facts = await readFacts(opts, flags, deps, renderGenerated);
+  const facts = await readFacts(opts, flags, deps, { load: loadConfig, render: renderGenerated });
   const { repo, config: cfg, warnings } = facts;
   const { git, top, head, remote } = repo;
   const { model, root } = cfg;

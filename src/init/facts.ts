@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig, parseConfigText } from '../config/load.js';
+import { parseConfigText } from '../config/load.js';
 import type { ParsedConfig } from '../config/schema.js';
 import { validateConfig } from '../config/validate.js';
 import { FindingsError } from '../errors.js';
@@ -36,8 +36,11 @@ export interface FactsDeps {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-/** What generate writes for a model whose config lives in `root`. */
-export type Render = (model: Model, root: string) => GeneratedFile[];
+/** The command's composition: how a config is loaded, and what generate writes for a model whose config lives in `root`. */
+export interface InitSteps {
+  readonly load: (opts: { readonly cwd: string; readonly config: string }) => Promise<{ readonly model: Model; readonly config: ParsedConfig }>;
+  readonly render: (model: Model, root: string) => GeneratedFile[];
+}
 
 /** The config init keeps, or writes. */
 export interface ConfigFacts {
@@ -78,7 +81,8 @@ const isInside = (dir: string, p: string): boolean => {
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 };
 
-export async function readFacts(opts: FactsOptions, flags: InitFlags, deps: FactsDeps, render: Render): Promise<InitFacts> {
+export async function readFacts(opts: FactsOptions, flags: InitFlags, deps: FactsDeps, steps: InitSteps): Promise<InitFacts> {
+  const { load, render } = steps;
   const warnings: string[] = [];
   const repo = readRepository(opts.cwd, flags.branches);
   const top = repo.top;
@@ -120,7 +124,7 @@ export async function readFacts(opts: FactsOptions, flags: InitFlags, deps: Fact
   let text: string | null = null;
   let answers: InitAnswers | null = null;
   if (!rewrite) {
-    ({ model, config } = await loadConfig({ cwd: opts.cwd, config: shown }));
+    ({ model, config } = await load({ cwd: opts.cwd, config: shown }));
     const current = {
       app: model.app,
       accountId: model.aws.accountId,
