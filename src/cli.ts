@@ -204,8 +204,10 @@ async function program(): Promise<Command> {
       .option('--ruleset', 'one repository ruleset (POST …/rulesets) for every protected branch instead (implies --github)')
       .option('--owner <account>', "GitHub account or organisation (default: gh's {owner} placeholder)")
       .option('--repo <name>', "GitHub repository (default: gh's {repo} placeholder)")
-      .option('--context <name>', 'the required status check (default: continuous-integration/jenkins/pr-merge)')
-      .addHelpText('after', "\nExamples:\n  pipewright protect --github --owner acme --repo shop\n  pipewright protect --github | jq '.branches[0].body' | gh api --method PUT repos/{owner}/{repo}/branches/staging/protection --input -\n  pipewright protect --ruleset | jq .body | gh api --method POST repos/{owner}/{repo}/rulesets --input -"),
+      .option('--status-check <name>', 'the required status check (default: continuous-integration/jenkins/pr-merge)')
+      // Its old name, refused with a pointer: --context is a kubeconfig context everywhere else.
+      .addOption(new Option('--context <name>').hideHelp())
+      .addHelpText('after', "\nExamples:\n  pipewright protect --github --owner acme --repo shop\n  pipewright protect --github --status-check jenkins/guard   # a check other than Jenkins' pr-merge status\n  pipewright protect --github | jq '.branches[0].body' | gh api --method PUT repos/{owner}/{repo}/branches/staging/protection --input -\n  pipewright protect --ruleset | jq .body | gh api --method POST repos/{owner}/{repo}/rulesets --input -"),
     () => import('./commands/protect.js'),
   );
   lazy(
@@ -295,7 +297,9 @@ async function program(): Promise<Command> {
           .description('put back an earlier release verified in an environment (default: the newest before the current one), in every cluster of it, and wait for the rollout')
           .requiredOption('--env <name>', 'the environment')
           .requiredOption('--reason <text>', 'why: recorded on the Deployment as "rollback: <text>"')
-          .option('--to <ref>', 'this image instead: a tag (looked up in ECR) or a sha256: digest')
+          .option('--image <ref>', 'roll back to this image instead: a tag (looked up in ECR) or a sha256: digest')
+          // Its old name, refused with a pointer: --to is an environment in promote.
+          .addOption(new Option('--to <ref>').hideHelp())
           .option('--force', 'roll back to an image that never ran in the environment, or was never verified there')
           .option('--rollout-timeout <duration>', 'how long each cluster\'s rollout may take, e.g. 5m or 90s', '5m')
           .option('--dry-run', 'change nothing; run the checks and print the patch')
@@ -304,8 +308,8 @@ async function program(): Promise<Command> {
     ).addHelpText(
       'after',
       '\nExamples:\n  pipewright rollback --env blue --reason "5xx since v1.4.0" --dry-run\n  pipewright rollback --env blue --reason "5xx since v1.4.0"\n' +
-        '  pipewright rollback --env blue --to v1.3.2 --reason "back to the last good release"\n' +
-        '  pipewright rollback --env green --to sha256:<digest> --reason "hotfix image" --force   # never verified in green\n' +
+        '  pipewright rollback --env blue --image v1.3.2 --reason "back to the last good release"\n' +
+        '  pipewright rollback --env green --image sha256:<digest> --reason "hotfix image" --force   # never verified in green\n' +
         '\nRefused (exit 1, nothing changed) unless --force: an image that never ran in the environment (not in its ReplicaSet history),\n' +
         'or one without its verified-<env>-<tree> tag in ECR. The rollout must finish within --rollout-timeout, or it exits 1.',
     ),
