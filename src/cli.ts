@@ -48,6 +48,20 @@ async function program(): Promise<Command> {
       process.exitCode = await run({ ...all, cwd: workDir(typeof all.cwd === 'string' ? all.cwd : '.') } as O);
     });
 
+  /**
+   * --check, --dry-run, --force and --json mean the same on every command that writes through the
+   * one writer (src/commands/write-files.ts): generate, library, jobs and graph.
+   */
+  const writer = (cmd: Command, json = 'print the list of changes as JSON') =>
+    cmd
+      .option('--check', 'write nothing; print a unified diff and exit 1 if the files on disk differ from what would be written')
+      .addOption(new Option('--dry-run', 'write nothing; list the files that would change').conflicts('check'))
+      .option('--force', 'overwrite or remove generated files that were edited by hand')
+      .option('--json', json);
+  /** --templates-dir means the same for generate, library and jobs: one folder, laid out as the built-in templates. */
+  const templatesDir = (cmd: Command, which: string, fallback = '') =>
+    cmd.option('--templates-dir <dir>', `a folder whose ${which} templates override the built-in ones by file name${fallback}`);
+
   lazy(
     p
       .command('init')
@@ -73,48 +87,58 @@ async function program(): Promise<Command> {
     () => import('./commands/init.js'),
   );
   lazy(
-    p
-      .command('generate')
-      .description('write the Jenkinsfile and the Kustomize base and overlays (and scaffold Dockerfile, .dockerignore, script/cibuild if absent)')
-      .option('--check', 'write nothing; print a unified diff and exit 1 if generated files are out of date')
-      .addOption(new Option('--dry-run', 'write nothing; list what would change').conflicts('check'))
-      .option('--force', 'overwrite or remove generated files that were edited by hand')
-      .option('--json', 'print the list of changes as JSON')
-      .addHelpText('after', '\nExamples:\n  pipewright generate\n  pipewright generate --check     # in CI: fail when someone forgot to regenerate\n  pipewright -C examples/hello-flask generate --dry-run'),
+    templatesDir(
+      writer(
+        p
+          .command('generate')
+          .description('write the Jenkinsfile and the Kustomize base and overlays (and scaffold Dockerfile, .dockerignore, script/cibuild if absent)'),
+      ),
+      'kustomize/, scaffold/ and vars-templates/Jenkinsfile',
+      " (default: the config's templatesDir)",
+    ).addHelpText(
+      'after',
+      '\nExamples:\n  pipewright generate\n  pipewright generate --check     # in CI: fail when someone forgot to regenerate\n  pipewright -C examples/hello-flask generate --dry-run\n' +
+        '  pipewright generate --templates-dir ci-templates   # e.g. ci-templates/scaffold/Dockerfile.mustache; or set templatesDir in the config',
+    ),
     () => import('./commands/generate.js'),
   );
   lazy(
-    p
-      .command('library')
-      .description("write the org's Jenkins shared library (vars/*.groovy and vars/*.txt) into --out: the same for every app, so it needs no pipewright.yaml")
-      .option('--out <dir>', 'root of the shared library repository')
-      .option('--templates-dir <dir>', 'override vars-templates/vars/*.mustache templates by file name')
-      .option('--check', 'write nothing; print a unified diff and exit 1 if the library is out of date')
-      .addOption(new Option('--dry-run', 'write nothing; list what would change').conflicts('check'))
-      .option('--force', 'overwrite or remove library files that were edited by hand')
-      .option('--json', 'print the list of changes as JSON')
-      .addHelpText('after', '\nExamples:\n  pipewright library --out ../jenkins-library   # then commit and tag it, and pin that tag in jenkins.library.version\n  pipewright library --out . --check            # in the library repository\'s CI'),
+    templatesDir(
+      writer(
+        p
+          .command('library')
+          .description("write the org's Jenkins shared library (vars/*.groovy and vars/*.txt) into --out: the same for every app, so it needs no pipewright.yaml")
+          .option('--out <dir>', 'root of the shared library repository'),
+      ),
+      'vars-templates/vars/',
+    ).addHelpText(
+      'after',
+      '\nExamples:\n  pipewright library --out ../jenkins-library   # then commit and tag it, and pin that tag in jenkins.library.version\n' +
+        '  pipewright library --out . --check            # in the library repository\'s CI\n' +
+        '  pipewright library --out ../jenkins-library --templates-dir ci-templates   # e.g. ci-templates/vars-templates/vars/pipewrightTest.groovy.mustache',
+    ),
     () => import('./commands/library.js'),
   );
   lazy(
-    p
-      .command('jobs')
-      .description('write the Job DSL of every repository in the catalog (one multibranch pipeline job each) and the seed job that applies it')
-      .option('--catalog <file>', 'the catalog of repositories', 'catalog.yaml')
-      .option('--out <dir>', 'output directory (Job DSL under <dir>/dsl; the seed job in <dir>/seed-job.groovy and, for JCasC, <dir>/seed-job.jcasc.yaml)', 'jobs')
-      .option('--plan', 'write nothing; list the jobs this run would add, change or remove against the last run')
-      .option('--check', 'write nothing; print a unified diff and exit 1 if the Job DSL is out of date')
-      .addOption(new Option('--dry-run', 'write nothing; list the files that would change').conflicts('check'))
-      .option('--force', 'overwrite or remove generated files that were edited by hand')
-      .option('--templates-dir <dir>', 'override jobs/*.mustache templates by file name')
-      .option('--json', 'machine-readable output')
-      .addHelpText(
-        'after',
-        '\nExamples:\n  pipewright jobs --catalog catalog.yaml --out jobs           # then commit catalog.yaml and jobs/\n' +
-          '  pipewright jobs --catalog catalog.yaml --out jobs --check   # in the jobs repository\'s CI: exit 1 on drift\n' +
-          '  pipewright jobs --catalog catalog.yaml --out jobs --plan    # what the seed job is about to change\n' +
-          '\nThe seed job only applies the committed jobs/dsl with Job DSL: it runs no pipewright and no npm.',
+    templatesDir(
+      writer(
+        p
+          .command('jobs')
+          .description('write the Job DSL of every repository in the catalog (one multibranch pipeline job each) and the seed job that applies it')
+          .option('--catalog <file>', 'the catalog of repositories', 'catalog.yaml')
+          .option('--out <dir>', 'output directory (Job DSL under <dir>/dsl; the seed job in <dir>/seed-job.groovy and, for JCasC, <dir>/seed-job.jcasc.yaml)', 'jobs')
+          .option('--plan', 'write nothing; list the jobs this run would add, change or remove against the last run'),
+        'print the list of changes as JSON (with --plan: the jobs to add, change and remove)',
       ),
+      'jobs/',
+    ).addHelpText(
+      'after',
+      '\nExamples:\n  pipewright jobs --catalog catalog.yaml --out jobs           # then commit catalog.yaml and jobs/\n' +
+        '  pipewright jobs --catalog catalog.yaml --out jobs --check   # in the jobs repository\'s CI: exit 1 on drift\n' +
+        '  pipewright jobs --catalog catalog.yaml --out jobs --plan    # what the seed job is about to change\n' +
+        '  pipewright jobs --templates-dir ci-templates                # e.g. ci-templates/jobs/multibranch.groovy.mustache\n' +
+        '\nThe seed job only applies the committed jobs/dsl with Job DSL: it runs no pipewright and no npm.',
+    ),
     () => import('./commands/jobs.js'),
   );
   lazy(
@@ -180,8 +204,10 @@ async function program(): Promise<Command> {
       .option('--ruleset', 'one repository ruleset (POST …/rulesets) for every protected branch instead (implies --github)')
       .option('--owner <account>', "GitHub account or organisation (default: gh's {owner} placeholder)")
       .option('--repo <name>', "GitHub repository (default: gh's {repo} placeholder)")
-      .option('--context <name>', 'the required status check (default: continuous-integration/jenkins/pr-merge)')
-      .addHelpText('after', "\nExamples:\n  pipewright protect --github --owner acme --repo shop\n  pipewright protect --github | jq '.branches[0].body' | gh api --method PUT repos/{owner}/{repo}/branches/staging/protection --input -\n  pipewright protect --ruleset | jq .body | gh api --method POST repos/{owner}/{repo}/rulesets --input -"),
+      .option('--status-check <name>', 'the required status check (default: continuous-integration/jenkins/pr-merge)')
+      // Its old name, refused with a pointer: --context is a kubeconfig context everywhere else.
+      .addOption(new Option('--context <name>').hideHelp())
+      .addHelpText('after', "\nExamples:\n  pipewright protect --github --owner acme --repo shop\n  pipewright protect --github --status-check jenkins/guard   # a check other than Jenkins' pr-merge status\n  pipewright protect --github | jq '.branches[0].body' | gh api --method PUT repos/{owner}/{repo}/branches/staging/protection --input -\n  pipewright protect --ruleset | jq .body | gh api --method POST repos/{owner}/{repo}/rulesets --input -"),
     () => import('./commands/protect.js'),
   );
   lazy(
@@ -207,12 +233,19 @@ async function program(): Promise<Command> {
       .option('--timeout <seconds>', TIMEOUT_HELP);
 
   lazy(
-    p
-      .command('graph')
-      .description('draw the delivery flow: branches → environments → namespaces, with the gates and promotions (Mermaid, or SVG)')
-      .option('--svg', 'write an SVG picture instead of Mermaid text')
-      .option('--out <file>', 'write to this file instead of standard output')
-      .addHelpText('after', '\nExamples:\n  pipewright graph > docs/pipeline.mmd\n  pipewright graph --svg --out pipeline.svg'),
+    writer(
+      p
+        .command('graph')
+        .description('draw the delivery flow: branches → environments → namespaces, with the gates and promotions (Mermaid, or SVG)')
+        .option('--svg', 'an SVG picture instead of Mermaid text')
+        .option('--out <dir>', 'write <dir>/pipeline.mmd (with --svg: <dir>/pipeline.svg) through the writer instead of printing to standard output'),
+    ).addHelpText(
+      'after',
+      '\nExamples:\n  pipewright graph                            # Mermaid text on standard output\n' +
+        '  pipewright graph --svg --out docs           # writes docs/pipeline.svg\n' +
+        '  pipewright graph --svg --out docs --check   # in CI: exit 1 when the picture is out of date\n' +
+        '\n--check, --dry-run, --force and --json work with --out only.',
+    ),
     () => import('./commands/graph.js'),
   );
   const ecr = p.command('ecr').description("the app's ECR repository");
@@ -264,7 +297,9 @@ async function program(): Promise<Command> {
           .description('put back an earlier release verified in an environment (default: the newest before the current one), in every cluster of it, and wait for the rollout')
           .requiredOption('--env <name>', 'the environment')
           .requiredOption('--reason <text>', 'why: recorded on the Deployment as "rollback: <text>"')
-          .option('--to <ref>', 'this image instead: a tag (looked up in ECR) or a sha256: digest')
+          .option('--image <ref>', 'roll back to this image instead: a tag (looked up in ECR) or a sha256: digest')
+          // Its old name, refused with a pointer: --to is an environment in promote.
+          .addOption(new Option('--to <ref>').hideHelp())
           .option('--force', 'roll back to an image that never ran in the environment, or was never verified there')
           .option('--rollout-timeout <duration>', 'how long each cluster\'s rollout may take, e.g. 5m or 90s', '5m')
           .option('--dry-run', 'change nothing; run the checks and print the patch')
@@ -273,8 +308,8 @@ async function program(): Promise<Command> {
     ).addHelpText(
       'after',
       '\nExamples:\n  pipewright rollback --env blue --reason "5xx since v1.4.0" --dry-run\n  pipewright rollback --env blue --reason "5xx since v1.4.0"\n' +
-        '  pipewright rollback --env blue --to v1.3.2 --reason "back to the last good release"\n' +
-        '  pipewright rollback --env green --to sha256:<digest> --reason "hotfix image" --force   # never verified in green\n' +
+        '  pipewright rollback --env blue --image v1.3.2 --reason "back to the last good release"\n' +
+        '  pipewright rollback --env green --image sha256:<digest> --reason "hotfix image" --force   # never verified in green\n' +
         '\nRefused (exit 1, nothing changed) unless --force: an image that never ran in the environment (not in its ReplicaSet history),\n' +
         'or one without its verified-<env>-<tree> tag in ECR. The rollout must finish within --rollout-timeout, or it exits 1.',
     ),

@@ -38,7 +38,7 @@ import {
 import { deployerRules } from '../src/render/kubernetes/bootstrap-objects.js';
 import { dumpYaml, yamlScalar } from '../src/escape/yaml.js';
 import { loadTemplates } from '../src/config/templates.js';
-import type { Io } from '../src/commands/io.js';
+import type { Io } from '../src/core/io.js';
 import { copyExample, engineAvailable, fromRoot, tempDir } from './helpers.js';
 import { validateStrict } from './k8s-schema.js';
 

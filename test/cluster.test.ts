@@ -20,7 +20,7 @@ import { accessEntries, environmentsOf, fargateProfiles } from '../src/render/aw
 import { formatAge, pickTag } from '../src/k8s/status.js';
 import { KubeError, openKube } from '../src/k8s/client.js';
 import { readDeployment } from '../src/k8s/deployments.js';
-import type { Io } from '../src/commands/io.js';
+import type { Io } from '../src/core/io.js';
 import { KubeStandin, mergedKubeconfig, type DeployFixture } from './kube-standin.js';
 import { engineAvailable, runCliAsync, tempDir } from './helpers.js';
 import { validateStrict } from './k8s-schema.js';

@@ -13,7 +13,7 @@ import { validateConfig } from '../src/config/validate.js';
 import { ConfigError } from '../src/core/errors.js';
 import { fargateSize } from '../src/model/fargate.js';
 import { resolveModel } from '../src/model/model.js';
-import type { Io } from '../src/commands/io.js';
+import type { Io } from '../src/core/io.js';
 import { validateStrict } from './k8s-schema.js';
 import { copyExample, engineAvailable, runCli, tempDir } from './helpers.js';
 

@@ -154,6 +154,57 @@ test('templatesDir overrides a template by name and refuses unknown names', () =
   }
 });
 
+test('--templates-dir overrides the config\'s templatesDir for the run; its errors name the flag', () => {
+  const t = example();
+  try {
+    const cfg = path.join(t.dir, 'pipewright.yaml');
+    writeFileSync(cfg, `${readFileSync(cfg, 'utf8')}templatesDir: ci-templates\n`);
+    for (const [dir, text] of [['ci-templates', 'from-config\n'], ['flag-templates', 'from-flag\n']] as const) {
+      mkdirSync(path.join(t.dir, dir, 'scaffold'), { recursive: true });
+      writeFileSync(path.join(t.dir, dir, 'scaffold/dockerignore.mustache'), text);
+    }
+    const dry = runCli(['generate', '--dry-run', '--templates-dir', 'flag-templates'], { cwd: t.dir });
+    assert.is(dry.status, 0, dry.stderr);
+    assert.not.ok(existsSync(path.join(t.dir, '.dockerignore')), '--dry-run writes nothing');
+    const ok = runCli(['generate', '--templates-dir', 'flag-templates'], { cwd: t.dir });
+    assert.is(ok.status, 0, ok.stderr);
+    assert.match(readFileSync(path.join(t.dir, '.dockerignore'), 'utf8'), /^from-flag$/m);
+    // Without the flag, the config's folder is used again (the scaffold is the user's now: only the check differs).
+    rmSync(path.join(t.dir, '.dockerignore'));
+    assert.is(runCli(['generate'], { cwd: t.dir }).status, 0);
+    assert.match(readFileSync(path.join(t.dir, '.dockerignore'), 'utf8'), /^from-config$/m);
+    const bad = runCli(['generate', '--templates-dir', 'no-such-dir'], { cwd: t.dir });
+    assert.is(bad.status, 2);
+    assert.match(bad.stderr, /^--templates-dir: templatesDir: \S+no-such-dir is not a directory\n$/);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('one meaning per flag: the writer flags and --templates-dir read alike in every command that has them', () => {
+  const help = (cmd: string) => {
+    const res = runCli([cmd, '--help']);
+    assert.is(res.status, 0, cmd);
+    // The options, one line each (commander wraps long descriptions: join them back).
+    const options = res.stdout.slice(res.stdout.indexOf('\nOptions:\n')).split('\n\n')[0]!;
+    return { options: options.replace(/\n\s+(?=[^-\s])/g, ' '), all: res.stdout };
+  };
+  const texts = Object.fromEntries(['generate', 'library', 'jobs', 'graph'].map((c) => [c, help(c)]));
+  const line = (h: { options: string }, flag: string) => h.options.split('\n').find((l) => l.trimStart().startsWith(`${flag} `))?.trim().replace(/\s+/g, ' ') ?? '';
+  for (const flag of ['--check', '--dry-run', '--force']) {
+    const lines = new Set(Object.values(texts).map((t) => line(t, flag)));
+    assert.is(lines.size, 1, `${flag}: ${[...lines].join(' | ')}`);
+    assert.ok([...lines][0], `${flag} is listed`);
+  }
+  for (const cmd of ['generate', 'library', 'jobs']) {
+    assert.match(line(texts[cmd]!, '--templates-dir'), /^--templates-dir <dir> a folder whose .* templates override the built-in ones by file name/);
+    assert.match(texts[cmd]!.all, /Examples:[\s\S]*--templates-dir ci-templates/);
+  }
+  assert.match(line(texts.generate!, '--templates-dir'), /default: the config's templatesDir/);
+  assert.not.ok(line(texts.graph!, '--templates-dir'), 'graph uses no templates');
+  for (const cmd of ['library', 'jobs', 'graph']) assert.match(line(texts[cmd]!, '--out'), /^--out <dir> /);
+});
+
 test('--help on every command, usage errors exit 2, missing config explains itself', () => {
   for (const args of [['--help'], ['generate', '--help'], ['validate', '--help'], ['schema', '--help']]) {
     const res = runCli(args);

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { run, type ProtectOptions } from '../src/commands/protect.js';
-import type { Io } from '../src/commands/io.js';
+import type { Io } from '../src/core/io.js';
 import { fromRoot, tempDir } from './helpers.js';
 import { FOUR } from './graph-configs.js';
 

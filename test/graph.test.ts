@@ -272,7 +272,7 @@ test('golden graph: hello-flask.mmd', () => {
   expectGolden(fromRoot('test/golden/graph/hello-flask.mmd'), exampleMermaid);
 });
 
-// Regenerate with `pipewright -C examples/hello-flask graph --svg --out ../../docs/pipeline.svg` (or UPDATE_GOLDEN=1).
+// Regenerate with UPDATE_GOLDEN=1 (or `pipewright -C examples/hello-flask graph --svg > docs/pipeline.svg`).
 test('docs/pipeline.svg is the bundled example\'s current picture', () => {
   expectGolden(fromRoot('docs/pipeline.svg'), exampleSvg);
 });
@@ -528,7 +528,7 @@ test('the SVG renders to a PNG picture (resvg)', async () => {
 // ---------------------------------------------------------------------------------------------
 // The command, through the built CLI.
 
-test('cli: graph prints the Mermaid text; --svg --out writes the picture atomically and says so', () => {
+test('cli: graph prints the Mermaid text; --out <dir> writes pipeline.svg or pipeline.mmd there through the writer, with its manifest', () => {
   const printed = runCli(['-C', EXAMPLE, 'graph']);
   assert.is(printed.status, 0, printed.stderr);
   assert.is(printed.stdout, exampleMermaid);
@@ -540,29 +540,88 @@ test('cli: graph prints the Mermaid text; --svg --out writes the picture atomica
 
   const tmp = tempDir('pipewright-graph-');
   try {
-    const res = runCli(['-C', EXAMPLE, 'graph', '--svg', '--out', path.join(tmp.dir, 'pipeline.svg')]);
+    // A folder that does not exist yet is created, as for library and jobs.
+    const docs = path.join(tmp.dir, 'docs');
+    const res = runCli(['-C', EXAMPLE, 'graph', '--svg', '--out', docs]);
     assert.is(res.status, 0, res.stderr);
-    assert.is(res.stdout, '');
-    assert.match(res.stderr, /^wrote .*pipeline\.svg: SVG picture of hello-flask's delivery flow \(3 environments, from pipewright\.yaml\)\n$/);
-    assert.is(readFileSync(path.join(tmp.dir, 'pipeline.svg'), 'utf8'), exampleSvg);
+    assert.is(res.stdout, '  create      pipeline.svg\n');
+    assert.is(res.stderr, 'pipewright.yaml: 1 create\n');
+    assert.is(readFileSync(path.join(docs, 'pipeline.svg'), 'utf8'), exampleSvg);
+    const manifest = JSON.parse(readFileSync(path.join(docs, '.pipewright/graph-svg-manifest.json'), 'utf8')) as { files: Record<string, string> };
+    assert.equal(Object.keys(manifest.files), ['pipeline.svg']);
 
-    const mmd = runCli(['-C', EXAMPLE, 'graph', '--out', path.join(tmp.dir, 'pipeline.mmd')]);
+    // The Mermaid file beside it keeps its own manifest: neither removes the other.
+    const mmd = runCli(['-C', EXAMPLE, 'graph', '--out', docs]);
     assert.is(mmd.status, 0, mmd.stderr);
-    assert.match(mmd.stderr, /Mermaid flowchart/);
-    assert.is(readFileSync(path.join(tmp.dir, 'pipeline.mmd'), 'utf8'), exampleMermaid);
+    assert.is(mmd.stdout, '  create      pipeline.mmd\n');
+    assert.is(readFileSync(path.join(docs, 'pipeline.mmd'), 'utf8'), exampleMermaid);
+    assert.ok(existsSync(path.join(docs, 'pipeline.svg')));
+
+    const again = runCli(['-C', EXAMPLE, 'graph', '--svg', '--out', docs]);
+    assert.is(again.status, 0, again.stderr);
+    assert.is(again.stdout, '');
+    assert.is(again.stderr, 'pipewright.yaml: 1 unchanged\n');
+    assert.ok(existsSync(path.join(docs, 'pipeline.mmd')));
+
+    const json = runCli(['-C', EXAMPLE, 'graph', '--out', docs, '--json']);
+    assert.is(json.status, 0, json.stderr);
+    assert.equal(JSON.parse(json.stdout), { root: docs, mode: 'write', changes: [{ path: 'pipeline.mmd', kind: 'unchanged' }] });
   } finally {
     tmp.cleanup();
   }
 });
 
-test('cli: --out to a directory, a missing directory or the wrong extension is a usage error', () => {
+test('cli: graph --out --check exits 1 on drift with a diff and writes nothing; --dry-run lists; a hand edit is refused unless --force', () => {
   const tmp = tempDir('pipewright-graph-');
   try {
+    const docs = path.join(tmp.dir, 'docs');
+    const missing = runCli(['-C', EXAMPLE, 'graph', '--svg', '--out', docs, '--check']);
+    assert.is(missing.status, 1, missing.stderr);
+    assert.match(missing.stdout, /^diff --git a\/pipeline\.svg b\/pipeline\.svg\nnew file mode 100644\n--- \/dev\/null\n\+\+\+ b\/pipeline\.svg\n/);
+    assert.match(missing.stderr, /^drift: 1 file\(s\) differ from what pipewright\.yaml generates; run `pipewright graph --svg --out \S+docs`\n$/);
+    assert.not.ok(existsSync(docs), '--check writes nothing');
+
+    const dry = runCli(['-C', EXAMPLE, 'graph', '--svg', '--out', docs, '--dry-run']);
+    assert.is(dry.status, 0, dry.stderr);
+    assert.is(dry.stdout, '  create      pipeline.svg\n');
+    assert.not.ok(existsSync(docs), '--dry-run writes nothing');
+
+    assert.is(runCli(['-C', EXAMPLE, 'graph', '--svg', '--out', docs]).status, 0);
+    const clean = runCli(['-C', EXAMPLE, 'graph', '--svg', '--out', docs, '--check']);
+    assert.is(clean.status, 0, clean.stderr);
+    assert.is(clean.stdout, '');
+    assert.is(clean.stderr, 'up to date: 1 files match pipewright.yaml\n');
+
+    const file = path.join(docs, 'pipeline.svg');
+    writeFileSync(file, `${exampleSvg}<!-- mine -->\n`);
+    const drift = runCli(['-C', EXAMPLE, 'graph', '--svg', '--out', docs, '--check']);
+    assert.is(drift.status, 1);
+    assert.match(drift.stdout, /^-<!-- mine -->$/m);
+    const refused = runCli(['-C', EXAMPLE, 'graph', '--svg', '--out', docs]);
+    assert.is(refused.status, 1);
+    assert.match(refused.stderr, /pipeline\.svg/);
+    assert.match(readFileSync(file, 'utf8'), /<!-- mine -->/, 'a hand edit is kept');
+    const forced = runCli(['-C', EXAMPLE, 'graph', '--svg', '--out', docs, '--force']);
+    assert.is(forced.status, 0, forced.stderr);
+    assert.is(readFileSync(file, 'utf8'), exampleSvg);
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('cli: --out names a folder: a file, an empty name, or the writer flags without --out are usage errors', () => {
+  const tmp = tempDir('pipewright-graph-');
+  try {
+    const file = path.join(tmp.dir, 'pipeline.svg');
+    writeFileSync(file, 'not a folder');
     const cases: [string[], RegExp][] = [
-      [['--svg', '--out', tmp.dir], /^--out .*: is a directory; name a file in it, e\.g\. --out .*pipeline\.svg\n$/],
-      [['--out', path.join(tmp.dir, 'no', 'such', 'x.mmd')], /^--out .*x\.mmd: directory .*no\/such does not exist; create it first\n$/],
-      [['--out', path.join(tmp.dir, 'x.svg')], /^--out .*x\.svg: an \.svg file needs --svg/],
-      [['--svg', '--out', path.join(tmp.dir, 'x.mmd')], /^--out .*x\.mmd: --svg writes an SVG picture, not Mermaid text/],
+      [['--svg', '--out', file], /^--out .*pipeline\.svg: is a file; --out names a folder, and graph writes pipeline\.svg in it: e\.g\. --out \S+\n$/],
+      [['--out', path.join(tmp.dir, 'no', 'such', 'x.mmd')], /^--out .*x\.mmd: --out names a folder, not a file: graph writes <folder>\/pipeline\.mmd; e\.g\. --out .*no\/such\n$/],
+      [['--out', ''], /^--out: needs a folder, e\.g\. --out docs \(graph writes docs\/pipeline\.mmd\)\n$/],
+      [['--check'], /^--check needs --out <folder>: without --out, graph prints to standard output\n$/],
+      [['--svg', '--dry-run'], /^--dry-run needs --out <folder>/],
+      [['--json'], /^--json needs --out <folder>/],
+      [['--out', tmp.dir, '--check', '--dry-run'], /--dry-run.*cannot be used with.*--check/],
     ];
     for (const [args, message] of cases) {
       const res = runCli(['-C', EXAMPLE, 'graph', ...args]);
@@ -571,6 +630,7 @@ test('cli: --out to a directory, a missing directory or the wrong extension is a
       assert.is(res.stdout, '');
     }
     assert.not.ok(existsSync(path.join(tmp.dir, 'no')), 'no directory was created');
+    assert.is(readFileSync(file, 'utf8'), 'not a folder');
   } finally {
     tmp.cleanup();
   }

@@ -184,7 +184,7 @@ test('rollback refuses a digest that never ran in the environment unless --force
   if (!setUp()) return;
   standin.deploymentController('rollout');
   const r4 = images.r4!.digest;
-  const refused = await rollback('--env', 'green', '--to', r4, '--reason', 'try r4');
+  const refused = await rollback('--env', 'green', '--image', r4, '--reason', 'try r4');
   assert.is(refused.status, 1, refused.stderr);
   assert.match(refused.stdout, /FAIL ran-here: sha256:[0-9a-f]{12} never ran in shop-green in main \(eu-west-1\) \(its ReplicaSets go back to revision 1; the controller keeps revisionHistoryLimit 10\)/);
   assert.match(refused.stdout, /pass verified: ECR tag verified-green-[0-9a-f]{40} names it/);
@@ -192,7 +192,7 @@ test('rollback refuses a digest that never ran in the environment unless --force
   assert.not.match(refused.stderr, /verified:/);
   assert.equal(standin.writes(), []);
 
-  const forced = await rollback('--env', 'green', '--to', r4, '--reason', 'try r4', '--force', '--json');
+  const forced = await rollback('--env', 'green', '--image', r4, '--reason', 'try r4', '--force', '--json');
   assert.is(forced.status, 0, forced.stderr);
   const out = JSON.parse(forced.stdout);
   assert.equal([out.status, out.forced, out.checks[0].ok], ['rolled-back', true, false]);
@@ -202,7 +202,7 @@ test('rollback refuses a digest that never ran in the environment unless --force
 test('rollback refuses an image never verified in the environment unless --force, by tag or digest; an unknown tag is an error', async () => {
   if (!setUp()) return;
   standin.deploymentController('rollout');
-  const refused = await rollback('--env', 'green', '--to', `git-${images.u!.tree}`, '--reason', 'back to u');
+  const refused = await rollback('--env', 'green', '--image', `git-${images.u!.tree}`, '--reason', 'back to u');
   assert.is(refused.status, 1, refused.stderr);
   assert.match(refused.stdout, /pass ran-here: ran in shop-green as revision 4 in main \(eu-west-1\)\n/);
   assert.match(refused.stdout, /FAIL verified: sha256:[0-9a-f]{12} has no green verified tag \(verified-green-<tree>\) in ECR: it never passed green's verification \(its tags: git-[0-9a-f]{40}\)/);
@@ -211,17 +211,17 @@ test('rollback refuses an image never verified in the environment unless --force
   assert.not.match(refused.stderr, /ran-here:/);
   assert.equal(standin.writes(), []);
 
-  const forced = await rollback('--env', 'green', '--to', `${URI}@${images.u!.digest}`, '--reason', 'back to u', '--force');
+  const forced = await rollback('--env', 'green', '--image', `${URI}@${images.u!.digest}`, '--reason', 'back to u', '--force');
   assert.is(forced.status, 0, forced.stderr);
   assert.match(forced.stdout, /FORCED verified:/);
   assert.match(forced.stdout, /^rolled back: shop-green runs sha256:[0-9a-f]{64} again in main \(revision 6\)$/m);
 
-  const unknown = await rollback('--env', 'green', '--to', 'v9.9.9', '--reason', 'x');
+  const unknown = await rollback('--env', 'green', '--image', 'v9.9.9', '--reason', 'x');
   assert.is(unknown.status, 1, unknown.stderr);
   assert.match(unknown.stderr, /^rollback: no image tagged v9\.9\.9 in ECR repository shop \(eu-west-1\), and no revision in shop-green has release v9\.9\.9; nothing was changed$/m);
 
   // ECR has no release tags: a release names the digest of the revision that ran it.
-  const release = await rollback('--env', 'green', '--to', 'v1.1.0', '--reason', 'x', '--dry-run', '--json');
+  const release = await rollback('--env', 'green', '--image', 'v1.1.0', '--reason', 'x', '--dry-run', '--json');
   assert.is(release.status, 0, release.stderr);
   assert.equal([JSON.parse(release.stdout).status, JSON.parse(release.stdout).target.digest], ['would-roll-back', images.r1!.digest]);
 });
@@ -250,7 +250,7 @@ test('a rollout that never finishes fails within --rollout-timeout, saying what 
   assert.ok(took < 20_000, `took ${took} ms`);
   assert.match(r.stderr, /rollout of deployment\/shop in namespace shop-green \(context standin\) did not finish within 2s \(--rollout-timeout\): 1 of 2 updated, 2 available/);
   assert.match(r.stderr, /done before it stopped: patched deployment\/shop in shop-green on main \(eu-west-1\) to sha256:[0-9a-f]{12}/);
-  assert.match(r.stderr, /run pipewright rollback --env green --to sha256:[0-9a-f]{64} --reason stuck again to finish/);
+  assert.match(r.stderr, /run pipewright rollback --env green --image sha256:[0-9a-f]{64} --reason stuck again to finish/);
   assert.not.match(r.stderr, /\n\s+at /);
   assert.is(template().template.spec.containers[0]!.image, `${URI}@${images.r2!.digest}`);
 });
@@ -262,8 +262,10 @@ test('rollback: --env and --reason are required; bad values are usage errors (ex
     [['--reason', 'x'], /required option '--env <name>' not specified/],
     [['--env', 'green', '--reason', '  '], /--reason <text> is required: say why/],
     [['--env', 'nope', '--reason', 'x'], /--env nope: no such environment in pipewright\.yaml \(allowed: develop, green, blue\)/],
-    [['--env', 'green', '--reason', 'x', '--to', 'not a tag!'], /--to not a tag!: not an image tag or sha256: digest/],
+    [['--env', 'green', '--reason', 'x', '--image', 'not a tag!'], /--image not a tag!: not an image tag or sha256: digest/],
     [['--env', 'green', '--reason', 'x', '--rollout-timeout', '5x'], /--rollout-timeout 5x: expected a duration such as 5m, 90s or 600/],
+    // --to is an environment (promote): the image is --image, as in promote.
+    [['--env', 'green', '--reason', 'x', '--to', 'v1.1.0'], /^rollback: --to is now --image <tag\|sha256:digest> \(--to names an environment, as in promote\): --image v1\.1\.0\n$/],
   ];
   for (const [args, message] of cases) {
     const r = await rollback(...args);
@@ -286,7 +288,8 @@ test('history and rollback --help show examples', async () => {
   const rb = await runCliAsync(['rollback', '--help']);
   assert.is(rb.status, 0, rb.stderr);
   assert.match(rb.stdout, /Examples:\n\s+pipewright rollback --env blue --reason "5xx since v1\.4\.0" --dry-run/);
-  for (const flag of ['--env', '--reason', '--to', '--force', '--dry-run', '--json', '--rollout-timeout', '--timeout', '--context', '--kubeconfig']) assert.ok(rb.stdout.includes(flag), flag);
+  for (const flag of ['--env', '--reason', '--image', '--force', '--dry-run', '--json', '--rollout-timeout', '--timeout', '--context', '--kubeconfig']) assert.ok(rb.stdout.includes(flag), flag);
+  assert.not.match(rb.stdout, /--to\b/, 'the old name is not offered');
   const h = await runCliAsync(['history', '--help']);
   assert.is(h.status, 0, h.stderr);
   assert.match(h.stdout, /Examples:\n\s+pipewright history --env blue/);

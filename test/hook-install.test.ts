@@ -11,7 +11,7 @@ import { run as install } from '../src/commands/hook-install.js';
 import { run as uninstall } from '../src/commands/hook-uninstall.js';
 import { UsageError } from '../src/core/errors.js';
 import { BLOCK_BEGIN, BLOCK_END, HOOK_MARKER, NOT_FOUND_MESSAGE, SKIP_WARNING } from '../src/render/git-hook/hook.js';
-import type { Io } from '../src/commands/io.js';
+import type { Io } from '../src/core/io.js';
 import { engineAvailable, tempDir } from './helpers.js';
 
 const hasGit = engineAvailable('git');

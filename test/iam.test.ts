@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { run, type IamCommandOptions } from '../src/commands/iam.js';
 import { UsageError } from '../src/core/errors.js';
-import type { Io } from '../src/commands/io.js';
+import type { Io } from '../src/core/io.js';
 import type { IamPlan, IamRole, PolicyDocument, PolicyStatement } from '../src/render/aws/iam.js';
 import { spawnSync } from 'node:child_process';
 import { engineAvailable, fromRoot, runCli, tempDir, expectGolden, filesUnder } from './helpers.js';

@@ -3,11 +3,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { runJobDsl, findAll, child, arg, type DslNode } from './jobdsl.js';
 import { parseGroovy } from '../src/plan/harness.js';
+import { loadCatalog } from '../src/config/load-catalog.js';
 import { engineAvailable, fromRoot, runCli, tempDir, expectGolden } from './helpers.js';
 
 const hasGroovy = engineAvailable('groovy');
@@ -275,6 +276,42 @@ test('--plan lists added, changed and removed jobs against the last run, writes 
       disable.stdout.split('\n').at(-2),
       '1 to add, 1 to change, 1 to remove; the seed job leaves removed jobs as they are: Job DSL cannot disable multibranch jobs (seed.removedJobAction DISABLE; DELETE deletes them)',
     );
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('--templates-dir overrides a jobs/ template by file name, as for generate and library; an unknown name is an error', () => {
+  const t = tempDir();
+  try {
+    const dir = path.join(t.dir, 'ci-templates/jobs');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'seed-job.groovy.mustache'), `// our seed job\n${readFileSync(fromRoot('jobs/seed-job.groovy.mustache'), 'utf8')}`);
+    const res = jobsRun(readFileSync(CATALOG, 'utf8'), ['--templates-dir', 'ci-templates'], t.dir);
+    assert.is(res.status, 0, res.stderr);
+    assert.match(readFileSync(path.join(res.out, 'seed-job.groovy'), 'utf8'), '// our seed job');
+    assert.is(readFileSync(path.join(res.out, 'dsl/payments/_jobs.groovy'), 'utf8'), readFileSync(path.join(example.out, 'dsl/payments/_jobs.groovy'), 'utf8'), 'the others are the built-in ones');
+    writeFileSync(path.join(dir, 'seed-jobs.groovy.mustache'), 'typo');
+    const bad = jobsRun(readFileSync(CATALOG, 'utf8'), ['--templates-dir', 'ci-templates'], t.dir);
+    assert.is(bad.status, 2);
+    assert.match(bad.stderr, /^--templates-dir: templatesDir: \S+ holds an entry that overrides no built-in template: jobs\/seed-jobs\.groovy\.mustache \(allowed: /);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('loadCatalog (config/) reads and validates catalog.yaml as data, next to loadConfig', async () => {
+  const t = tempDir();
+  try {
+    const failure = (p: Promise<unknown>) => p.then(() => '(no error)', (e: Error) => e.message);
+    assert.match(await failure(loadCatalog({ cwd: t.dir })), /^catalog\.yaml: no such catalog; pass --catalog <file>$/);
+    writeFileSync(path.join(t.dir, 'jobs.yaml'), readFileSync(CATALOG));
+    const loaded = await loadCatalog({ cwd: t.dir, catalog: 'jobs.yaml' });
+    assert.is(loaded.path, path.join(t.dir, 'jobs.yaml'));
+    assert.is(loaded.shown, 'jobs.yaml');
+    assert.is(loaded.catalog.seed.repository, 'https://github.com/acme/jenkins-jobs.git');
+    writeFileSync(path.join(t.dir, 'jobs.yaml'), 'seed: {}\nrepositories: []\n');
+    assert.match(await failure(loadCatalog({ cwd: t.dir, catalog: 'jobs.yaml' })), /jobs\.yaml: seed\.repository: /);
   } finally {
     t.cleanup();
   }

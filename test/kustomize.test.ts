@@ -10,7 +10,7 @@ import { run as generate } from '../src/commands/generate.js';
 import { loadProject } from '../src/commands/common.js';
 import { RELEASE_PATCH, deployDir, deployKustomization, overlayDir, postInstDir, postInstKustomization, releasePatch } from '../src/render/kubernetes/kustomize.js';
 import { releaseRecordOf } from '../src/model/release.js';
-import type { Io } from '../src/commands/io.js';
+import type { Io } from '../src/core/io.js';
 import { engineAvailable, tempDir, copyExample, runCli } from './helpers.js';
 import { YAML_TRAPS, kustomize as kustomizeText, kustomizeBuild, readKustomized } from './yaml-traps.js';
 import { KUSTOMIZE_UNWRITABLE } from '../src/config/schema.js';

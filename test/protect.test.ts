@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { run, type ProtectOptions } from '../src/commands/protect.js';
 import { UsageError } from '../src/core/errors.js';
-import type { Io } from '../src/commands/io.js';
+import type { Io } from '../src/core/io.js';
 import { DEFAULT_GUARD_CONTEXT } from '../src/render/github/protection.js';
 import { fromRoot, tempDir, expectGolden } from './helpers.js';
 import { FOUR } from './graph-configs.js';
@@ -67,8 +67,8 @@ test('--github: one classic protection body per protected branch, none for devel
   assert.ok(json.notes.some((n: string) => /unprotected.*: develop\.$/.test(n)));
 });
 
-test('--owner, --repo and --context fill the endpoints, commands and checks', async () => {
-  const { json } = await protect({ github: true, owner: 'acme', repo: 'hello-flask', context: 'jenkins/guard' });
+test('--owner, --repo and --status-check fill the endpoints, commands and checks', async () => {
+  const { json } = await protect({ github: true, owner: 'acme', repo: 'hello-flask', statusCheck: 'jenkins/guard' });
   assert.is(json.branches[0].endpoint, 'PUT /repos/acme/hello-flask/branches/staging/protection');
   assert.equal(json.commands, [
     'gh api --method PUT repos/acme/hello-flask/branches/staging/protection --input -',
@@ -149,7 +149,7 @@ test('no protected branch: empty payload and a warning', async () => {
   }
 });
 
-test('usage errors: no --github or --ruleset, bad --owner, --repo or --context', async () => {
+test('usage errors: no --github or --ruleset, bad --owner, --repo or --status-check; --context (a kubeconfig context elsewhere) points to --status-check', async () => {
   const io: Io = { out: () => {}, err: () => {}, color: false };
   const rejects = async (opts: Omit<ProtectOptions, 'cwd'>, re: RegExp) => {
     try {
@@ -164,7 +164,8 @@ test('usage errors: no --github or --ruleset, bad --owner, --repo or --context',
   await rejects({}, /^protect needs --github or --ruleset/);
   await rejects({ github: true, owner: 'ac me' }, /^--owner: "ac me" is not a GitHub account name/);
   await rejects({ github: true, repo: 'a/b' }, /^--repo: "a\/b"/);
-  await rejects({ github: true, context: ' ' }, /^--context:/);
+  await rejects({ github: true, statusCheck: ' ' }, /^--status-check:/);
+  await rejects({ github: true, context: 'jenkins/guard' }, /^protect: --context is now --status-check <name>/);
 });
 
 test.run();

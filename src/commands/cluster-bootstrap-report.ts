@@ -4,7 +4,7 @@
  * render/kubernetes/manifests.ts). Formatting only: the command gathers the results.
  */
 import type { ClusterTarget, Model } from '../model/model.js';
-import { paint, type Io } from './io.js';
+import { paint, type Io } from '../core/io.js';
 import type { Change } from '../k8s/bootstrap.js';
 import type { AccessEntryPlan, FargateProfilePlan } from '../render/aws/eks.js';
 import { describeSelectors, type ProfileOutcome } from '../aws/fargate.js';

@@ -11,7 +11,7 @@
  */
 import { ChangeLog, ConfigError, FindingsError, PipewrightError, UsageError } from '../core/errors.js';
 import { parseTimeout } from '../core/deadline.js';
-import { processIo, type Io } from './io.js';
+import { processIo, type Io } from '../core/io.js';
 import type { ClusterTarget, EnvironmentModel, Model } from '../model/model.js';
 import { bootstrapObjects } from '../render/kubernetes/bootstrap-objects.js';
 import { accessEntries, clusterPlans, environmentsOf, fargateProfiles, type FargateProfilePlan } from '../render/aws/eks.js';

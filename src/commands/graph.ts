@@ -1,74 +1,71 @@
 /**
- * `pipewright graph [--svg] [--out FILE]`: the delivery flow (branches → gates → environments →
+ * `pipewright graph [--svg] [--out DIR]`: the delivery flow (branches → gates → environments →
  * namespaces, merges and promotions) as Mermaid text, or as an SVG picture. Standard output by
- * default; --out writes the file atomically.
+ * default; --out writes <DIR>/pipeline.mmd (or pipeline.svg) through the one writer, with
+ * --check, --dry-run and --force as in generate.
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { processIo, type Io } from './io.js';
+import { processIo, type Io } from '../core/io.js';
 import { buildGraph } from '../render/graph/delivery-graph.js';
 import { renderMermaid } from '../render/graph/mermaid.js';
 import { renderSvg } from '../render/graph/svg.js';
-import { writeFileAtomic } from '../write/atomic.js';
 import { type CommonOptions, loadProject } from './common.js';
+import { writeFiles, type WriteFlags } from './write-files.js';
 
-export interface GraphOptions extends CommonOptions {
+export interface GraphOptions extends CommonOptions, WriteFlags {
   /** An SVG picture instead of Mermaid text. Default false. */
   readonly svg?: boolean;
-  /** File to write, relative to cwd. Default: standard output. */
+  /** Folder to write the graph file into, relative to cwd. Default: standard output. */
   readonly out?: string;
 }
 
-const MERMAID_EXTENSIONS = ['.mmd', '.mermaid'];
+/** The file --out writes, by format. */
+export const GRAPH_FILES = { svg: 'pipeline.svg', mermaid: 'pipeline.mmd' } as const;
 
-/** The absolute path --out names, after refusing what cannot or should not be written. */
-function outPath(opts: GraphOptions): string {
-  const out = opts.out!;
-  if (out.trim() === '') throw new UsageError('--out: needs a file name, e.g. --out docs/pipeline.svg');
-  const abs = path.resolve(opts.cwd, out);
-  const ext = path.extname(abs).toLowerCase();
-  if (!opts.svg && ext === '.svg') {
-    throw new UsageError(`--out ${out}: an .svg file needs --svg (without it the graph is Mermaid text; name it .mmd for that)`);
+/**
+ * Each format keeps its own manifest: pipeline.svg and pipeline.mmd can share a folder, and a
+ * folder that is also the project root keeps generate's manifest to generate.
+ */
+const manifestOf = (svg: boolean): string => `.pipewright/graph-${svg ? 'svg' : 'mermaid'}-manifest.json`;
+
+/** The absolute folder --out names, after refusing a file (what --out named before it meant a folder). */
+function outDir(out: string, cwd: string, file: string): string {
+  if (out.trim() === '') throw new UsageError(`--out: needs a folder, e.g. --out docs (graph writes docs/${file})`);
+  const abs = path.resolve(cwd, out);
+  let isDir: boolean | null = null;
+  try {
+    isDir = statSync(abs).isDirectory();
+  } catch {
+    // absent: the writer creates it
   }
-  if (opts.svg && MERMAID_EXTENSIONS.includes(ext)) {
-    throw new UsageError(`--out ${out}: --svg writes an SVG picture, not Mermaid text; name the file .svg, or drop --svg`);
+  const parent = path.dirname(out);
+  const instead = `--out ${parent === '' ? '.' : parent}`;
+  if (isDir === false) throw new UsageError(`--out ${out}: is a file; --out names a folder, and graph writes ${file} in it: e.g. ${instead}`);
+  if (isDir === null && /\.(svg|mmd|mermaid)$/i.test(out)) {
+    throw new UsageError(`--out ${out}: --out names a folder, not a file: graph writes <folder>/${file}; e.g. ${instead}`);
   }
-  const kind = (p: string): 'dir' | 'file' | 'other' | null => {
-    try {
-      const s = statSync(p);
-      return s.isDirectory() ? 'dir' : s.isFile() ? 'file' : 'other';
-    } catch {
-      return null;
-    }
-  };
-  const suggestion = path.join(out, opts.svg ? 'pipeline.svg' : 'pipeline.mmd');
-  if (kind(abs) === 'dir') throw new UsageError(`--out ${out}: is a directory; name a file in it, e.g. --out ${suggestion}`);
-  if (kind(abs) === 'other') throw new UsageError(`--out ${out}: exists and is not a regular file`);
-  const parent = path.dirname(abs);
-  const parentKind = kind(parent);
-  const shownParent = path.dirname(out) || '.';
-  if (parentKind === null) throw new UsageError(`--out ${out}: directory ${shownParent} does not exist; create it first`);
-  if (parentKind !== 'dir') throw new UsageError(`--out ${out}: ${shownParent} is not a directory`);
   return abs;
 }
 
 export async function run(opts: GraphOptions, io: Io = processIo): Promise<number> {
-  const target = opts.out !== undefined ? outPath(opts) : null;
+  const file = opts.svg ? GRAPH_FILES.svg : GRAPH_FILES.mermaid;
+  if (opts.out === undefined) {
+    const flag = (['check', 'dryRun', 'force', 'json'] as const).find((f) => opts[f]);
+    if (flag) {
+      const name = { check: '--check', dryRun: '--dry-run', force: '--force', json: '--json' }[flag];
+      throw new UsageError(`${name} needs --out <folder>: without --out, graph prints to standard output`);
+    }
+  }
+  const dir = opts.out !== undefined ? outDir(opts.out, opts.cwd, file) : null;
   const { model } = await loadProject(opts);
   const graph = buildGraph(model);
   const text = opts.svg ? renderSvg(graph) : renderMermaid(graph);
-  if (target === null) {
+  if (dir === null) {
     io.out(text);
     return 0;
   }
-  try {
-    await writeFileAtomic(target, text);
-  } catch (e) {
-    throw new UsageError(`--out ${opts.out}: cannot write: ${(e as Error).message}`);
-  }
-  const what = opts.svg ? 'SVG picture' : 'Mermaid flowchart';
-  const lanes = `${graph.lanes.length} environment${graph.lanes.length === 1 ? '' : 's'}`;
-  io.err(`wrote ${opts.out}: ${what} of ${model.app}'s delivery flow (${lanes}, from ${model.configFile})\n`);
-  return 0;
+  const command = `pipewright graph${opts.svg ? ' --svg' : ''} --out ${path.relative(opts.cwd, dir) || '.'}`;
+  return writeFiles([{ path: file, contents: text, owner: 'pipewright' }], dir, model.configFile, opts, io, command, manifestOf(opts.svg ?? false));
 }

@@ -5,7 +5,7 @@
  */
 import { parseTimeout } from '../core/deadline.js';
 import { UsageError } from '../core/errors.js';
-import { processIo, type Io } from './io.js';
+import { processIo, type Io } from '../core/io.js';
 import { KubeError } from '../k8s/client.js';
 import { clusterKubes } from '../k8s/contexts.js';
 import { environmentNamed, readHistory, type Revision } from '../release/history.js';

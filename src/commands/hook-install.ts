@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { CONFIG_NAMES } from '../config/load.js';
 import { applyHookChange, locateHook, planInstall, type HookChange, type HookLocation, type InstallAction } from '../git/hook-install.js';
-import { processIo, type Io } from './io.js';
+import { processIo, type Io } from '../core/io.js';
 import type { CommonOptions } from './common.js';
 
 export interface HookInstallOptions extends CommonOptions {

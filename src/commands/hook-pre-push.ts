@@ -12,7 +12,7 @@ import { parsePrePush, PrePushInputError, type PushUpdate } from '../git/pre-pus
 import { loadRules } from '../rules/load-rules.js';
 import { pushRules, type PushContext } from '../rules/push-rules.js';
 import { formatFinding, runRules, type RulesData } from '../rules/types.js';
-import { processIo, type Io } from './io.js';
+import { processIo, type Io } from '../core/io.js';
 
 export interface PrePushOptions {
   readonly cwd: string;

@@ -1,6 +1,6 @@
 /** `pipewright hook uninstall`: remove exactly the block `hook install` added; idempotent. */
 import { applyHookChange, lefthookRunsPipewright, locateHook, planUninstall } from '../git/hook-install.js';
-import { processIo, type Io } from './io.js';
+import { processIo, type Io } from '../core/io.js';
 import { hookJson, shownPath } from './hook-install.js';
 import type { CommonOptions } from './common.js';
 

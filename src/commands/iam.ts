@@ -4,7 +4,7 @@
  * with `--trust`, `aws iam create-role`); `--json` prints every role as one object.
  */
 import { UsageError } from '../core/errors.js';
-import { paint, processIo, type Io } from './io.js';
+import { paint, processIo, type Io } from '../core/io.js';
 import type { ClusterTarget, Model } from '../model/model.js';
 import { clusterKey, iamPlan, placeholdersIn, type IamPlan, type IamRole, type PolicyDocument } from '../render/aws/iam.js';
 import { type CommonOptions, loadProject } from './common.js';

@@ -4,27 +4,22 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CatalogSchema } from '../config/catalog-schema.js';
-import { validateWith } from '../config/validate.js';
-import { parseConfigText } from '../config/load.js';
-import { readText } from '../config/text.js';
+import { loadCatalog } from '../config/load-catalog.js';
 import { resolveCatalog } from '../model/catalog.js';
 import { diffJobs, INDEX_FILE, jobsCommand, renderJobs, type JobIndex } from '../render/jobs/jobs.js';
 import { loadTemplates } from '../config/templates.js';
 import { UsageError } from '../core/errors.js';
-import { paint, processIo, type Io } from './io.js';
-import { writeFiles, type WriteFlags } from './write-files.js';
+import { paint, processIo, type Io } from '../core/io.js';
+import { TEMPLATES_FLAG, templatesDirFlag, writeFiles, type TemplateFlags, type WriteFlags } from './write-files.js';
 import type { CommonOptions } from './common.js';
 
-export interface JobsOptions extends CommonOptions, WriteFlags {
+export interface JobsOptions extends CommonOptions, WriteFlags, TemplateFlags {
   /** The catalog file. Default catalog.yaml. */
   readonly catalog?: string;
   /** Output directory. Default jobs. */
   readonly out?: string;
   /** Print the added, changed and removed jobs against the last run; write nothing. */
   readonly plan?: boolean;
-  /** Override the templates of the jobs/ group by file name. */
-  readonly templatesDir?: string;
 }
 
 /** A progress bar on stderr, only for big catalogs on a terminal: otherwise output stays silent. */
@@ -52,16 +47,11 @@ function readIndex(out: string, cwd: string): JobIndex {
 }
 
 export async function run(opts: JobsOptions, io: Io = processIo): Promise<number> {
-  const catalogPath = path.resolve(opts.cwd, opts.catalog ?? 'catalog.yaml');
-  const shown = path.relative(opts.cwd, catalogPath) || path.basename(catalogPath);
-  if (!existsSync(catalogPath)) throw new UsageError(`${shown}: no such catalog; pass --catalog <file>`);
-  const data = await parseConfigText(readText(catalogPath, shown), shown);
-  const parsed = validateWith(CatalogSchema, data, shown, {
-    expected: 'a mapping with seed (repository) and repositories (name, github or git)',
-  });
-  const catalog = resolveCatalog(parsed, path.basename(catalogPath), shown);
+  const loaded = await loadCatalog({ cwd: opts.cwd, catalog: opts.catalog });
+  const { path: catalogPath, shown } = loaded;
+  const catalog = resolveCatalog(loaded.catalog, path.basename(catalogPath), shown);
   const out = path.resolve(opts.cwd, opts.out ?? 'jobs');
-  const templates = loadTemplates({ groups: ['jobs'], templatesDir: opts.templatesDir && path.resolve(opts.cwd, opts.templatesDir), configFile: shown });
+  const templates = loadTemplates({ groups: ['jobs'], templatesDir: templatesDirFlag(opts), configFile: TEMPLATES_FLAG });
 
   const bar = await progress(catalog.jobs.length, opts.json ?? false);
   const catalogArg = path.relative(opts.cwd, catalogPath) || '.';

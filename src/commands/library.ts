@@ -8,25 +8,20 @@ import { renderLibrary } from '../render/jenkins/pipeline.js';
 import { LIBRARY_LINE, markLine } from '../render/marker.js';
 import { loadTemplates } from '../config/templates.js';
 import { UsageError } from '../core/errors.js';
-import { processIo, type Io } from './io.js';
-import { writeFiles, type WriteFlags } from './write-files.js';
+import { processIo, type Io } from '../core/io.js';
+import { TEMPLATES_FLAG, templatesDirFlag, writeFiles, type TemplateFlags, type WriteFlags } from './write-files.js';
 import type { CommonOptions } from './common.js';
 
-export interface LibraryOptions extends CommonOptions, WriteFlags {
+export interface LibraryOptions extends CommonOptions, WriteFlags, TemplateFlags {
   /** The library repository's root (vars/ is written inside it). */
   readonly out?: string;
-  /** Override the library's templates (vars-templates/vars/<step>.*.mustache) by file name. */
-  readonly templatesDir?: string;
 }
 
 export async function run(opts: LibraryOptions, io: Io = processIo): Promise<number> {
   if (!opts.out) throw new UsageError('library: --out <dir> is required: the root of the shared library repository');
   const out = path.resolve(opts.cwd, opts.out);
-  const templates = loadTemplates({
-    groups: ['vars-templates'],
-    templatesDir: opts.templatesDir && path.resolve(opts.cwd, opts.templatesDir),
-    configFile: '--templates-dir',
-  });
+  // The library reads no config, so only --templates-dir overrides its templates.
+  const templates = loadTemplates({ groups: ['vars-templates'], templatesDir: templatesDirFlag(opts), configFile: TEMPLATES_FLAG });
   const files = renderLibrary(templates).map((f) => markLine(f, LIBRARY_LINE));
   return writeFiles(files, out, 'pipewright', opts, io, `pipewright library --out ${path.relative(opts.cwd, out) || '.'}`);
 }

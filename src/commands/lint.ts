@@ -12,7 +12,7 @@ import { configRules } from '../rules/config-rules.js';
 import { repositoryRules, type RepositoryContext } from '../rules/repository-rules.js';
 import { historyRules, keptLine, mergedCommit, type HistoryContext } from '../rules/history-rules.js';
 import { formatFinding, runRules, type RulesData } from '../rules/types.js';
-import { paint, processIo, type Io } from './io.js';
+import { paint, processIo, type Io } from '../core/io.js';
 import { type CommonOptions, loadProject } from './common.js';
 
 export interface LintOptions extends CommonOptions {

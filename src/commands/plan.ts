@@ -15,7 +15,7 @@ import { plannedCommands } from '../plan/commands.js';
 import { writePipeline } from '../plan/workspace.js';
 import { UsageError } from '../core/errors.js';
 import { branchNameProblem } from '../core/names.js';
-import { paint, processIo, type Io } from './io.js';
+import { paint, processIo, type Io } from '../core/io.js';
 import { type CommonOptions, loadProject } from './common.js';
 import type { Model } from '../model/model.js';
 

@@ -6,7 +6,7 @@
 import { ecrTargetOf, openEcr, type EcrOptions } from '../aws/ecr.js';
 import { promote, type PromoteResult } from '../release/promote.js';
 import { FindingsError, UsageError } from '../core/errors.js';
-import { paint, processIo, type Io } from './io.js';
+import { paint, processIo, type Io } from '../core/io.js';
 import { parseTimeout } from '../core/deadline.js';
 import { kubeOptions, type CommonOptions, type NetworkOptions, loadProject } from './common.js';
 

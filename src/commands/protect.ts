@@ -4,7 +4,7 @@
  * it never calls GitHub.
  */
 import { UsageError } from '../core/errors.js';
-import { processIo, type Io } from './io.js';
+import { processIo, type Io } from '../core/io.js';
 import { githubProtection, githubRuleset, protectedBranches, type GitHubTarget } from '../render/github/protection.js';
 import { type CommonOptions, loadProject } from './common.js';
 
@@ -17,7 +17,9 @@ export interface ProtectOptions extends CommonOptions {
   readonly owner?: string;
   /** GitHub repository; default: gh's `{repo}` placeholder. */
   readonly repo?: string;
-  /** Required status check context. Default: continuous-integration/jenkins/pr-merge. */
+  /** --status-check: the required status check (GitHub's "context"). Default: continuous-integration/jenkins/pr-merge. */
+  readonly statusCheck?: string;
+  /** The old name of --status-check, refused: --context names a kubeconfig context in every other command. */
   readonly context?: string;
 }
 
@@ -31,13 +33,17 @@ function target(opts: ProtectOptions): GitHubTarget {
   if (opts.repo !== undefined && (!REPO.test(opts.repo) || opts.repo === '.' || opts.repo === '..')) {
     throw new UsageError(`--repo: "${opts.repo}" is not a GitHub repository name (allowed: letters, digits, ., _ and -)`);
   }
-  if (opts.context !== undefined && (opts.context.trim() === '' || /[\r\n]/.test(opts.context))) {
-    throw new UsageError('--context: must be a non-empty, single-line status check name, e.g. continuous-integration/jenkins/pr-merge');
+  if (opts.context !== undefined) {
+    throw new UsageError('protect: --context is now --status-check <name> (--context names a kubeconfig context in the other commands)');
+  }
+  const check = opts.statusCheck;
+  if (check !== undefined && (check.trim() === '' || /[\r\n]/.test(check))) {
+    throw new UsageError('--status-check: must be a non-empty, single-line status check name, e.g. continuous-integration/jenkins/pr-merge');
   }
   return {
     ...(opts.owner !== undefined && { owner: opts.owner }),
     ...(opts.repo !== undefined && { repo: opts.repo }),
-    ...(opts.context !== undefined && { context: opts.context }),
+    ...(check !== undefined && { context: check }),
   };
 }
 

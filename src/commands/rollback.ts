@@ -1,6 +1,6 @@
 /**
  * `pipewright rollback --env <name> --reason <text>`: put back the newest earlier release verified
- * in that environment (or --to <tag|digest>) in every cluster of it, and wait for the rollout.
+ * in that environment (or --image <tag|digest>) in every cluster of it, and wait for the rollout.
  * Exit 0: rolled back (or already there); 1: refused (never ran there, never verified: --force),
  * or the rollout did not finish; 2: bad flags.
  */
@@ -8,14 +8,16 @@ import { ecrTargetOf, openEcr, type EcrOptions } from '../aws/ecr.js';
 import { parseDuration, parseTimeout } from '../core/deadline.js';
 import { FindingsError, UsageError } from '../core/errors.js';
 import { whoRuns } from '../git/user.js';
-import { paint, processIo, type Io } from './io.js';
+import { paint, processIo, type Io } from '../core/io.js';
 import { rollback, type RollbackResult } from '../release/rollback.js';
 import { kubeOptions, type CommonOptions, type NetworkOptions, loadProject } from './common.js';
 
 export interface RollbackCommandOptions extends CommonOptions, NetworkOptions, EcrOptions {
   readonly env: string;
   readonly reason: string;
-  /** A tag or sha256: digest; default: the newest earlier revision verified in --env. */
+  /** --image: a tag or sha256: digest; default: the newest earlier revision verified in --env. */
+  readonly image?: string;
+  /** The old name of --image, refused: --to names an environment (promote). */
   readonly to?: string;
   readonly force?: boolean;
   readonly dryRun?: boolean;
@@ -35,6 +37,9 @@ export async function run(opts: RollbackCommandOptions, io: Io = processIo): Pro
   if (typeof opts.reason !== 'string' || opts.reason.trim() === '') {
     throw new UsageError('rollback: --reason <text> is required: say why; it is recorded on the Deployment as "rollback: <text>"');
   }
+  if (opts.to !== undefined) {
+    throw new UsageError(`rollback: --to is now --image <tag|sha256:digest> (--to names an environment, as in promote): --image ${opts.to}`);
+  }
   const timeoutSeconds = parseTimeout(opts.timeout);
   const rolloutTimeoutMs = parseDuration('--rollout-timeout', opts.rolloutTimeout, DEFAULT_ROLLOUT_TIMEOUT);
   const { model, root } = await loadProject(opts);
@@ -44,7 +49,7 @@ export async function run(opts: RollbackCommandOptions, io: Io = processIo): Pro
     model,
     {
       env: opts.env,
-      to: opts.to,
+      to: opts.image,
       reason: opts.reason,
       force: opts.force ?? false,
       dryRun: opts.dryRun ?? false,

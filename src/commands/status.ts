@@ -7,7 +7,7 @@
  * the config is read through the kubeconfig context named by its EKS ARN (as
  * `aws eks update-kubeconfig` names them) when there is one, else through the current context.
  */
-import { processIo, paint, type Io } from './io.js';
+import { processIo, paint, type Io } from '../core/io.js';
 import { clusterKubes } from '../k8s/contexts.js';
 import { describeImage, ecrTargetOf, openEcr, type EcrOptions } from '../aws/ecr.js';
 import type { Model } from '../model/model.js';

@@ -1,6 +1,6 @@
 /** `pipewright validate`: config → model, printed. Exit 2 with every problem on bad config. */
 import { rememberRules } from '../rules/load-rules.js';
-import { processIo, type Io } from './io.js';
+import { processIo, type Io } from '../core/io.js';
 import { describeFargateSize } from '../model/fargate.js';
 import { type CommonOptions, loadProject } from './common.js';
 

@@ -1,7 +1,8 @@
 /** The write/--check/--dry-run/--json flow shared by every command that generates files. */
+import path from 'node:path';
 import { planWrite, applyPlan, unifiedDiff, summarize, pendingChanges } from '../write/writer.js';
 import type { GeneratedFile } from '../render/types.js';
-import type { Io } from './io.js';
+import type { Io } from '../core/io.js';
 
 export interface WriteFlags {
   /** Render in memory, diff against disk, exit 1 on drift. Writes nothing. */
@@ -14,9 +15,24 @@ export interface WriteFlags {
   readonly json?: boolean;
 }
 
+/** --templates-dir, which generate, library and jobs take alike. */
+export interface TemplateFlags {
+  /** A folder of templates overriding the built-in ones by file name (<group>/<name>.mustache), relative to cwd. */
+  readonly templatesDir?: string;
+}
+
+/** What a templates error names when the folder came from --templates-dir rather than a config. */
+export const TEMPLATES_FLAG = '--templates-dir';
+
+/** --templates-dir as an absolute path; undefined without it. */
+export function templatesDirFlag(opts: { readonly cwd: string } & TemplateFlags): string | undefined {
+  return opts.templatesDir ? path.resolve(opts.cwd, opts.templatesDir) : undefined;
+}
+
 /**
  * Plan, then check, preview or write `files` under `root`. Returns the exit code. `command` is
  * what regenerates them, named in the drift message (the marker names the same command).
+ * `manifestPath` (relative to root) defaults to the writer's .pipewright/manifest.json.
  */
 export async function writeFiles(
   files: readonly GeneratedFile[],
@@ -25,9 +41,10 @@ export async function writeFiles(
   flags: WriteFlags,
   io: Io,
   command = 'pipewright generate',
+  manifestPath?: string,
 ): Promise<number> {
   const force = flags.force ?? false;
-  const plan = await planWrite(files, { root, force });
+  const plan = await planWrite(files, { root, force, ...(manifestPath !== undefined && { manifestPath }) });
   const pending = pendingChanges(plan);
   for (const w of plan.warnings) io.err(`warning: ${w}\n`);
 

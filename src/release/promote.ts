@@ -4,7 +4,6 @@
  * the digest is the same bit for bit. ECR tags are immutable, so a target tag that already
  * names another digest is a refusal, never an overwrite.
  */
-import { spawn } from 'node:child_process';
 import { FindingsError, PipewrightError, StoppedError, UsageError } from '../core/errors.js';
 import type { EnvironmentModel, Model } from '../model/model.js';
 import { DOCKER_TAG, IMAGE_DIGEST } from '../core/names.js';
@@ -13,6 +12,7 @@ import type { KubeOptions } from '../k8s/client.js';
 import type { DeployedState } from '../k8s/deployments.js';
 import { AwsError, errorName } from '../aws/errors.js';
 import { verifiedTag } from '../model/release.js';
+import { describeExit, runShell } from '../core/exec.js';
 
 /** Where promotion reads the source environment from: the clusters of the model, via kubeconfig. */
 export type { KubeOptions };
@@ -225,31 +225,11 @@ async function checkScanClean(ecr: Ecr, digest: string): Promise<CheckResult> {
     : { name, ok: true, detail: `no CRITICAL or HIGH findings${all ? ` (${all})` : ''}` };
 }
 
-const OUTPUT_LIMIT = 64 * 1024;
-
-/** A configured command check: `sh -c <command>` must exit 0. */
-function runCommandCheck(name: string, command: string, cwd: string, env: Record<string, string>): Promise<CheckResult> {
-  return new Promise((resolve) => {
-    const child = spawn('sh', ['-c', command], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    let truncated = false;
-    const take = (text: string) => {
-      output += text;
-      if (output.length > OUTPUT_LIMIT * 2) {
-        output = output.slice(-OUTPUT_LIMIT);
-        truncated = true;
-      }
-    };
-    child.stdout.setEncoding('utf8').on('data', take);
-    child.stderr.setEncoding('utf8').on('data', take);
-    child.on('error', (e) => resolve({ name, ok: false, detail: `could not run sh: ${e.message}`, output: '' }));
-    child.on('close', (code, signal) => {
-      const cut = truncated || output.length > OUTPUT_LIMIT;
-      const text = `${cut ? '…' : ''}${output.slice(-OUTPUT_LIMIT)}`.replace(/\s+$/, '');
-      if (code === 0) resolve({ name, ok: true, detail: 'exit 0', output: text });
-      else resolve({ name, ok: false, detail: signal ? `killed by ${signal}` : `exit ${code}`, output: text });
-    });
-  });
+/** A configured command check: the user's shell command (src/exec.ts) must exit 0. */
+async function runCommandCheck(name: string, command: string, cwd: string, env: Record<string, string>): Promise<CheckResult> {
+  const r = await runShell(command, { cwd, env });
+  if (r.startError) return { name, ok: false, detail: `could not run sh: ${r.startError.message}`, output: '' };
+  return { name, ok: r.code === 0, detail: describeExit(r), output: r.output };
 }
 
 /**

@@ -62,7 +62,7 @@ export interface RollbackResult {
   readonly environment: string;
   readonly namespace: string;
   readonly target: {
-    /** --to as given; null for the default target. */
+    /** --image as given; null for the default target. */
     readonly ref: string | null;
     readonly digest: string;
     /** <image.uri>@<digest> */
@@ -98,7 +98,7 @@ const where = (r: Read): string => `${r.cluster.name} (${r.cluster.region})`;
 /** A word for a POSIX shell, single-quoted when it needs to be. */
 const shellWord = (s: string): string => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
-/** --to → an ECR image id: a sha256: digest (also `<repo>@sha256:…`) or a tag (also `<uri>:<tag>`). */
+/** --image → an ECR image id: a sha256: digest (also `<repo>@sha256:…`) or a tag (also `<uri>:<tag>`). */
 export function parseTarget(ref: string, uri: string): { imageTag: string } | { imageDigest: string } {
   let r = ref.trim();
   const at = r.lastIndexOf('@');
@@ -106,7 +106,7 @@ export function parseTarget(ref: string, uri: string): { imageTag: string } | { 
   else if (r.startsWith(`${uri}:`)) r = r.slice(uri.length + 1);
   if (IMAGE_DIGEST.test(r)) return { imageDigest: r };
   if (DOCKER_TAG.test(r)) return { imageTag: r };
-  throw new UsageError(`--to ${ref}: not an image tag or sha256: digest (allowed: a tag such as v1.2.0 or git-<tree hash>, or sha256:<64 hex digits>)`);
+  throw new UsageError(`--image ${ref}: not an image tag or sha256: digest (allowed: a tag such as v1.2.0 or git-<tree hash>, or sha256:<64 hex digits>)`);
 }
 
 /** The verified-<env>-<tree> tags among `tags`. */
@@ -236,7 +236,7 @@ async function choose(ecr: Ecr, model: Model, env: EnvironmentModel, reads: read
   };
 }
 
-/** --to's digest: a digest as given; a tag from ECR, else (ECR has no release tags) from a revision here whose release it names. */
+/** --image's digest: a digest as given; a tag from ECR, else (ECR has no release tags) from a revision here whose release it names. */
 async function explicitTarget(ecr: Ecr, env: EnvironmentModel, reads: readonly Read[], id: { imageTag: string } | { imageDigest: string }): Promise<{ digest: string; detail: ImageDetail | null }> {
   const detail = await describeImage(ecr, id);
   if ('imageDigest' in id) return { digest: id.imageDigest, detail };
@@ -264,7 +264,7 @@ async function defaultTarget(ecr: Ecr, env: EnvironmentModel, first: Read): Prom
   const found = seen.length ? `earlier revisions: ${seen.join(', ')}` : `no earlier revision runs another image pinned by digest`;
   throw new FindingsError(
     `rollback: no earlier release verified in ${env.name} to go back to in ${env.namespace} (${where(first)}, ${found}); ` +
-      `pass --to <tag|sha256:digest> (with --force for one never verified in ${env.name})`,
+      `pass --image <tag|sha256:digest> (with --force for one never verified in ${env.name})`,
   );
 }
 
@@ -282,7 +282,7 @@ async function apply(
   log: (line: string) => void,
 ): Promise<RollbackResult> {
   const { digest } = plan.target;
-  const rerun = `pipewright rollback --env ${shellWord(env.name)} --to ${digest} --reason ${shellWord(opts.reason.trim())}${opts.force ? ' --force' : ''}`;
+  const rerun = `pipewright rollback --env ${shellWord(env.name)} --image ${digest} --reason ${shellWord(opts.reason.trim())}${opts.force ? ' --force' : ''}`;
   if (opts.dryRun) {
     return { ...plan, status: 'would-roll-back', message: `would roll ${env.namespace} back to ${digest} in ${plan.clusters.filter((c) => c.action !== 'already-running').map((c) => c.cluster).join(', ')}` };
   }
