@@ -7,8 +7,9 @@
  *   run on simple-git, imported on first use from a bundle of its own (see ./simple.ts);
  * - the synchronous calls (`run`, `test` and the questions built on them) spawn git directly.
  *   simple-git is asynchronous only, and their callers ask as they decide: the branch rules, init,
- *   the pre-push hook. The hook is also the hot path: simple-git's load alone costs it more than
- *   its budget has left (the figures: README, Design).
+ *   the pre-push hook. The hook is also the hot path: asking even its first question through
+ *   simple-git adds a quarter to a half of a `node -e 0` to every push, more than its budget has
+ *   left (bench/hook.mjs; the figures are in the README's Design section).
  */
 import { spawnSync } from 'node:child_process';
 import { UsageError } from '../errors.js';
