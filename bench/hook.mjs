@@ -4,11 +4,12 @@
 // same run, interleaved (so machine noise hits all alike): median and p90 of --runs runs.
 //
 //   node bench/hook.mjs [--commits 50000] [--runs 15] [--json] [--commit-graph] [--keep] [--cli bin/pipewright.cjs]
-//                       [--compare-lint <bin/pipewright.cjs>]
+//                       [--compare-lint <bin/pipewright.cjs>] [--compare-hook <bin/pipewright.cjs>]
 //
 // --cli measures another build (e.g. the main checkout's bin/pipewright.cjs); --compare-lint
 // <bin/pipewright.cjs> also times a second build's lint (and its memory) in the same interleaved
-// runs, for a before/after under the same machine noise.
+// runs, for a before/after under the same machine noise; --compare-hook <bin/pipewright.cjs> does
+// the same for the hook's scenarios (a, a', b, b', d), its verdicts checked first like this build's.
 //
 // The repository is written by one `git fast-import` process fed a streamed history that follows
 // the default branch rules: `develop` takes most commits (one small file change each, every tree
@@ -71,13 +72,13 @@ const ZERO = '0'.repeat(40);
 const CONFIG = 'app: bench\naws:\n  accountId: "123456789012"\n  region: eu-west-1\n';
 
 function usage(msg) {
-  console.error(`${msg}\nusage: node bench/hook.mjs [--commits 50000] [--runs 15] [--json] [--commit-graph] [--keep] [--cli bin/pipewright.cjs] [--compare-lint <bin/pipewright.cjs>]`);
+  console.error(`${msg}\nusage: node bench/hook.mjs [--commits 50000] [--runs 15] [--json] [--commit-graph] [--keep] [--cli bin/pipewright.cjs] [--compare-lint <bin/pipewright.cjs>] [--compare-hook <bin/pipewright.cjs>]`);
   process.exit(2);
 }
 
 function parseArgs(argv) {
   // The default CLI: what node_modules/.bin/pipewright runs.
-  const opts = { commits: 50000, runs: 15, json: false, commitGraph: false, keep: false, cli: path.join(root, 'bin', 'pipewright.cjs'), compareLint: null };
+  const opts = { commits: 50000, runs: 15, json: false, commitGraph: false, keep: false, cli: path.join(root, 'bin', 'pipewright.cjs'), compareLint: null, compareHook: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => (a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i]) ?? usage(`${a} needs a value`);
@@ -93,6 +94,7 @@ function parseArgs(argv) {
     else if (a === '--runs' || a.startsWith('--runs=')) opts.runs = int('--runs', 1);
     else if (a === '--cli' || a.startsWith('--cli=')) opts.cli = path.resolve(value());
     else if (a === '--compare-lint' || a.startsWith('--compare-lint=')) opts.compareLint = path.resolve(value());
+    else if (a === '--compare-hook' || a.startsWith('--compare-hook=')) opts.compareHook = path.resolve(value());
     else usage(`unknown argument: ${a}`);
   }
   return opts;
@@ -457,10 +459,10 @@ try {
   env.TMPDIR = pwTmp;
   env.XDG_CACHE_HOME = pwCache;
   delete env.PIPEWRIGHT_SKIP_HOOK;
-  const hook = (input) => run(process.execPath, [cli, 'hook', 'pre-push', 'origin', remote], { cwd: repo, input });
-  const coldHook = (input) => {
+  const hook = (input, which = cli) => run(process.execPath, [which, 'hook', 'pre-push', 'origin', remote], { cwd: repo, input });
+  const coldHook = (input, which = cli) => {
     fresh();
-    return hook(input);
+    return hook(input, which);
   };
   /** After a reboot: a fresh TMPDIR, the cache directory kept. */
   const rebootHook = (input) => {
@@ -497,6 +499,13 @@ try {
     for (const n of negatives) expect(`negative: ${n.name}`, hook(n.input), [1], n.rule);
     expect('a (rules cache cold)', coldHook(inputDevelop), [0]);
     expect(`d. push ${REFS} new refs (branches from develop, tags, release tags on master)`, hook(inputMany), [0]);
+    if (opts.compareHook) {
+      const c = opts.compareHook;
+      expect('a. push one commit to develop (--compare-hook)', hook(inputDevelop, c), [0]);
+      expect(`b. push master merged from staging + tag ${releaseTag} (--compare-hook)`, hook(inputMaster, c), [0]);
+      for (const n of negatives) expect(`negative: ${n.name} (--compare-hook)`, hook(n.input, c), [1], n.rule);
+      expect(`d. push ${REFS} new refs (--compare-hook)`, hook(inputMany, c), [0]);
+    }
     // Once through git itself: the hook installed, `git push --dry-run` (which runs pre-push).
     const hooksDir = path.join(repo, '.git', 'hooks');
     mkdirSync(hooksDir, { recursive: true });
@@ -524,7 +533,7 @@ try {
   }
 
   // 5. Timed runs: everything once per run, interleaved, the order rotating from run to run.
-  const samples = { anchor: [], develop: [], developCold: [], master: [], masterCold: [], masterReboot: [], many: [], lint: [], lintRssMb: [], lintCompare: [], lintCompareRssMb: [], gitLogMaster: [], gitLogStaging: [], gitLog: [], gitLogDevelop: [], gitLogAll: [] };
+  const samples = { anchor: [], develop: [], developCold: [], master: [], masterCold: [], masterReboot: [], many: [], developCompare: [], developColdCompare: [], masterCompare: [], masterColdCompare: [], manyCompare: [], lint: [], lintRssMb: [], lintCompare: [], lintCompareRssMb: [], gitLogMaster: [], gitLogStaging: [], gitLog: [], gitLogDevelop: [], gitLogAll: [] };
   const bad = (what, res, want) => {
     if (!want.includes(res.status)) throw new Error(`${what} exited ${res.status} (expected ${want.join(' or ')}) in a timed run:\n${res.stderr}`);
     return res.ms;
@@ -549,6 +558,15 @@ try {
           () => samples.masterCold.push(bad('hook (b, cold)', coldHook(inputMaster), [0])),
           () => samples.masterReboot.push(bad('hook (b, fresh TMPDIR)', rebootHook(inputMaster), [0])),
           () => samples.many.push(bad('hook (d)', hook(inputMany), [0])),
+        ]
+      : []),
+    ...(haveHook && opts.compareHook
+      ? [
+          () => samples.developCompare.push(bad('hook (a, --compare-hook)', hook(inputDevelop, opts.compareHook), [0])),
+          () => samples.masterCompare.push(bad('hook (b, --compare-hook)', hook(inputMaster, opts.compareHook), [0])),
+          () => samples.developColdCompare.push(bad('hook (a, cold, --compare-hook)', coldHook(inputDevelop, opts.compareHook), [0])),
+          () => samples.masterColdCompare.push(bad('hook (b, cold, --compare-hook)', coldHook(inputMaster, opts.compareHook), [0])),
+          () => samples.manyCompare.push(bad('hook (d, --compare-hook)', hook(inputMany, opts.compareHook), [0])),
         ]
       : []),
     ...(haveLint
@@ -594,6 +612,15 @@ try {
     row('b-cold', "b'. the same, rules cache cold (no cache at all)", samples.masterCold, null),
     row('b-reboot', "b''. the same, a fresh TMPDIR (cache directory kept)", samples.masterReboot, null),
     row('d', `d. hook: push ${REFS} new refs (mirror push / tag import)`, samples.many, AIMS.many),
+    ...(opts.compareHook
+      ? [
+          row('a-compare', "a. --compare-hook's build", samples.developCompare, AIMS.develop),
+          row('a-cold-compare', "a'. --compare-hook's build", samples.developColdCompare, null),
+          row('b-compare', "b. --compare-hook's build", samples.masterCompare, AIMS.master),
+          row('b-cold-compare', "b'. --compare-hook's build", samples.masterColdCompare, null),
+          row('d-compare', "d. --compare-hook's build", samples.manyCompare, AIMS.many),
+        ]
+      : []),
     row('c', 'c. pipewright lint (whole history)', samples.lint, null),
     ...(opts.compareLint ? [row('c-compare', "c'. the same, --compare-lint's build", samples.lintCompare, null)] : []),
     row('git-log', 'git log --first-parent master + staging (2 processes)', samples.gitLog, null),
@@ -629,10 +656,10 @@ try {
       }
     : null;
   // The hook against a bare `node -e 0` started in the same runs: what pipewright adds to a push.
-  const hookVsNode = ['b', 'a-cold', 'b-cold', 'b-reboot'].filter((id) => byId[id]?.medianMs != null).map((id) => ({
-    id, ratio: byId[id].medianMs / anchor.median, aim: id === 'b' ? AIMS.masterRatio : AIMS.coldRatio,
-    ok: byId[id].medianMs / anchor.median <= (id === 'b' ? AIMS.masterRatio : AIMS.coldRatio),
-  }));
+  const hookVsNode = ['b', 'a-cold', 'b-cold', 'b-reboot', 'b-compare', 'a-cold-compare', 'b-cold-compare'].filter((id) => byId[id]?.medianMs != null).map((id) => {
+    const aim = id === 'b' || id === 'b-compare' ? AIMS.masterRatio : AIMS.coldRatio;
+    return { id, ratio: byId[id].medianMs / anchor.median, aim, ok: byId[id].medianMs / anchor.median <= aim };
+  });
   const report = {
     runs: opts.runs,
     node: process.version,

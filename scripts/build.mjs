@@ -9,9 +9,14 @@
 //                      module costs start-up time. A cache miss loads rules-quick.js, then
 //                      config-load.js and model.js if the config sets rules or environments; any other
 //                      form of the command loads cli.js.
+//   simple-git.js      simple-git and its dependencies as one file: the git layer's asynchronous
+//                      engine (src/git/simple.ts) imports it on first use, from the CLI's chunks
+//                      and the hook alike, so loading it resolves nothing in node_modules and a
+//                      command that never needs it never reads it.
 import { build } from 'esbuild';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 // tsc builds incrementally and never deletes: drop the outputs of sources that were moved or removed.
 for (const top of ['src', 'test']) {
@@ -33,7 +38,15 @@ const common = {
   // Bundled CommonJS dependencies call require(), which an ES module lacks.
   banner: { js: "import{createRequire as __pwRequire}from'node:module';const require=__pwRequire(import.meta.url);" },
 };
-await build({ ...common, entryPoints: { cli: 'dist/src/cli.js', 'config-load': 'dist/src/config/load.js', model: 'dist/src/model/model.js', 'rules-quick': 'dist/src/rules/quick-rules.js' }, splitting: true });
+/** `import('simple-git')` → the one-file bundle beside the importer. */
+const simpleGitFile = {
+  name: 'simple-git-file',
+  setup(b) {
+    b.onResolve({ filter: /^simple-git$/ }, (args) => (args.kind === 'dynamic-import' ? { path: './simple-git.js', external: true } : undefined));
+  },
+};
+await build({ ...common, entryPoints: { 'simple-git': fileURLToPath(import.meta.resolve('simple-git')) } });
+await build({ ...common, entryPoints: { cli: 'dist/src/cli.js', 'config-load': 'dist/src/config/load.js', model: 'dist/src/model/model.js', 'rules-quick': 'dist/src/rules/quick-rules.js' }, splitting: true, plugins: [simpleGitFile] });
 /** The hook's ways out of its one file, to the files the first build wrote beside it. */
 const SIBLINGS = { 'cli.js': './cli.js', 'config/load.js': './config-load.js', 'model/model.js': './model.js', 'quick-rules.js': './rules-quick.js' };
 const siblings = {
@@ -44,4 +57,4 @@ const siblings = {
     );
   },
 };
-await build({ ...common, entryPoints: { hook: 'dist/src/bin-hook.js' }, plugins: [siblings] });
+await build({ ...common, entryPoints: { hook: 'dist/src/bin-hook.js' }, plugins: [siblings, simpleGitFile] });

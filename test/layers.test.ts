@@ -28,7 +28,7 @@ export const LAYERS: Readonly<Record<Layer, { code: readonly Layer[]; types?: re
   aws: { code: ['core', 'model', 'render'], says: 'adapter: ECR, EKS (AWS SDK)' },
   k8s: { code: ['core', 'model', 'render'], says: 'adapter: Kubernetes (@kubernetes/client-node)' },
   release: { code: ['core', 'model', 'aws', 'k8s'], says: 'promote, rollback, history: operations over the adapters' },
-  plan: { code: ['core', 'escape', 'model', 'render'], says: 'the pipeline dry run: scenarios for the Groovy harness' },
+  plan: { code: ['core', 'escape', 'model', 'render', 'git'], says: 'the pipeline dry run: scenarios for the Groovy harness' },
   init: { code: ['core', 'escape', 'config', 'model', 'render', 'write', 'git', 'rules'], says: 'what init detects, asks, plans and applies' },
   commands: { code: ['core', 'escape', 'config', 'model', 'render', 'rules', 'write', 'git', 'aws', 'k8s', 'release', 'plan', 'init', 'commands'], says: 'composition root: load → resolve → render → write, one file per command' },
   entry: { code: ['core', 'config', 'model', 'render', 'rules', 'write', 'aws', 'commands'], says: 'cli.ts, hook-main.ts, bin-hook.ts, index.ts' },

@@ -86,7 +86,7 @@ export async function run(opts: PlanOptions, io: Io = processIo): Promise<number
     const r = result!;
     const commands = plannedCommands(r);
     // What the build left in the repository: the release tags it pushed onto HEAD.
-    const pushed = new Git(scenario.repo.url).run(['tag', '--points-at', scenario.repo.head]).split('\n').filter(Boolean);
+    const pushed = (await new Git(scenario.repo.url).raw(['tag', '--points-at', scenario.repo.head])).split('\n').filter(Boolean);
     const notes = pr ? [] : deploysNowhere(model, config.environments === undefined, opts.branch);
     if (opts.json) {
       io.out(`${JSON.stringify({ branch: opts.branch, pr: pr ?? null, result: r.result, error: r.error, releaseTags: pushed, notes, stages: r.stages, commands }, null, 2)}\n`);

@@ -54,7 +54,7 @@ export async function run(opts: RollbackCommandOptions, io: Io = processIo): Pro
       force: opts.force ?? false,
       dryRun: opts.dryRun ?? false,
       rolloutTimeoutMs,
-      user: whoRuns(root),
+      user: await whoRuns(root),
       kube: kubeOptions(opts, timeoutSeconds, FORBIDDEN_HINT),
     },
     (line) => io.err(`${line}\n`),

@@ -1,14 +1,53 @@
 /**
- * The one way pipewright runs git: `git` itself through execFile, no library. simple-git (the
- * design card's choice) costs 30-45 ms just to load, a fifth of the pre-push hook's budget.
+ * The one way pipewright runs git: every git process it starts goes through this file, under one
+ * environment (the caller's, with what git gives a hook — GIT_DIR and the rest — passed on, plus
+ * GIT_FLUSH=0) and one set of errors (git's own message; a UsageError when git is missing). Two
+ * engines run under it:
+ * - the asynchronous calls (`raw`, `check`, and the streams lint reads a whole history through)
+ *   run on simple-git, imported on first use from a bundle of its own (see ./simple.ts);
+ * - the synchronous calls (`run`, `test` and the questions built on them) spawn git directly.
+ *   simple-git is asynchronous only, and their callers ask as they decide: the branch rules, init,
+ *   the pre-push hook. The hook is also the hot path: asking even its first question through
+ *   simple-git adds a quarter to a half of a `node -e 0` to every push, more than its budget has
+ *   left (bench/hook.mjs; the figures are in the README's Design section).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { UsageError } from '../core/errors.js';
+import { runAsync, type Outcome } from './simple.js';
 
 export const ZERO_SHA = /^0+$/;
 
 /** GIT_FLUSH=0: on a pipe, rev-list and log otherwise flush after every commit, one write each. */
-const gitEnv = (): NodeJS.ProcessEnv => ({ ...process.env, GIT_FLUSH: '0' });
+const gitEnv = (base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv => ({ ...base, GIT_FLUSH: '0' });
+
+export interface GitOptions {
+  /** The environment git runs in (default: this process's), GIT_FLUSH=0 added. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface RawOptions {
+  /** What git reads on stdin (closed empty without it). */
+  readonly input?: string;
+  /** Stop git after so many milliseconds: a deadline for the whole call. */
+  readonly timeoutMs?: number;
+}
+
+const NOT_INSTALLED = 'git is not installed or not on PATH';
+const described = (args: readonly string[]) => `git ${args.join(' ')}`;
+
+/** stdout without its final newline, or git's error. */
+function output(args: readonly string[], o: Outcome): string {
+  if (o.notFound) throw new UsageError(NOT_INSTALLED);
+  if (o.code !== 0) throw new Error(`${described(args)} failed (${o.code ?? o.signal}): ${o.stderr.trim()}`);
+  return o.stdout.replace(/\n$/, '');
+}
+
+/** true for exit 0, false for exit 1; anything else throws. */
+function answer(args: readonly string[], o: Outcome): boolean {
+  if (o.notFound) throw new UsageError(NOT_INSTALLED);
+  if (o.code === 0 || o.code === 1) return o.code === 0;
+  throw new Error(`${described(args)} failed (${o.code ?? o.signal})`);
+}
 
 /** A commit of a first-parent history: its sha and all its parents, first parent first. */
 export interface LineCommit {
@@ -32,9 +71,6 @@ function addTag(map: Map<string, string[]>, line: string): void {
   if (list) list.push(name);
   else map.set(commit, [name]);
 }
-
-/** stderr kept for an error message: the last so many bytes, so a chatty git cannot grow it. */
-const STDERR_KEPT = 64 * 1024;
 
 /** Questions about history that the pre-push rules ask in bulk: Git answers each with git, CommitGraph from memory. */
 export interface History {
@@ -123,18 +159,23 @@ export class CommitGraph implements History {
 export class Git implements History {
   /** Answers of `test`: one check reads a repository that does not change meanwhile. */
   private readonly answers = new Map<string, boolean>();
+  private readonly env: NodeJS.ProcessEnv | undefined;
 
-  constructor(readonly cwd: string) {}
+  constructor(
+    readonly cwd: string,
+    options: GitOptions = {},
+  ) {
+    this.env = options.env;
+  }
 
   /** Run git; its stdout without the final newline. Throws with git's message on failure. */
   run(args: readonly string[], input?: string): string {
-    try {
-      return execFileSync('git', args, { cwd: this.cwd, env: gitEnv(), encoding: 'utf8', maxBuffer: 1 << 30, ...(input === undefined ? { stdio: ['ignore', 'pipe', 'pipe'] } : { input, stdio: ['pipe', 'pipe', 'pipe'] }) }).replace(/\n$/, '');
-    } catch (e) {
-      const err = e as { code?: string; stderr?: string; status?: number };
-      if (err.code === 'ENOENT') throw new UsageError('git is not installed or not on PATH');
-      throw new Error(`git ${args.join(' ')} failed (${err.status}): ${(err.stderr ?? '').trim()}`);
-    }
+    return output(args, this.spawn(args, { input }));
+  }
+
+  /** `run`, asynchronously, through simple-git. */
+  async raw(args: readonly string[], options: RawOptions = {}): Promise<string> {
+    return output(args, await runAsync({ cwd: this.cwd, args, env: gitEnv(this.env), ...options }));
   }
 
   /** true when git exits 0, false when it exits 1 (remembered); anything else throws. */
@@ -142,21 +183,29 @@ export class Git implements History {
     const key = args.join('\0');
     const known = this.answers.get(key);
     if (known !== undefined) return known;
-    const answer = this.testUncached(args);
-    this.answers.set(key, answer);
-    return answer;
+    const result = answer(args, this.spawn(args, { quiet: true }));
+    this.answers.set(key, result);
+    return result;
   }
 
-  private testUncached(args: readonly string[]): boolean {
-    try {
-      execFileSync('git', args, { cwd: this.cwd, stdio: 'ignore' });
-      return true;
-    } catch (e) {
-      const err = e as { code?: string; status?: number };
-      if (err.code === 'ENOENT') throw new UsageError('git is not installed or not on PATH');
-      if (err.status === 1) return false;
-      throw new Error(`git ${args.join(' ')} failed (${err.status})`);
-    }
+  /** `test`, asynchronously, through simple-git (not remembered). */
+  async check(args: readonly string[]): Promise<boolean> {
+    return answer(args, await runAsync({ cwd: this.cwd, args, env: gitEnv(this.env), quiet: true }));
+  }
+
+  /** The synchronous engine: git to completion, its output whole (none with `quiet`). */
+  private spawn(args: readonly string[], { input, quiet = false }: { input?: string; quiet?: boolean }): Outcome {
+    const res = spawnSync('git', args, {
+      cwd: this.cwd,
+      env: gitEnv(this.env),
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
+      input,
+      stdio: [input === undefined ? 'ignore' : 'pipe', quiet ? 'ignore' : 'pipe', quiet ? 'ignore' : 'pipe'],
+    });
+    const err = res.error as NodeJS.ErrnoException | undefined;
+    if (err && err.code !== 'ENOENT') throw new Error(`${described(args)} failed (${err.code ?? err.message})`);
+    return { code: res.status, signal: res.signal, stdout: res.stdout ?? '', stderr: res.stderr ?? '', notFound: err?.code === 'ENOENT' };
   }
 
   /** The work tree's root, or a UsageError outside a repository. */
@@ -268,54 +317,10 @@ export class Git implements History {
   /**
    * Run git, handing each line of its stdout (without the newline) to `onLine` as it arrives: for
    * output that grows with history, never held whole. Resolves when git exits 0; rejects with
-   * git's message otherwise, and with a UsageError when git is not installed.
+   * git's message otherwise, with a UsageError when git is not installed, and with the consumer's
+   * own error when `onLine` throws (git is stopped, and no line is handed on after it).
    */
-  streamLines(args: readonly string[], onLine: (line: string) => void): Promise<void> {
-    return new Promise((resolve, reject) => {
-      // gitEnv's GIT_FLUSH=0: a write (and a 'data' event here) per line would double the cost of a long history.
-      const child = spawn('git', args, { cwd: this.cwd, env: gitEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-      // Lines are cut from the bytes and each decoded on its own (a newline byte never sits inside
-      // a UTF-8 sequence): a fresh string per line. A slice of a decoded chunk would keep the whole
-      // 64 KB chunk alive as long as the consumer keeps that line.
-      let rest: Buffer[] = []; // a line's start, while its newline has not come yet
-      let stderr = '';
-      let failed: unknown = null;
-      child.stdout.on('data', (chunk: Buffer) => {
-        if (failed) return;
-        let start = 0;
-        try {
-          for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
-            const line = rest.length ? Buffer.concat([...rest, chunk.subarray(0, nl)]).toString('utf8') : chunk.toString('utf8', start, nl);
-            rest = [];
-            start = nl + 1;
-            onLine(line);
-          }
-          if (start < chunk.length) rest.push(Buffer.from(chunk.subarray(start)));
-        } catch (e) {
-          // The consumer's error wins; git is stopped, its exit no longer matters.
-          failed = e;
-          child.kill();
-        }
-      });
-      child.stderr.setEncoding('utf8');
-      child.stderr.on('data', (chunk: string) => {
-        stderr = (stderr + chunk).slice(-STDERR_KEPT);
-      });
-      // A spawn failure may or may not be followed by 'close': settle here (a later reject is a no-op).
-      child.on('error', (e: NodeJS.ErrnoException) => {
-        failed ??= e.code === 'ENOENT' ? new UsageError('git is not installed or not on PATH') : e;
-        reject(failed);
-      });
-      child.on('close', (code, signal) => {
-        if (failed) return reject(failed);
-        if (code !== 0) return reject(new Error(`git ${args.join(' ')} failed (${code ?? signal}): ${stderr.trim()}`));
-        try {
-          if (rest.length) onLine(Buffer.concat(rest).toString('utf8'));
-          resolve();
-        } catch (e) {
-          reject(e);
-        }
-      });
-    });
+  async streamLines(args: readonly string[], onLine: (line: string) => void): Promise<void> {
+    output(args, await runAsync({ cwd: this.cwd, args, env: gitEnv(this.env), onLine }));
   }
 }

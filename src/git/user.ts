@@ -1,10 +1,10 @@
 /** Who runs a command, for what it records on the cluster: `git config user.email`, else the login name. */
-import { execFileSync } from 'node:child_process';
 import os from 'node:os';
+import { Git } from './git.js';
 
-export function whoRuns(cwd: string): string {
+export async function whoRuns(cwd: string): Promise<string> {
   try {
-    const email = execFileSync('git', ['config', 'user.email'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
+    const email = (await new Git(cwd).raw(['config', 'user.email'], { timeoutMs: 5000 })).trim();
     if (email) return email;
   } catch {
     // no git, or no user.email: the login name below

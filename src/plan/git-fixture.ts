@@ -10,11 +10,11 @@
  *   them, then a detached checkout of the scanned revision. The shell environment is a bare
  *   agent's: no HOME config, and git refuses to guess an identity.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { shellQuote } from '../escape/shell.js';
 import { UsageError } from '../core/errors.js';
+import { Git } from '../git/git.js';
 
 export interface Person {
   readonly name: string;
@@ -134,9 +134,9 @@ class ImportStream {
 
 function git(cwd: string, args: readonly string[], input?: string): string {
   try {
-    return execFileSync('git', args, { cwd, input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], env: bareAgentEnv(cwd) }).trim();
+    return new Git(cwd, { env: bareAgentEnv(cwd) }).run(args, input).trim();
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError('git is not installed or not on PATH: the plan builds a real repository to check out');
+    if (e instanceof UsageError) throw new UsageError(`${e.message}: the plan builds a real repository to check out`);
     throw e;
   }
 }
