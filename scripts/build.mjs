@@ -13,6 +13,11 @@
 //                      engine (src/git/simple.ts) imports it on first use, from the CLI's chunks
 //                      and the hook alike, so loading it resolves nothing in node_modules and a
 //                      command that never needs it never reads it.
+//   vendor-*.js        the same for the heavy SDKs the adapters import on first use
+//                      (@kubernetes/client-node, @aws-sdk/client-ecr, @aws-sdk/client-eks): one
+//                      file each instead of thousands of modules to resolve. Loading the Kubernetes
+//                      client this way takes 0.3 s instead of 1.4 s here, in every command that
+//                      reaches a cluster.
 import { build } from 'esbuild';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -34,18 +39,24 @@ const common = {
   target: 'node20',
   outdir: 'dist/bin',
   logLevel: 'warning',
-  external: ['ts-morph', '@aws-sdk/*', '@kubernetes/client-node', '@inquirer/prompts', '@resvg/resvg-js'],
+  external: ['ts-morph', '@aws-sdk/*', '@kubernetes/client-node', '@inquirer/prompts', '@resvg/resvg-js', 'simple-git'],
   // Bundled CommonJS dependencies call require(), which an ES module lacks.
   banner: { js: "import{createRequire as __pwRequire}from'node:module';const require=__pwRequire(import.meta.url);" },
 };
-/** `import('simple-git')` → the one-file bundle beside the importer. */
-const simpleGitFile = {
-  name: 'simple-git-file',
+/** Packages bundled as one file each, beside the importer: `import('<package>')` → `./<file>.js`. */
+const VENDOR = { 'simple-git': 'simple-git', '@kubernetes/client-node': 'vendor-kubernetes', '@aws-sdk/client-ecr': 'vendor-aws-ecr', '@aws-sdk/client-eks': 'vendor-aws-eks' };
+for (const [pkg, file] of Object.entries(VENDOR)) {
+  await build({ ...common, external: [], minify: true, keepNames: true, stdin: { contents: `export * from ${JSON.stringify(pkg)};`, resolveDir: process.cwd(), loader: 'js' }, outdir: undefined, outfile: `dist/bin/${file}.js` });
+}
+const vendorFiles = {
+  name: 'vendor-files',
   setup(b) {
-    b.onResolve({ filter: /^simple-git$/ }, (args) => (args.kind === 'dynamic-import' ? { path: './simple-git.js', external: true } : undefined));
+    b.onResolve({ filter: /^(simple-git|@kubernetes\/client-node|@aws-sdk\/client-ecr|@aws-sdk\/client-eks)$/ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: `./${VENDOR[args.path]}.js`, external: true } : undefined,
+    );
   },
 };
-await build({ ...common, entryPoints: { 'simple-git': fileURLToPath(import.meta.resolve('simple-git')) } });
+const simpleGitFile = vendorFiles;
 await build({ ...common, entryPoints: { cli: 'dist/src/cli.js', 'config-load': 'dist/src/config/load.js', model: 'dist/src/model/model.js', 'rules-quick': 'dist/src/rules/quick-rules.js' }, splitting: true, plugins: [simpleGitFile] });
 /** The hook's ways out of its one file, to the files the first build wrote beside it. */
 const SIBLINGS = { 'cli.js': './cli.js', 'config/load.js': './config-load.js', 'model/model.js': './model.js', 'quick-rules.js': './rules-quick.js' };
