@@ -46,7 +46,11 @@ const common = {
 /** Packages bundled as one file each, beside the importer: `import('<package>')` → `./<file>.js`. */
 const VENDOR = { 'simple-git': 'simple-git', '@kubernetes/client-node': 'vendor-kubernetes', '@aws-sdk/client-ecr': 'vendor-aws-ecr', '@aws-sdk/client-eks': 'vendor-aws-eks' };
 for (const [pkg, file] of Object.entries(VENDOR)) {
-  await build({ ...common, external: [], minify: true, keepNames: true, stdin: { contents: `export * from ${JSON.stringify(pkg)};`, resolveDir: process.cwd(), loader: 'js' }, outdir: undefined, outfile: `dist/bin/${file}.js` });
+  // Named re-exports of everything the package exports: `export *` of a CommonJS package (the AWS
+  // SDK) would export nothing by name from an ES module.
+  const names = Object.keys(await import(pkg)).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
+  const contents = `export { ${names.join(', ')} } from ${JSON.stringify(pkg)};`;
+  await build({ ...common, external: [], minify: true, keepNames: true, stdin: { contents, resolveDir: process.cwd(), loader: 'js' }, outdir: undefined, outfile: `dist/bin/${file}.js` });
 }
 const vendorFiles = {
   name: 'vendor-files',
