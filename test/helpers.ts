@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
+import { requireGroovy } from '../src/harness.js';
 
 /** The repository root (tests run from dist/test/…). */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -16,12 +17,29 @@ export function tempDir(prefix = 'pipewright-'): { dir: string; cleanup: () => v
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+const engines = new Map<string, boolean>();
+
+function groovyInstalled(): boolean {
+  try {
+    requireGroovy();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Whether a real engine (kubectl, groovy, git, python3 -m moto …) is on this machine.
+ * Whether a real engine (kubectl, groovy, git, python3 -m moto …) is on this machine (asked once per process).
  * Under CI=true a missing engine is a failure, never a skip: integration tests must run there.
  */
 export function engineAvailable(cmd: string, args: string[] = ['--version']): boolean {
-  const ok = spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+  const key = [cmd, ...args].join('\u0000');
+  let ok = engines.get(key);
+  if (ok === undefined) {
+    // Groovy is looked for as the harness looks for it (groovy and java installed): `groovy --version` would start a JVM.
+    ok = cmd === 'groovy' ? groovyInstalled() : spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+    engines.set(key, ok);
+  }
   if (!ok && process.env.CI === 'true') {
     throw new Error(`${cmd} is required under CI=true but is not installed (see .ci/run)`);
   }
