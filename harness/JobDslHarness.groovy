@@ -2,6 +2,7 @@
 // all in one JVM, in the order given.
 //
 //   groovy harness/JobDslHarness.groovy file1.groovy file2.groovy …
+//   (or served by harness/Worker.groovy, which calls JdMain.main)
 //
 // Every method call becomes a node {"name": "multibranchPipelineJob", "args": ["payments/shop"],
 // "children": [ … ]}: a trailing closure argument runs with a fresh recording delegate
@@ -475,20 +476,27 @@ class JdHarness {
     }
 }
 
-List<String> files = new ArrayList<String>(Arrays.asList(args))
+/** The harness's entry point: also called by harness/Worker.groovy, so it never exits and keeps no state between calls. */
+class JdMain {
+    /** Runs the scripts `args` in order, streams the JSON result to `out` and returns the exit code (1: some script failed). */
+    static int main(List<String> args, String input, Writer out) {
+        JdHarness harness = new JdHarness()
+        JdJson json = new JdJson(out)
+        boolean bad = false
+        // Streamed script by script, so a big run never holds more than one script's tree.
+        out.write('{"scripts":[')
+        for (int i = 0; i < args.size(); i++) {
+            Map r = harness.run(args.get(i))
+            if (r.containsKey('error')) bad = true
+            if (i > 0) out.write(',')
+            json.write(r)
+        }
+        out.write(']}')
+        out.flush()
+        return bad ? 1 : 0
+    }
+}
+
 Writer realOut = new BufferedWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), 'UTF-8'), 1 << 16)
 System.setOut(System.err) // nothing a script prints may corrupt the JSON on stdout
-JdHarness harness = new JdHarness()
-JdJson json = new JdJson(realOut)
-boolean bad = false
-// Streamed script by script, so a big run never holds more than one script's tree.
-realOut.write('{"scripts":[')
-for (int i = 0; i < files.size(); i++) {
-    Map r = harness.run(files.get(i))
-    if (r.containsKey('error')) bad = true
-    if (i > 0) realOut.write(',')
-    json.write(r)
-}
-realOut.write(']}')
-realOut.flush()
-System.exit(bad ? 1 : 0)
+System.exit(JdMain.main(Arrays.asList(args), '', realOut))

@@ -2,6 +2,7 @@
 // vars/*.groovy against recorded stub steps (the JenkinsPipelineUnit approach, small and our own).
 //
 //   groovy harness/PipelineHarness.groovy scenarios.json      (or "-" to read the JSON from stdin)
+//   (or served by harness/Worker.groovy, which calls PwMain.main)
 //
 // Input: a JSON array of scenarios; output (stdout): a JSON array with one result per scenario.
 // The contract is documented in src/plan/harness.ts. This file must run on Groovy 2.4 (what Jenkins
@@ -1489,11 +1490,14 @@ class PwSleepRewrite extends CompilationCustomizer {
     }
 }
 
-/** Compiles Jenkinsfiles and vars once per JVM (keyed by path and text); every scenario gets fresh instances. */
+/**
+ * Compiles Jenkinsfiles and vars once per JVM (keyed by unit name and text: the same vars in another
+ * directory compile to the same classes); every scenario gets fresh instances.
+ */
 class PwHarness {
     final CompilerConfiguration cfg
     final GroovyClassLoader gcl
-    final Map<String, Object[]> cache = new HashMap<String, Object[]>()
+    final Map<String, Class> cache = new HashMap<String, Class>()
 
     PwHarness() {
         cfg = new CompilerConfiguration()
@@ -1505,12 +1509,12 @@ class PwHarness {
 
     Class compile(File f, String unitName) {
         if (!f.isFile()) throw new PwStepError('harness: file not found: ' + f)
-        String key = f.canonicalPath + '\u0000' + unitName
         String text = f.getText('UTF-8')
-        Object[] hit = cache.get(key)
-        if (hit != null && hit[0] == text) return (Class) hit[1]
+        String key = unitName + '\u0000' + text
+        Class hit = cache.get(key)
+        if (hit != null) return hit
         Class c = gcl.parseClass(new GroovyCodeSource(text, unitName, '/groovy/shell'), false)
-        cache.put(key, [text, c] as Object[])
+        cache.put(key, c)
         return c
     }
 
@@ -1521,20 +1525,41 @@ class PwHarness {
 
 // ---------------------------------------------------------------------------------------------
 
-if (args.length != 1) {
-    System.err.println('usage: groovy PipelineHarness.groovy <scenarios.json | ->')
-    System.exit(2)
+/** The harness's entry point: also called by harness/Worker.groovy, so it never exits. */
+class PwMain {
+    /** Compiled Jenkinsfiles and vars, reused across calls in one JVM (keyed by text); replaced when it grows. */
+    private static PwHarness shared
+    /** Compiled units kept before the cache starts over with a fresh class loader (memory stays bounded). */
+    static final int MAX_CACHED = 400
+
+    /**
+     * `args`: [scenarios.json] or ["-"] to take the scenarios from `input`. Writes the JSON results to
+     * `out` and returns the exit code: 0, or 2 for a usage error (reported on System.err).
+     */
+    static int main(List<String> args, String input, Writer out) {
+        if (args.size() != 1) {
+            System.err.println('usage: groovy PipelineHarness.groovy <scenarios.json | ->')
+            return 2
+        }
+        String json = args[0] == '-' ? input : new File(args[0]).getText('UTF-8')
+        Object parsed = new JsonSlurper().parseText(json)
+        if (!(parsed instanceof List)) {
+            System.err.println('harness: expected a JSON array of scenarios')
+            return 2
+        }
+        if (shared == null || shared.cache.size() > MAX_CACHED) shared = new PwHarness()
+        List results = new ArrayList()
+        for (Object sc : (List) parsed) results.add(shared.run((Map) sc))
+        out.write(JsonOutput.toJson(results))
+        out.flush()
+        return 0
+    }
 }
-String json = args[0] == '-' ? System.in.getText('UTF-8') : new File(args[0]).getText('UTF-8')
-Object parsed = new JsonSlurper().parseText(json)
-if (!(parsed instanceof List)) {
-    System.err.println('harness: expected a JSON array of scenarios')
-    System.exit(2)
-}
-PrintStream realOut = new PrintStream(new FileOutputStream(FileDescriptor.out), true, 'UTF-8')
+
+// ---------------------------------------------------------------------------------------------
+
+Writer stdout = new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), 'UTF-8')
 System.setOut(System.err) // nothing a pipeline prints may corrupt the JSON on stdout
-PwHarness harness = new PwHarness()
-List results = new ArrayList()
-for (Object sc : (List) parsed) results.add(harness.run((Map) sc))
-realOut.print(JsonOutput.toJson(results))
-realOut.flush()
+String stdin = args.length == 1 && args[0] == '-' ? System.in.getText('UTF-8') : ''
+int code = PwMain.main(Arrays.asList(args), stdin, stdout)
+if (code != 0) System.exit(code)

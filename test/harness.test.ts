@@ -2,9 +2,10 @@
 // against stub steps, plus the Groovy 2.4 parse check. One JVM for all pipeline scenarios.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { findGroovy, parseGroovy, runPipelines, type RunResult, type Scenario, type StepCall } from '../src/plan/harness.js';
+import { findGroovy, harnessWorker, parseGroovy, runPipelines, type RunResult, type Scenario, type StepCall } from '../src/plan/harness.js';
 import { UsageError } from '../src/core/errors.js';
 import { engineAvailable, fromRoot, tempDir, withoutGroovy } from './helpers.js';
 
@@ -376,6 +377,74 @@ test('a harness crash (not a pipeline failure) surfaces as an Error with the sta
     assert.not.instance(e, UsageError);
     assert.match((e as Error).message, /GroovyCastException: Cannot cast object '42'/);
   }
+});
+
+test('one JVM per process: calls, concurrent ones too, are served by the same worker; a hang is killed at the time limit, a crash is reported, and the next call gets a fresh worker', async () => {
+  if (!hasGroovy) return;
+  const t = tempDir();
+  const limit = harnessWorker.timeoutMs;
+  try {
+    const develop = scenarios[0]!;
+    const [first] = await runPipelines([develop]);
+    const pid = harnessWorker.pid();
+    assert.ok(pid, 'a worker runs');
+    // Concurrent calls are queued: each gets its own answer, from the same JVM.
+    const [[again], parsed, [master]] = await Promise.all([runPipelines([develop]), parseGroovy([develop.jenkinsfile]), runPipelines([scenarios[1]!])]);
+    assert.equal(again, first);
+    assert.equal(parsed, [{ file: develop.jenkinsfile, errors: [] }]);
+    assert.is(master!.name, 'master');
+    assert.is(master!.result, 'SUCCESS', master!.error ?? '');
+    assert.is(harnessWorker.pid(), pid, 'the same JVM served every call');
+
+    const pipeline = (name: string, body: string): Scenario => {
+      const jf = path.join(t.dir, `${name}.Jenkinsfile`);
+      writeFileSync(jf, `pipeline {\n    agent any\n    stages {\n        stage('S') { steps { script { ${body} } } }\n    }\n}\n`);
+      return { name, jenkinsfile: jf, vars: path.join(dir, 'vars'), env: { BRANCH_NAME: 'develop' } };
+    };
+    // A pipeline that never ends: the worker is killed at the limit and the call says so.
+    harnessWorker.timeoutMs = 4000;
+    const started = Date.now();
+    try {
+      await runPipelines([pipeline('hang', "echo 'spinning'; while (true) { }")]);
+      assert.unreachable('a hang must fail');
+    } catch (e) {
+      assert.match((e as Error).message, /^groovy PipelineHarness\.groovy did not finish within 4 s/);
+    } finally {
+      harnessWorker.timeoutMs = limit;
+    }
+    assert.ok(Date.now() - started < 60_000);
+    assert.is(harnessWorker.pid(), undefined, 'the hung worker is gone');
+    const [afterHang] = await runPipelines([develop]);
+    assert.equal(afterHang, first);
+    const second = harnessWorker.pid();
+    assert.ok(second && second !== pid, 'a fresh JVM');
+
+    // A pipeline that takes the JVM down: the call reports the worker's death and its exit code.
+    try {
+      await runPipelines([pipeline('crash', "System.err.println('going down'); System.exit(3)")]);
+      assert.unreachable('a crash must fail');
+    } catch (e) {
+      assert.not.instance(e, UsageError);
+      assert.match((e as Error).message, `groovy PipelineHarness.groovy failed: the harness worker (pid ${second}) died (exit 3):`);
+      assert.match((e as Error).message, 'going down');
+    }
+    const [afterCrash] = await parseGroovy([develop.jenkinsfile]);
+    assert.equal(afterCrash, { file: develop.jenkinsfile, errors: [] });
+    assert.ok(harnessWorker.pid() !== second);
+  } finally {
+    harnessWorker.timeoutMs = limit;
+    t.cleanup();
+  }
+});
+
+test('an idle worker does not keep the process alive', () => {
+  if (!hasGroovy) return;
+  const harness = fromRoot('dist', 'src', 'plan', 'harness.js');
+  const code = `const h = await import(${JSON.stringify(harness)}); const [r] = await h.parseGroovy([${JSON.stringify(path.join(dir, 'Jenkinsfile'))}]); console.log(JSON.stringify(r.errors) + " " + String(h.harnessWorker.pid() > 0));`;
+  const res = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', timeout: 150_000 });
+  assert.is(res.signal, null, 'the process ended by itself');
+  assert.is(res.status, 0, res.stderr);
+  assert.is(res.stdout, '[] true\n');
 });
 
 test.run();

@@ -43,7 +43,7 @@ export interface DslScriptResult {
   line?: number;
 }
 
-/** Runs the scripts in order in one JVM (per ~64 KB of paths); missing groovy/java → UsageError. */
+/** Runs the scripts in order in one call of the harness worker (one JVM per process); missing groovy/java → UsageError. */
 export function runJobDsl(files: readonly string[]): Promise<DslScriptResult[]> {
   return runHarnessBatches<DslScriptResult>('JobDslHarness.groovy', 'the Job DSL harness', files, (output) => (output as { scripts?: unknown } | null)?.scripts);
 }

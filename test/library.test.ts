@@ -10,6 +10,8 @@ import { validateConfig } from '../src/config/validate.js';
 import { resolveModel } from '../src/model/model.js';
 import { scenarioFor } from '../src/plan/scenario.js';
 import { plannedCommands } from '../src/plan/commands.js';
+import { run as runPlan, type PlanOptions } from '../src/commands/plan.js';
+import type { Io } from '../src/core/io.js';
 import { engineAvailable, runCli, tempDir, copyExample } from './helpers.js';
 
 const hasGroovy = engineAvailable('groovy');
@@ -141,7 +143,17 @@ test('each step validates its map arguments with a clear message', async () => {
   }
 });
 
-test('plan: the stages and commands of a branch, against a checkout without tags whose HEAD is GitHub\'s untagged merge commit', () => {
+/**
+ * `pipewright plan` in this process, as the CLI runs it (exit code and stdout, no colour): its build
+ * is served by this process's Groovy worker, where each CLI run starts a JVM of its own.
+ */
+async function planInProcess(opts: Omit<PlanOptions, 'cwd'>, cwd: string): Promise<{ status: number; stdout: string }> {
+  let stdout = '';
+  const io: Io = { out: (t) => void (stdout += t), err: () => {}, color: false };
+  return { status: await runPlan({ cwd, ...opts }, io), stdout };
+}
+
+test('plan: the stages and commands of a branch, against a checkout without tags whose HEAD is GitHub\'s untagged merge commit', async () => {
   if (!hasGroovy) return;
   const t = tempDir();
   try {
@@ -161,7 +173,8 @@ test('plan: the stages and commands of a branch, against a checkout without tags
     assert.ok(fetchTags >= 0 && fetchTags < texts.indexOf('git tag --points-at HEAD'), 'tags are fetched before they are read');
     assert.equal(data.releaseTags, ['v1.0.1']);
 
-    const text = runCli(['plan', '--branch', 'develop'], { cwd: t.dir });
+    // The CLI runs above and below; these two plans run in this process (one JVM for both).
+    const text = await planInProcess({ branch: 'develop' }, t.dir);
     assert.is(text.status, 0);
     assert.match(text.stdout, 'checkout: HEAD is a commit, fetched without tags');
     assert.match(text.stdout, /• Test\n\s+in a python:3\.12 container \(same node and workspace\)\n/);
@@ -169,7 +182,7 @@ test('plan: the stages and commands of a branch, against a checkout without tags
     assert.match(text.stdout, /• Image\n\s+pipewrightImage\n\s+\$ git rev-parse "HEAD\^\{tree\}"/);
     assert.match(text.stdout, 'skipped: Deploy green, Approve blue, Deploy blue');
     assert.not.match(text.stdout, 'release:');
-    const pr = runCli(['plan', '--branch', 'master', '--pr-from', 'develop'], { cwd: t.dir });
+    const pr = await planInProcess({ branch: 'master', prFrom: 'develop' }, t.dir);
     assert.is(pr.status, 1);
     assert.match(pr.stdout, 'result: FAILURE: Guard: rule "master accepts merges only from staging" is broken');
     const fork = runCli(['plan', '--branch', 'master', '--pr-from', 'staging', '--fork', 'mallory'], { cwd: t.dir });

@@ -1,8 +1,9 @@
 /**
  * Runs generated Groovy on the real Groovy 2.4 (what Jenkins runs):
  * - `runPipelines` executes a declarative Jenkinsfile plus the shared library's `vars/*.groovy`
- *   against recorded stub steps (harness/PipelineHarness.groovy), all scenarios in one JVM;
+ *   against recorded stub steps (harness/PipelineHarness.groovy);
  * - `parseGroovy` parses files up to Phases.CONVERSION (harness/ParseCheck.groovy).
+ * All calls of a process are served by one long-lived JVM (harness/Worker.groovy, see runHarness).
  *
  * The JSON contract, beyond the types below:
  * - `steps` lists every step call in order. A step's single positional argument is recorded under
@@ -22,7 +23,7 @@
  *   {type, credentialsId, <variable names>}, and any bound value (3+ characters) that shows up in a
  *   recorded argument or error is replaced by "****", as Jenkins masks its log.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../core/paths.js';
@@ -139,32 +140,159 @@ export interface Exit {
   readonly stderr: string;
 }
 
-/** Runs `groovy args…` with `input` on stdin; a hang past the timeout is killed and rejected. */
-export function runGroovy(groovy: string, args: readonly string[], input: string): Promise<Exit> {
+/**
+ * One long-lived JVM per process (harness/Worker.groovy) serves every harness call: each call used to
+ * pay a JVM start and the compile of a 1,500-line script. Calls are queued and served one at a time;
+ * the worker is started on the first call, replaced after MAX_REQUESTS calls (so its class caches
+ * stay bounded), after a hang (killed at the time limit) or a crash, and never keeps the process
+ * alive while idle: its handles are unref'd between calls and it ends when our end of its stdin closes.
+ */
+interface Worker {
+  readonly child: ChildProcess;
+  readonly key: string;
+  /** The tail of what the JVM printed on stderr during the current call (and at start). */
+  stderr: string;
+  served: number;
+  lastId: number;
+  /** The call being served. */
+  current?: { readonly id: number; readonly script: string; readonly resolve: (e: Exit) => void; readonly reject: (e: Error) => void };
+  /** Killed on purpose (a hang, already reported): its exit is then not a crash. */
+  stopped?: boolean;
+}
+
+/**
+ * Calls one worker serves before it is replaced by a fresh JVM: each distinct Jenkinsfile it runs
+ * adds ~0.6 MB of classes, so it stays under ~250 MB even when every call brings new ones.
+ */
+const MAX_REQUESTS = 100;
+/**
+ * The worker's JVM: C1 only (C2 compiles burn more CPU than they save in a run of a few minutes),
+ * the serial collector and a small initial heap (a fraction of the memory of G1 sized for the
+ * machine). The user's JAVA_OPTS come after, so they win.
+ */
+const WORKER_JAVA_OPTS = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xms64m';
+let worker: Worker | undefined;
+let queue: Promise<unknown> = Promise.resolve();
+
+/** For tests: the running worker's JVM pid (undefined when none runs) and the per-call time limit. */
+export const harnessWorker = {
+  pid: (): number | undefined => worker?.child.pid,
+  timeoutMs: TIMEOUT_MS,
+};
+
+/** Holds the process open while a call waits on the worker; lets it exit while the worker is idle. */
+function hold(w: Worker, on: boolean): void {
+  const handles = [w.child, w.child.stdin, w.child.stdout, w.child.stderr] as ({ ref(): void; unref(): void } | null)[];
+  for (const h of handles) {
+    if (on) h?.ref();
+    else h?.unref();
+  }
+}
+
+function startWorker(groovy: string, key: string): Worker {
+  const script = path.join(packageRoot, 'harness', 'Worker.groovy');
+  const env = { ...process.env, JAVA_OPTS: [WORKER_JAVA_OPTS, process.env.JAVA_OPTS].filter(Boolean).join(' ') };
+  const child = spawn(groovy, [script, path.join(packageRoot, 'harness')], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const w: Worker = { child, key, stderr: '', served: 0, lastId: 0 };
+  const chunks: Buffer[] = [];
+  child.stdout!.on('data', (b: Buffer) => {
+    for (let at = b.indexOf(10); at >= 0; at = b.indexOf(10)) {
+      chunks.push(b.subarray(0, at));
+      answer(w, Buffer.concat(chunks).toString('utf8'));
+      chunks.length = 0;
+      b = b.subarray(at + 1);
+    }
+    if (b.length > 0) chunks.push(b);
+  });
+  child.stderr!.on('data', (b: Buffer) => {
+    w.stderr += b.toString('utf8');
+    if (w.stderr.length > 64_000) w.stderr = w.stderr.slice(-32_000);
+  });
+  // EPIPE when the worker dies before reading a call: its exit tells the story.
+  child.stdin!.on('error', () => {});
+  child.on('error', (e: NodeJS.ErrnoException) => {
+    if (worker === w) worker = undefined;
+    const call = w.current;
+    w.current = undefined;
+    call?.reject(e.code === 'ENOENT' || e.code === 'EACCES' ? new UsageError(INSTALL_HINT) : e);
+  });
+  child.on('close', (code, signal) => {
+    if (worker === w) worker = undefined;
+    const call = w.current;
+    w.current = undefined;
+    if (call && !w.stopped) {
+      const how = signal ? `killed by ${signal}` : `exit ${code}`;
+      call.reject(new Error(`groovy ${call.script} failed: the harness worker (pid ${child.pid}) died (${how}):\n${tail(w.stderr)}`));
+    }
+  });
+  hold(w, false);
+  return w;
+}
+
+function answer(w: Worker, line: string): void {
+  let a: { id?: unknown; code?: unknown; stdout?: unknown; stderr?: unknown };
+  try {
+    a = JSON.parse(line) as typeof a;
+  } catch {
+    w.stderr += `\n(unreadable answer from the worker: ${line.slice(0, 200)})`;
+    return;
+  }
+  const call = w.current;
+  if (!call || a.id !== call.id) return;
+  w.current = undefined;
+  w.served += 1;
+  hold(w, false);
+  if (w.served >= MAX_REQUESTS) retire(w);
+  call.resolve({ code: typeof a.code === 'number' ? a.code : null, stdout: String(a.stdout ?? ''), stderr: String(a.stderr ?? '') });
+}
+
+/** Lets the worker end (end of its stdin) once it has answered; the next call starts a new one. */
+function retire(w: Worker): void {
+  if (worker === w) worker = undefined;
+  w.child.stdin!.end();
+}
+
+/**
+ * Runs harness/<script> with `args` and `input` (its stdin) in the worker, after the calls before it;
+ * a call that takes longer than the time limit is a hang: the worker is killed and the call rejected.
+ */
+export function runHarness(groovy: string, script: string, args: readonly string[], input: string): Promise<Exit> {
+  const call = queue.then(() => serve(groovy, script, args, input));
+  queue = call.catch(() => undefined);
+  return call;
+}
+
+function serve(groovy: string, script: string, args: readonly string[], input: string): Promise<Exit> {
+  // Relative paths are the caller's: a worker started elsewhere (or with another groovy) is replaced.
+  const key = `${groovy}\u0000${process.cwd()}`;
+  if (worker && worker.key !== key) retire(worker);
+  const w = (worker ??= startWorker(groovy, key));
   return new Promise((resolve, reject) => {
-    const child = spawn(groovy, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let timedOut = false;
+    const id = ++w.lastId;
+    const limit = harnessWorker.timeoutMs;
     const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, TIMEOUT_MS);
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(e.code === 'ENOENT' || e.code === 'EACCES' ? new UsageError(INSTALL_HINT) : e);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const stderr = Buffer.concat(err).toString('utf8');
-      if (timedOut) reject(new Error(`groovy ${path.basename(args[0] ?? '')} did not finish within ${TIMEOUT_MS / 1000} s\n${tail(stderr)}`));
-      else resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr });
-    });
-    // EPIPE when groovy dies before reading its input: the exit code tells the story.
-    child.stdin.on('error', () => {});
-    child.stdin.end(input);
+      if (w.current?.id !== id) return;
+      w.current = undefined;
+      w.stopped = true;
+      if (worker === w) worker = undefined;
+      w.child.kill('SIGKILL');
+      reject(new Error(`groovy ${script} did not finish within ${limit / 1000} s\n${tail(w.stderr)}`));
+    }, limit);
+    w.current = {
+      id,
+      script,
+      resolve: (e) => {
+        clearTimeout(timer);
+        resolve(e);
+      },
+      reject: (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    };
+    w.stderr = '';
+    hold(w, true);
+    w.child.stdin!.write(`${JSON.stringify({ id, script, args, input })}\n`);
   });
 }
 
@@ -182,12 +310,11 @@ export function harnessError(what: string, exit: Exit): Error {
   return new Error(`${what} failed (exit ${exit.code}):\n${tail(exit.stderr) || tail(exit.stdout)}`);
 }
 
-/** Runs every scenario in one JVM: `groovy <packageRoot>/harness/PipelineHarness.groovy -`. */
+/** Runs every scenario in one call of the worker: as `groovy <packageRoot>/harness/PipelineHarness.groovy -`. */
 export async function runPipelines(scenarios: readonly Scenario[]): Promise<RunResult[]> {
   if (scenarios.length === 0) return [];
   const groovy = requireGroovy();
-  const script = path.join(packageRoot, 'harness', 'PipelineHarness.groovy');
-  const exit = await runGroovy(groovy, [script, '-'], JSON.stringify(scenarios));
+  const exit = await runHarness(groovy, 'PipelineHarness.groovy', ['-'], JSON.stringify(scenarios));
   if (exit.code !== 0 || hasStackTrace(exit.stderr)) throw harnessError('the pipeline harness', exit);
   let results: unknown;
   try {
@@ -201,45 +328,25 @@ export async function runPipelines(scenarios: readonly Scenario[]): Promise<RunR
   return results as RunResult[];
 }
 
-/** Splits file paths, in order, into command lines of at most ~64 KB each (one JVM each). */
-export function pathBatches(files: readonly string[]): string[][] {
-  const batches: string[][] = [];
-  let size = Infinity;
-  for (const f of files) {
-    if (size + f.length > 64_000) {
-      batches.push([]);
-      size = 0;
-    }
-    batches[batches.length - 1]!.push(f);
-    size += f.length + 1;
-  }
-  return batches;
-}
-
 /**
- * Runs a harness script of harness/ over `files`, one JVM per ~64 KB of paths, and returns one
- * result per file, in order. `results` picks the per-file array out of the script's JSON output.
- * Missing groovy/java → UsageError; a crashed or garbled run → an Error with its output.
+ * Runs a harness script of harness/ over `files` (one call of the worker, as `groovy <script> files…`)
+ * and returns one result per file, in order. `results` picks the per-file array out of the script's
+ * JSON output. Missing groovy/java → UsageError; a crashed or garbled run → an Error with its output.
  */
 export async function runHarnessBatches<T>(harness: string, what: string, files: readonly string[], results: (output: unknown) => unknown): Promise<T[]> {
   if (files.length === 0) return [];
   const groovy = requireGroovy();
-  const script = path.join(packageRoot, 'harness', harness);
-  const out: T[] = [];
-  for (const batch of pathBatches(files)) {
-    const exit = await runGroovy(groovy, [script, ...batch], '');
-    if ((exit.code !== 0 && exit.code !== 1) || hasStackTrace(exit.stderr)) throw harnessError(what, exit);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(exit.stdout);
-    } catch {
-      throw harnessError(`${what} (unreadable output)`, exit);
-    }
-    const list = results(parsed);
-    if (!Array.isArray(list) || list.length !== batch.length) throw harnessError(`${what} (expected ${batch.length} results)`, exit);
-    out.push(...(list as T[]));
+  const exit = await runHarness(groovy, harness, files, '');
+  if ((exit.code !== 0 && exit.code !== 1) || hasStackTrace(exit.stderr)) throw harnessError(what, exit);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(exit.stdout);
+  } catch {
+    throw harnessError(`${what} (unreadable output)`, exit);
   }
-  return out;
+  const list = results(parsed);
+  if (!Array.isArray(list) || list.length !== files.length) throw harnessError(`${what} (expected ${files.length} results)`, exit);
+  return list as T[];
 }
 
 /** Parses files as Groovy 2.4 up to Phases.CONVERSION. */
