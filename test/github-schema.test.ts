@@ -81,7 +81,7 @@ const CONFIGS: [string, string | null][] = [
   ['main', 'app: shop\naws:\n  accountId: "123456789012"\n  region: eu-west-1\nproductionBranch: main\n'],
 ];
 
-/** Every body `protect --github` and `protect --ruleset` print for CONFIGS, with and without --owner/--repo/--context. */
+/** Every body `protect --github` and `protect --ruleset` print for CONFIGS, with and without --owner/--repo/--status-check. */
 async function bodies(): Promise<{ protection: [string, unknown][]; rulesets: [string, unknown][] }> {
   const protection: [string, unknown][] = [];
   const rulesets: [string, unknown][] = [];
@@ -93,7 +93,7 @@ async function bodies(): Promise<{ protection: [string, unknown][]; rulesets: [s
         mkdirSync(cwd);
         writeFileSync(path.join(cwd, 'pipewright.yaml'), yaml);
       }
-      for (const target of [{}, { owner: 'acme', repo: 'shop', context: 'jenkins/guard' }]) {
+      for (const target of [{}, { owner: 'acme', repo: 'shop', statusCheck: 'jenkins/guard' }]) {
         const gh = await protect({ cwd, github: true, ...target });
         for (const b of gh.branches as { branch: string; body: unknown }[]) protection.push([`${name}: ${b.branch}`, b.body]);
         const rs = await protect({ cwd, ruleset: true, ...target });
