@@ -4,6 +4,8 @@ export type { PipewrightConfig, ParsedConfig } from './config/schema.js';
 export { ConfigSchema, toJsonSchema } from './config/schema.js';
 export { validateConfig } from './config/validate.js';
 export { loadConfig, parseConfigText } from './config/load.js';
+/** loadConfig (config/: validated data) then resolveModel (model/): what every command starts with. */
+export { loadProject } from './commands/common.js';
 export { resolveModel, type Model, type EnvironmentModel, type BranchRuleModel } from './model/model.js';
 export { toDnsLabel, toDockerTag } from './core/names.js';
 export { renderApp } from './render/app/files.js';

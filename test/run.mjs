@@ -6,9 +6,8 @@
 // wait on a JVM, git, kubectl or moto, not on Node), the slowest-known first so the run ends
 // evenly. A file's output is printed whole when it ends, so outputs never interleave.
 import { spawn } from 'node:child_process';
-import { availableParallelism } from 'node:os';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -42,6 +41,7 @@ if (fast) {
   }
   env.PATH = `${stubs}${path.delimiter}${env.PATH ?? ''}`;
   env.PIPEWRIGHT_TEST_TIER = 'fast';
+  env.PIPEWRIGHT_TEST_STUBBED = ENGINES.join(',');
   process.on('exit', () => rmSync(stubs, { recursive: true, force: true }));
 }
 // Twice the cores: most files spend their time waiting on a JVM, git, a container, moto or a
